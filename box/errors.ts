@@ -15,7 +15,12 @@ export class DataboxError extends Error {
   readonly code: string;
   readonly details: ErrorDetail[];
 
-  constructor(status: number, code: string, message: string, options?: { details?: ErrorDetail[]; cause?: unknown }) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options?: { details?: ErrorDetail[]; cause?: unknown },
+  ) {
     super(message, { cause: options?.cause });
     this.name = new.target.name;
     this.status = status;

@@ -12,7 +12,9 @@ export const SHARED_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), 
 export const haveSharedFixtures = existsSync(join(SHARED_FIXTURES, 'SOURCES.md'));
 
 if (!haveSharedFixtures && process.env.CI) {
-  throw new Error(`shared fixtures not found at ${SHARED_FIXTURES}: CI must have ../shared beside the checkout`);
+  throw new Error(
+    `shared fixtures not found at ${SHARED_FIXTURES}: CI must have ../shared beside the checkout`,
+  );
 }
 
 /** `describe` that runs only when the shared fixtures are present, and says why it skipped otherwise. */

@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+import { BadRequestError } from '../errors.ts';
+
+export const MAX_KV_VALUE_BYTES = 256 * 1024;
+
+/**
+ * Key-value namespaces: `app:<id>` (an app's private state, wiped on uninstall),
+ * `datasource:<id>` (a kv datasource), `box` (the box's own settings). Values are JSON.
+ */
+export class KvStore {
+  readonly #get: Database.Statement<[string, string], { value: string }>;
+  readonly #set: Database.Statement;
+  readonly #delete: Database.Statement;
+  readonly #list: Database.Statement<[string], { key: string; value: string; updated_at: number }>;
+  readonly #wipe: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#get = db.prepare('SELECT value FROM kv WHERE ns = ? AND key = ?');
+    this.#set = db.prepare(
+      'INSERT INTO kv (ns, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    );
+    this.#delete = db.prepare('DELETE FROM kv WHERE ns = ? AND key = ?');
+    this.#list = db.prepare('SELECT key, value, updated_at FROM kv WHERE ns = ? ORDER BY key');
+    this.#wipe = db.prepare('DELETE FROM kv WHERE ns = ?');
+  }
+
+  get(ns: string, key: string): unknown {
+    const row = this.#get.get(ns, key);
+    return row === undefined ? undefined : JSON.parse(row.value);
+  }
+
+  set(ns: string, key: string, value: unknown, now: number): void {
+    if (key.length === 0 || key.length > 256) throw new BadRequestError('a kv key must be 1–256 characters');
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new BadRequestError(`kv value for "${key}" must be JSON (got undefined)`);
+    if (Buffer.byteLength(json) > MAX_KV_VALUE_BYTES) {
+      throw new BadRequestError(`kv value for "${key}" is larger than ${MAX_KV_VALUE_BYTES} bytes`);
+    }
+    this.#set.run(ns, key, json, now);
+  }
+
+  delete(ns: string, key: string): boolean {
+    return this.#delete.run(ns, key).changes > 0;
+  }
+
+  list(ns: string): Array<{ key: string; value: unknown; updatedAt: number }> {
+    return this.#list
+      .all(ns)
+      .map((r) => ({ key: r.key, value: JSON.parse(r.value), updatedAt: r.updated_at }));
+  }
+
+  /** Deletes a whole namespace; returns how many keys went. */
+  wipe(ns: string): number {
+    return this.#wipe.run(ns).changes;
+  }
+}

@@ -1,0 +1,140 @@
+import type Database from 'better-sqlite3';
+import type { CatalogueEntry } from './catalogue.ts';
+import {
+  BucketStats,
+  bucketStart,
+  counterIncrement,
+  ROLLUP_WIDTHS,
+  UPSERT_ROLLUP_SQL,
+} from './rollup-bucket.ts';
+import type { Reading, WriteResult } from './types.ts';
+
+interface StoredReading {
+  t: number;
+  v: number;
+  inc: number | null;
+}
+
+/**
+ * Writes numeric readings and keeps every rollup exact, inside the caller's transaction.
+ *
+ * Rules (see docs/store.md):
+ * - a timestamp is a reading's identity: the first value written for a (datasource, t) wins and a
+ *   later one is counted as a duplicate and ignored, so retries and re-imports change nothing;
+ * - readings may arrive in any order; rollups keep first/last by timestamp, not arrival;
+ * - a counter reading's increment is taken over the stored reading just before it, so a reading
+ *   that lands between two stored ones also corrects the increment of the one after it.
+ *
+ * Appends (every reading newer than the newest stored one, the common case) take a fast path that
+ * aggregates the batch in memory and upserts one row per touched bucket and resolution.
+ */
+export class NumericWriter {
+  readonly #insert: Database.Statement;
+  readonly #insertOrIgnore: Database.Statement;
+  readonly #newest: Database.Statement<[number], StoredReading>;
+  readonly #before: Database.Statement<[number, number], StoredReading>;
+  readonly #after: Database.Statement<[number, number], StoredReading>;
+  readonly #setInc: Database.Statement;
+  readonly #upsert: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#insert = db.prepare('INSERT INTO readings (sid, t, v, inc) VALUES (?, ?, ?, ?)');
+    this.#insertOrIgnore = db.prepare('INSERT OR IGNORE INTO readings (sid, t, v, inc) VALUES (?, ?, ?, ?)');
+    this.#newest = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? ORDER BY t DESC LIMIT 1');
+    this.#before = db.prepare(
+      'SELECT t, v, inc FROM readings WHERE sid = ? AND t < ? ORDER BY t DESC LIMIT 1',
+    );
+    this.#after = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? AND t > ? ORDER BY t ASC LIMIT 1');
+    this.#setInc = db.prepare('UPDATE readings SET inc = ? WHERE sid = ? AND t = ?');
+    this.#upsert = db.prepare(UPSERT_ROLLUP_SQL);
+  }
+
+  /** `readings` must be validated and sorted by `t` (ties keep arrival order). */
+  write(entry: CatalogueEntry, readings: readonly Reading[]): WriteResult {
+    if (readings.length === 0) return { written: 0, duplicates: 0 };
+    const newest = this.#newest.get(entry.sid);
+    return newest === undefined || readings[0].t > newest.t
+      ? this.#append(entry, readings, newest)
+      : this.#merge(entry, readings);
+  }
+
+  #append(
+    entry: CatalogueEntry,
+    readings: readonly Reading[],
+    newest: StoredReading | undefined,
+  ): WriteResult {
+    const { sid } = entry;
+    const counter = entry.valueType === 'counter';
+    const widths = ROLLUP_WIDTHS;
+    const open: Array<BucketStats | undefined> = new Array(widths.length);
+    let previousT = Number.NEGATIVE_INFINITY;
+    let previousV = newest?.v;
+    let written = 0;
+    let duplicates = 0;
+    for (const { t, v } of readings) {
+      if (t === previousT) {
+        duplicates++;
+        continue;
+      }
+      const inc = counter ? counterIncrement(v, previousV) : null;
+      this.#insert.run(sid, t, v, inc);
+      written++;
+      previousT = t;
+      previousV = v;
+      for (let i = 0; i < widths.length; i++) {
+        const bucket = bucketStart(t, widths[i]);
+        let stats = open[i];
+        if (stats === undefined || stats.bucket !== bucket) {
+          if (stats !== undefined) this.#upsert.run(stats.params(sid));
+          stats = new BucketStats(widths[i], bucket);
+          open[i] = stats;
+        }
+        stats.add(t, v, inc);
+      }
+    }
+    for (const stats of open) if (stats !== undefined) this.#upsert.run(stats.params(sid));
+    return { written, duplicates };
+  }
+
+  #merge(entry: CatalogueEntry, readings: readonly Reading[]): WriteResult {
+    const { sid } = entry;
+    const counter = entry.valueType === 'counter';
+    const touched = new Map<string, BucketStats>();
+    const statsFor = (width: number, t: number): BucketStats => {
+      const bucket = bucketStart(t, width);
+      const key = `${width}:${bucket}`;
+      let stats = touched.get(key);
+      if (stats === undefined) {
+        stats = new BucketStats(width, bucket);
+        touched.set(key, stats);
+      }
+      return stats;
+    };
+    let written = 0;
+    let duplicates = 0;
+    for (const { t, v } of readings) {
+      let inc: number | null = null;
+      let next: StoredReading | undefined;
+      if (counter) {
+        inc = counterIncrement(v, this.#before.get(sid, t)?.v);
+        next = this.#after.get(sid, t);
+      }
+      if (this.#insertOrIgnore.run(sid, t, v, inc).changes === 0) {
+        duplicates++;
+        continue;
+      }
+      written++;
+      for (const width of ROLLUP_WIDTHS) statsFor(width, t).add(t, v, inc);
+      if (next !== undefined) {
+        const nextInc = counterIncrement(next.v, v);
+        const change = nextInc - (next.inc ?? 0);
+        if (change !== 0) {
+          this.#setInc.run(nextInc, sid, next.t);
+          for (const width of ROLLUP_WIDTHS) statsFor(width, next.t).addDelta(change);
+        }
+      }
+    }
+    for (const stats of touched.values()) this.#upsert.run(stats.params(sid));
+    return { written, duplicates };
+  }
+}

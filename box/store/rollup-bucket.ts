@@ -1,0 +1,98 @@
+import { RESOLUTION_MS, RESOLUTIONS } from './types.ts';
+
+/** Bucket widths in ms, finest first, in the order of `RESOLUTIONS`. */
+export const ROLLUP_WIDTHS: readonly number[] = RESOLUTIONS.map((r) => RESOLUTION_MS[r]);
+
+/** Start of the epoch-aligned bucket of width `width` that holds `t` (works for any t ≥ 0). */
+export function bucketStart(t: number, width: number): number {
+  return t - (t % width);
+}
+
+/**
+ * A counter's increment between two consecutive stored readings. A fall means the meter was
+ * reset (or replaced) and started again from zero, so the increment is the new value itself
+ * (Prometheus `increase()` semantics), never a negative consumption.
+ */
+export function counterIncrement(value: number, previous: number | undefined): number {
+  if (previous === undefined) return 0;
+  return value >= previous ? value - previous : value;
+}
+
+/**
+ * The statistics of one rollup bucket as it is being built from readings. `n = 0` means the
+ * bucket only carries a change to `delta` (a counter's later reading whose increment changed).
+ */
+export class BucketStats {
+  n = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  firstT = Number.POSITIVE_INFINITY;
+  first = 0;
+  lastT = Number.NEGATIVE_INFINITY;
+  last = 0;
+  delta: number | null = null;
+
+  constructor(
+    readonly width: number,
+    readonly bucket: number,
+  ) {}
+
+  add(t: number, v: number, inc: number | null): void {
+    this.n++;
+    this.sum += v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    if (t < this.firstT) {
+      this.firstT = t;
+      this.first = v;
+    }
+    if (t > this.lastT) {
+      this.lastT = t;
+      this.last = v;
+    }
+    if (inc !== null) this.delta = (this.delta ?? 0) + inc;
+  }
+
+  addDelta(change: number): void {
+    this.delta = (this.delta ?? 0) + change;
+  }
+
+  /** Parameters for the rollup upsert statement (after sid). */
+  params(sid: number): unknown[] {
+    const has = this.n > 0;
+    return [
+      sid,
+      this.width,
+      this.bucket,
+      this.n,
+      this.sum,
+      has ? this.min : null,
+      has ? this.max : null,
+      has ? this.firstT : null,
+      has ? this.first : null,
+      has ? this.lastT : null,
+      has ? this.last : null,
+      this.delta,
+    ];
+  }
+}
+
+/**
+ * Merges a bucket's new statistics into the stored row. In SQLite's upsert every right-hand
+ * column reference is the row's value before the update, so `first`/`first_t` can be set in
+ * either order. `excluded.n = 0` rows only adjust `delta`.
+ */
+export const UPSERT_ROLLUP_SQL = `
+  INSERT INTO rollups (sid, res, bucket, n, sum, min, max, first_t, first, last_t, last, delta)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (sid, res, bucket) DO UPDATE SET
+    n = n + excluded.n,
+    sum = sum + excluded.sum,
+    min = CASE WHEN excluded.n = 0 THEN min WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
+    max = CASE WHEN excluded.n = 0 THEN max WHEN max IS NULL OR excluded.max > max THEN excluded.max ELSE max END,
+    first_t = CASE WHEN excluded.n > 0 AND (first_t IS NULL OR excluded.first_t < first_t) THEN excluded.first_t ELSE first_t END,
+    first = CASE WHEN excluded.n > 0 AND (first_t IS NULL OR excluded.first_t < first_t) THEN excluded.first ELSE first END,
+    last_t = CASE WHEN excluded.n > 0 AND (last_t IS NULL OR excluded.last_t > last_t) THEN excluded.last_t ELSE last_t END,
+    last = CASE WHEN excluded.n > 0 AND (last_t IS NULL OR excluded.last_t > last_t) THEN excluded.last ELSE last END,
+    delta = CASE WHEN excluded.delta IS NULL THEN delta ELSE coalesce(delta, 0) + excluded.delta END`;

@@ -1,0 +1,76 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The store's tables. `sid` is a small integer key per datasource so that the big tables stay
+ * compact; the public id lives only in `datasources`. Each migration runs once, in order, recorded
+ * in `PRAGMA user_version`.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE datasources (
+    sid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    value_type TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    vendor TEXT NOT NULL DEFAULT '',
+    location TEXT NOT NULL DEFAULT '',
+    driver TEXT NOT NULL DEFAULT '',
+    retention_raw TEXT,
+    -- raw readings before this time have been expired; rollups before it are final
+    raw_horizon INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  -- inc: a counter reading's increment over the stored reading before it (NULL for gauges)
+  CREATE TABLE readings (
+    sid INTEGER NOT NULL,
+    t INTEGER NOT NULL,
+    v REAL NOT NULL,
+    inc REAL,
+    PRIMARY KEY (sid, t)
+  ) WITHOUT ROWID;
+  -- res: bucket width in ms; bucket: start of the bucket (epoch-aligned)
+  CREATE TABLE rollups (
+    sid INTEGER NOT NULL,
+    res INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    sum REAL NOT NULL,
+    min REAL,
+    max REAL,
+    first_t INTEGER,
+    first REAL,
+    last_t INTEGER,
+    last REAL,
+    delta REAL,
+    PRIMARY KEY (sid, res, bucket)
+  ) WITHOUT ROWID;
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    sid INTEGER NOT NULL,
+    t INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_by_source ON events (sid, t);
+  CREATE TABLE kv (
+    ns TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (ns, key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** Brings the store's tables up to date. */
+export function migrateStore(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,306 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AuditLog } from '../audit/audit-log.ts';
+import { BadRequestError } from '../errors.ts';
+import { Catalogue, type CatalogueEntry, datasourceKvNamespace, publicDatasource } from './catalogue.ts';
+import { Eraser, type ErasureReport } from './erasure.ts';
+import { EventSeries, validateEvents } from './event-series.ts';
+import { KvStore } from './kv-store.ts';
+import { NumericReader } from './numeric-reader.ts';
+import { NumericWriter } from './numeric-writer.ts';
+import { validateRange, validateReadings } from './reading-validation.ts';
+import { expireRaw, type SourceRetention } from './retention.ts';
+import { migrateStore } from './schema.ts';
+import type {
+  Actor,
+  AggregatePoint,
+  AggregateQuery,
+  Datasource,
+  EventRecord,
+  RangeQuery,
+  ReadAudit,
+  Reading,
+  WriteResult,
+} from './types.ts';
+
+export interface StoreOptions {
+  /** Clock for timestamps of catalogue changes, audit entries and retention (tests inject one). */
+  clock?: () => number;
+  /** `NORMAL` survives a crash of the process; `FULL` also survives power loss, at some write speed. */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+export interface WriteOptions {
+  /**
+   * Readings older than the raw-retention horizon can no longer be checked for duplicates:
+   * `reject` (default) refuses the batch, `skip` drops just those readings (importers use it so
+   * importing a file twice stays a no-op).
+   */
+  beforeHorizon?: 'reject' | 'skip';
+}
+
+/**
+ * The box's store: one SQLite file (WAL) with the catalogue, numeric series and their rollups,
+ * event series, key-value namespaces and the audit log. Every change commits together with its
+ * audit entry. No state is cached between calls, so the daemon and the CLI may share the file.
+ *
+ * @example
+ * const store = Store.open('/var/lib/databox/databox.db');
+ * store.createDatasource({ id: 'meter.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' }, 'user');
+ * store.writeReadings('meter.power', [{ t: Date.now(), v: 230 }], 'driver:p1');
+ * store.read('meter.power', { from: 0, to: Date.now(), resolution: '30min', aggregate: 'mean' });
+ */
+export class Store {
+  readonly db: Database.Database;
+  readonly audit: AuditLog;
+  readonly catalogue: Catalogue;
+  readonly kv: KvStore;
+  readonly #clock: () => number;
+  readonly #writer: NumericWriter;
+  readonly #reader: NumericReader;
+  readonly #events: EventSeries;
+  readonly #eraser: Eraser;
+
+  constructor(db: Database.Database, options: StoreOptions = {}) {
+    this.db = db;
+    this.#clock = options.clock ?? Date.now;
+    migrateStore(db);
+    this.audit = new AuditLog(db, this.#clock);
+    this.catalogue = new Catalogue(db);
+    this.kv = new KvStore(db);
+    this.#writer = new NumericWriter(db);
+    this.#reader = new NumericReader(db);
+    this.#events = new EventSeries(db);
+    this.#eraser = new Eraser(db);
+  }
+
+  /** Opens (creating if needed) the store file with WAL and a busy timeout. */
+  static open(path: string, options: StoreOptions = {}): Store {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    return new Store(db, options);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  now(): number {
+    return this.#clock();
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction (takes the write lock first, so it never deadlocks on upgrade). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- catalogue ----
+
+  listDatasources(): Datasource[] {
+    return this.catalogue.list().map(publicDatasource);
+  }
+
+  getDatasource(id: string): Datasource {
+    return publicDatasource(this.catalogue.get(id));
+  }
+
+  createDatasource(input: unknown, actor: Actor): Datasource {
+    return this.transaction(() => {
+      const entry = publicDatasource(this.catalogue.insert(input, this.now()));
+      this.audit.append({ actor, action: 'datasource.create', subject: entry.id, details: { ...entry } });
+      return entry;
+    });
+  }
+
+  /** Creates the datasource unless one with the id exists; returns the stored one (drivers use it). */
+  ensureDatasource(input: { id: string } & Record<string, unknown>, actor: Actor): Datasource {
+    const existing = this.catalogue.find(input.id);
+    return existing ? publicDatasource(existing) : this.createDatasource(input, actor);
+  }
+
+  updateDatasource(id: string, input: unknown, actor: Actor): Datasource {
+    return this.transaction(() => {
+      const { before, after } = this.catalogue.update(id, input, this.now());
+      const changes: Record<string, unknown> = {};
+      for (const key of Object.keys(after) as Array<keyof CatalogueEntry>) {
+        if (key === 'updatedAt') continue;
+        if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+          changes[key] = { from: before[key], to: after[key] };
+      }
+      this.audit.append({ actor, action: 'datasource.update', subject: id, details: { changes } });
+      return publicDatasource(after);
+    });
+  }
+
+  deleteDatasource(id: string, actor: Actor): void {
+    this.transaction(() => {
+      const entry = this.catalogue.get(id);
+      this.catalogue.delete(entry);
+      this.audit.append({ actor, action: 'datasource.delete', subject: id, details: { kind: entry.kind } });
+    });
+  }
+
+  // ---- numeric readings ----
+
+  #numeric(id: string): CatalogueEntry {
+    const entry = this.catalogue.get(id);
+    if (entry.valueType !== 'gauge' && entry.valueType !== 'counter') {
+      throw new BadRequestError(`datasource "${id}" holds ${entry.valueType} values, not numeric readings`);
+    }
+    return entry;
+  }
+
+  /**
+   * Stores a batch of readings `[{ t, v }]` (validated: integer ms timestamps 1970–9999, finite
+   * values; any bad reading rejects the whole batch) and updates its rollups, audited as one
+   * `readings.write` entry in the same transaction.
+   */
+  writeReadings(id: string, input: unknown, actor: Actor, options: WriteOptions = {}): WriteResult {
+    let readings = validateReadings(input);
+    return this.transaction(() => {
+      const entry = this.#numeric(id);
+      let skipped = 0;
+      if (readings.length > 0 && readings[0].t < entry.rawHorizon) {
+        if (options.beforeHorizon !== 'skip') {
+          throw new BadRequestError(
+            `readings before ${new Date(entry.rawHorizon).toISOString()} can no longer be written to "${id}": raw data up to then has expired under its retention`,
+          );
+        }
+        const kept = readings.filter((r) => r.t >= entry.rawHorizon);
+        skipped = readings.length - kept.length;
+        readings = kept;
+      }
+      const result = this.#writer.write(entry, readings);
+      if (readings.length > 0) {
+        this.audit.append({
+          actor,
+          action: 'readings.write',
+          subject: id,
+          details: {
+            ...result,
+            ...(skipped ? { skipped } : {}),
+            from: readings[0].t,
+            to: readings[readings.length - 1].t,
+          },
+        });
+      }
+      return skipped ? { ...result, skipped } : result;
+    });
+  }
+
+  #logRead(audit: ReadAudit | undefined, id: string, details: Record<string, unknown>): void {
+    if (audit)
+      this.audit.append({
+        actor: audit.actor,
+        action: 'readings.read',
+        subject: id,
+        details: { ...details, ...audit.details },
+      });
+  }
+
+  latest(id: string, audit?: ReadAudit): Reading | undefined {
+    const [reading] = this.#reader.lastN(this.#numeric(id), 1);
+    this.#logRead(audit, id, { query: 'latest', rows: reading ? 1 : 0 });
+    return reading;
+  }
+
+  lastN(id: string, n: number, audit?: ReadAudit): Reading[] {
+    const rows = this.#reader.lastN(this.#numeric(id), n);
+    this.#logRead(audit, id, { query: 'last', n, rows: rows.length });
+    return rows;
+  }
+
+  /**
+   * Reads `[from, to)`: raw rows when `resolution` is `raw`, else one aggregate per bucket from the
+   * rollups (`mean|min|max|sum|count|first|last|delta`).
+   */
+  read(id: string, query: AggregateQuery, audit?: ReadAudit): Reading[] | AggregatePoint[] {
+    validateRange(query.from, query.to);
+    const entry = this.#numeric(id);
+    const rows =
+      query.resolution === 'raw'
+        ? this.#reader.raw(entry, query)
+        : this.#reader.rollup(entry, { ...query, resolution: query.resolution });
+    this.#logRead(audit, id, {
+      resolution: query.resolution,
+      aggregate: query.resolution === 'raw' ? null : query.aggregate,
+      from: query.from,
+      to: query.to,
+      rows: rows.length,
+    });
+    return rows;
+  }
+
+  // ---- events ----
+
+  writeEvents(id: string, input: unknown, actor: Actor): number {
+    const events = validateEvents(input);
+    return this.transaction(() => {
+      const entry = this.catalogue.get(id);
+      if (entry.valueType !== 'event')
+        throw new BadRequestError(`datasource "${id}" is ${entry.valueType}, not event`);
+      const count = this.#events.write(entry, events);
+      this.audit.append({ actor, action: 'events.write', subject: id, details: { count } });
+      return count;
+    });
+  }
+
+  readEvents(id: string, query: RangeQuery, audit?: ReadAudit): EventRecord[] {
+    validateRange(query.from, query.to);
+    const entry = this.catalogue.get(id);
+    const rows = this.#events.read(entry, query);
+    if (audit) {
+      this.audit.append({
+        actor: audit.actor,
+        action: 'events.read',
+        subject: id,
+        details: { from: query.from, to: query.to, rows: rows.length, ...audit.details },
+      });
+    }
+    return rows;
+  }
+
+  // ---- key-value ----
+
+  /** Sets a key of a `kv` datasource, audited. */
+  setState(id: string, key: string, value: unknown, actor: Actor): void {
+    this.transaction(() => {
+      const entry = this.catalogue.get(id);
+      if (entry.valueType !== 'kv')
+        throw new BadRequestError(`datasource "${id}" is ${entry.valueType}, not kv`);
+      this.kv.set(datasourceKvNamespace(id), key, value, this.now());
+      this.audit.append({ actor, action: 'kv.set', subject: id, details: { key } });
+    });
+  }
+
+  // ---- erasure and retention ----
+
+  /** Erases `[from, to)` of one datasource, audited as `readings.erase`. */
+  erase(id: string, from: number, to: number, actor: Actor): ErasureReport {
+    validateRange(from, to);
+    return this.transaction(() => {
+      const report = this.#eraser.erase(this.catalogue.get(id), from, to);
+      this.audit.append({ actor, action: 'readings.erase', subject: id, details: { from, to, ...report } });
+      return report;
+    });
+  }
+
+  /** Applies every datasource's raw retention; each source that changed is audited. */
+  applyRetention(actor: Actor = 'box'): SourceRetention[] {
+    const now = this.now();
+    const done: SourceRetention[] = [];
+    for (const entry of this.catalogue.list()) {
+      const result = expireRaw(this.db, entry, now);
+      if (result) {
+        done.push(result);
+        this.audit.append({ actor, action: 'retention.apply', subject: entry.id, details: { ...result } });
+      }
+    }
+    return done;
+  }
+}
