@@ -80,17 +80,27 @@ export class TooManyRequestsError extends DataboxError {
 
 /** Turns zod issues into `{ path, message }` details (path prefixed with `prefix`). */
 export function issuesToDetails(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  issues: ReadonlyArray<{
+    path: ReadonlyArray<PropertyKey>;
+    message: string;
+    code?: string;
+    keys?: string[];
+  }>,
   prefix = '',
 ): ErrorDetail[] {
-  return issues.map((issue) => {
+  const format = (parts: ReadonlyArray<PropertyKey>) => {
     let path = prefix;
-    for (const part of issue.path) {
+    for (const part of parts) {
       if (typeof part === 'number') path += `[${part}]`;
       else path += path === '' ? String(part) : `.${String(part)}`;
     }
-    return { path: path === '' ? '(root)' : path, message: issue.message };
-  });
+    return path === '' ? '(root)' : path;
+  };
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.keys
+      ? issue.keys.map((key) => ({ path: format([...issue.path, key]), message: 'unknown field' }))
+      : [{ path: format(issue.path), message: issue.message }],
+  );
 }
 
 /** Formats an error for a terminal: the message, then one `path: message` line per detail. */

@@ -1,0 +1,143 @@
+import { mkdirSync } from 'node:fs';
+import { ensureAdminToken } from './config/admin-token.ts';
+import type { BoxConfig } from './config/config-schema.ts';
+import { loadConfig } from './config/load-config.ts';
+import { type BoxPaths, boxPaths } from './config/paths.ts';
+import { createHttpApp } from './http/app.ts';
+import { HttpServer } from './http-server.ts';
+import type { BoxPart } from './part.ts';
+import { RetentionJob } from './retention-job.ts';
+import { Store } from './store/store.ts';
+
+export interface BoxOptions {
+  home?: string;
+  /** Flags that override the config file for this run (not saved). */
+  host?: string;
+  port?: number;
+  log?: (message: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const VERSION = '0.1.0';
+
+/**
+ * The composition root: builds the box from its parts by constructor injection and runs them.
+ *
+ * @example
+ * const box = new Box({ home: '/tmp/databox', port: 0 });
+ * await box.start();
+ * console.log(box.url);
+ * await box.stop();
+ */
+export class Box {
+  readonly paths: BoxPaths;
+  readonly log: (message: string) => void;
+  config!: BoxConfig;
+  store!: Store;
+  adminToken!: { token: string; created: boolean };
+  readonly #options: BoxOptions;
+  readonly #parts: BoxPart[] = [];
+  readonly #failed = new Map<string, string>();
+  readonly #abort = new AbortController();
+  #http: HttpServer | undefined;
+  #startedAt = 0;
+
+  constructor(options: BoxOptions = {}) {
+    this.#options = options;
+    this.paths = boxPaths(options.home, options.env);
+    this.log = options.log ?? ((m) => console.log(m));
+  }
+
+  get url(): string {
+    return this.#http?.url ?? '';
+  }
+
+  /** Opens the store, then starts each part; a failing part is reported and the rest run on. */
+  async start(): Promise<void> {
+    mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
+    const { config } = loadConfig(this.paths.config);
+    this.config = config;
+    this.adminToken = ensureAdminToken(this.paths.adminToken);
+    this.store = Store.open(this.paths.database, { synchronous: config.store.synchronous });
+    this.#recordConfig();
+    this.#startedAt = Date.now();
+
+    const app = createHttpApp({
+      store: this.store,
+      adminToken: this.adminToken.token,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      status: () => this.status(),
+    });
+    this.#http = new HttpServer(
+      app,
+      this.#options.host ?? config.http.host,
+      this.#options.port ?? config.http.port,
+    );
+    // the HTTP server is the box's front door: if it cannot start, the box does not either
+    await this.#http.start();
+    this.#parts.push(this.#http);
+    await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
+    this.store.audit.append({
+      actor: 'box',
+      action: 'box.start',
+      details: { version: VERSION, url: this.url },
+    });
+  }
+
+  async #startPart(part: BoxPart): Promise<void> {
+    try {
+      await part.start(this.#abort.signal);
+      this.#parts.push(part);
+    } catch (error) {
+      const message = (error as Error).message;
+      this.#failed.set(part.name, message);
+      this.log(
+        `databox: part "${part.name}" failed to start (likely an issue with ${part.name}): ${message}`,
+      );
+    }
+  }
+
+  /** Audits a change of config.json since the last start (`config.change` with the old and new values). */
+  #recordConfig(): void {
+    const previous = this.store.kv.get('box', 'config');
+    if (JSON.stringify(previous) === JSON.stringify(this.config)) return;
+    this.store.transaction(() => {
+      this.store.kv.set('box', 'config', this.config, this.store.now());
+      this.store.audit.append({
+        actor: 'user',
+        action: 'config.change',
+        details: { from: previous ?? null, to: this.config },
+      });
+    });
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      version: VERSION,
+      url: this.url,
+      home: this.paths.home,
+      startedAt: new Date(this.#startedAt).toISOString(),
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      parts: Object.fromEntries([
+        ...this.#parts.map((p) => [p.name, 'running']),
+        ...[...this.#failed].map(([name, error]) => [name, `failed: ${error}`]),
+      ]),
+    };
+  }
+
+  /** Stops parts in reverse order, then closes the store. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    for (const part of this.#parts.splice(0).reverse()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        this.log(`databox: part "${part.name}" failed to stop: ${(error as Error).message}`);
+      }
+    }
+    if (this.store?.db.open) {
+      this.store.audit.append({ actor: 'box', action: 'box.stop', details: {} });
+      this.store.close();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Box } from '../../box.ts';
+import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary:
+    'Start the box daemon: store, HTTP API and background jobs. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.',
+  usage: 'start [--home DIR] [--host HOST] [--port PORT]',
+  options: {
+    home: HOME_OPTION,
+    host: { type: 'string', description: 'address to listen on (default 127.0.0.1)', placeholder: 'HOST' },
+    port: {
+      type: 'string',
+      description: 'port to listen on (default 7330; 0 picks a free one)',
+      placeholder: 'PORT',
+    },
+  },
+  async run({ values }) {
+    const portText = stringOption(values, 'port');
+    const port = portText === undefined ? undefined : Number(portText);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+      throw new Error(`--port "${portText}" must be a whole number from 0 to 65535`);
+    }
+    const box = new Box({ home: stringOption(values, 'home'), host: stringOption(values, 'host'), port });
+    try {
+      await box.start();
+    } catch (error) {
+      await box.stop();
+      throw error;
+    }
+    console.log(`Databox ${box.status().version} is running at ${box.url}`);
+    console.log(`  data folder: ${box.paths.home}`);
+    if (box.adminToken.created) {
+      console.log(
+        `  first run: the admin token was written to ${box.paths.adminToken} (readable only by you)`,
+      );
+      console.log(`  use it as "Authorization: Bearer <token>"; the CLI reads it from there itself`);
+    }
+    console.log('  press Ctrl-C to stop');
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        console.log(`\n${signal} received, stopping…`);
+        resolve();
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    await box.stop();
+    console.log('stopped');
+    return 0;
+  },
+};

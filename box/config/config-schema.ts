@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * `config.json` in the data folder. Every field has a default, so an empty object is a valid
+ * config; unknown fields are errors (a typo must not be silently ignored).
+ */
+export const configSchema = z.strictObject({
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(7330),
+      /** Largest request body accepted, in bytes. */
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(256 * 1024 * 1024)
+        .default(16 * 1024 * 1024),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** `NORMAL` survives a crash of the box; `FULL` also survives a power cut, at some write speed. */
+      synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /** How often the retention job runs. */
+      intervalMinutes: z.number().min(1).max(10_080).default(60),
+    })
+    .prefault({}),
+});
+
+export type BoxConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,48 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { BoxPart } from './part.ts';
+
+/** Serves the hono app on host:port (port 0 picks a free one; `url` tells which). */
+export class HttpServer implements BoxPart {
+  readonly name = 'http';
+  #server: ServerType | undefined;
+  url = '';
+
+  constructor(
+    private readonly app: Hono,
+    private readonly host: string,
+    private readonly port: number,
+  ) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = serve(
+        { fetch: this.app.fetch, hostname: this.host, port: this.port },
+        (info: AddressInfo) => {
+          const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+          this.url = `http://${host}:${info.port}`;
+          resolve();
+        },
+      );
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(
+                `port ${this.port} on ${this.host} is already in use (is another box running? try --port)`,
+              )
+            : error,
+        ),
+      );
+      this.#server = server;
+    });
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#server) return resolve();
+      this.#server.close(() => resolve());
+      (this.#server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { PayloadTooLargeError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import { requireAdminToken } from './auth.ts';
+import { errorResponse } from './error-handler.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { datasourceRoutes } from './routes/datasources.ts';
+import { hypercatRoutes } from './routes/hypercat.ts';
+import { readingRoutes } from './routes/readings.ts';
+
+export interface HttpDeps {
+  store: Store;
+  adminToken: string;
+  bodyLimitBytes: number;
+  /** What `GET /api/v1/status` reports beside the store's own figures. */
+  status: () => Record<string, unknown>;
+}
+
+/**
+ * The box's HTTP API (hono). Everything but `/healthz` needs the admin bearer token.
+ *
+ * @example
+ * const app = createHttpApp({ store, adminToken, bodyLimitBytes: 1 << 24, status: () => ({}) });
+ * const res = await app.request('/api/v1/datasources', { headers: { authorization: `Bearer ${adminToken}` } });
+ */
+export function createHttpApp(deps: HttpDeps): Hono {
+  const { store } = deps;
+  const app = new Hono();
+  app.onError(errorResponse);
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}`, details: [] } },
+      404,
+    ),
+  );
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  const limit = bodyLimit({
+    maxSize: deps.bodyLimitBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(deps.bodyLimitBytes);
+    },
+  });
+  const auth = requireAdminToken(store, deps.adminToken);
+  app.use('/api/*', auth, limit);
+  app.use('/cat', auth);
+  app.use('/cat/*', auth);
+
+  app.route('/cat', hypercatRoutes(store));
+  app.route('/api/v1/datasources', datasourceRoutes(store));
+  app.route('/api/v1/datasources', readingRoutes(store));
+  app.route('/api/v1/audit', auditRoutes(store));
+  app.get('/api/v1/status', (c) =>
+    c.json({
+      ...deps.status(),
+      datasources: store.listDatasources().length,
+      audit: store.audit.head(),
+    }),
+  );
+  return app;
+}

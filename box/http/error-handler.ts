@@ -1,0 +1,50 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { BadRequestError, DataboxError, issuesToDetails } from '../errors.ts';
+
+/** The one place errors become responses: `{ error: { code, message, details } }`. */
+export function errorResponse(error: Error, c: Context): Response {
+  if (error instanceof DataboxError) {
+    return c.json(
+      { error: { code: error.code, message: error.message, details: error.details } },
+      error.status as ContentfulStatusCode,
+    );
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const code = status === 400 ? 'malformed_request' : status === 413 ? 'payload_too_large' : 'http_error';
+    return c.json({ error: { code, message: error.message, details: [] } }, status);
+  }
+  console.error(`databox: unexpected error handling ${c.req.method} ${c.req.path}:`, error);
+  return c.json(
+    { error: { code: 'internal', message: 'internal error; see the box log', details: [] } },
+    500,
+  );
+}
+
+/** zod-validator hook: a failed validation becomes a 400 naming each field. */
+export function validationHook(where: string) {
+  return (result: {
+    success: boolean;
+    error?: { issues: Array<{ path: PropertyKey[]; message: string }> };
+  }) => {
+    if (!result.success) {
+      throw new BadRequestError(`invalid ${where}`, { details: issuesToDetails(result.error?.issues ?? []) });
+    }
+  };
+}
+
+/** Parses the JSON body or throws a 400 saying it is malformed. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '')
+    throw new BadRequestError('the request body is empty; send JSON', { code: 'malformed_json' });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestError(`the request body is not valid JSON: ${(error as Error).message}`, {
+      code: 'malformed_json',
+    });
+  }
+}

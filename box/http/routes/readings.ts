@@ -1,0 +1,90 @@
+import { zValidator } from '@hono/zod-validator';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { BadRequestError } from '../../errors.ts';
+import type { Store } from '../../store/store.ts';
+import { AGGREGATES, READ_RESOLUTIONS, type ReadResolution } from '../../store/types.ts';
+import { jsonBody, validationHook } from '../error-handler.ts';
+import { timeParam } from '../time-param.ts';
+
+const readQuery = z.strictObject({
+  from: timeParam.optional(),
+  to: timeParam.optional(),
+  resolution: z.enum(READ_RESOLUTIONS as [ReadResolution, ...ReadResolution[]]).default('raw'),
+  agg: z.enum(AGGREGATES).default('mean'),
+  limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  last: z.coerce.number().int().min(1).max(1_000_000).optional(),
+});
+
+const eventQuery = z.strictObject({
+  from: timeParam.optional(),
+  to: timeParam.optional(),
+  limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** `/api/v1/datasources/:id/readings` and `/events`: write batches and read them back. */
+export function readingRoutes(store: Store): Hono {
+  const app = new Hono();
+
+  /** Body: `[{ "t": ms, "v": number }, …]` or `{ "readings": [...] }`. */
+  app.post('/:id/readings', async (c) => {
+    const body = await jsonBody(c);
+    const readings = Array.isArray(body) ? body : (body as { readings?: unknown } | null)?.readings;
+    if (readings === undefined) {
+      throw new BadRequestError(
+        'send an array of readings [{ "t": ms, "v": number }] or { "readings": [...] }',
+      );
+    }
+    return c.json(store.writeReadings(c.req.param('id'), readings, 'user'));
+  });
+
+  /** `?from&to` (ms or ISO 8601; default the last 24 h), `resolution` (raw|1min…1d), `agg`, `limit`, or `last=N`. */
+  app.get('/:id/readings', zValidator('query', readQuery, validationHook('query')), (c) => {
+    const id = c.req.param('id');
+    const q = c.req.valid('query');
+    const audit = { actor: 'user' };
+    if (q.last !== undefined) return c.json({ datasource: id, readings: store.lastN(id, q.last, audit) });
+    const to = q.to ?? store.now();
+    const from = q.from ?? to - 86_400_000;
+    const rows = store.read(
+      id,
+      { from, to, resolution: q.resolution, aggregate: q.agg, limit: q.limit },
+      audit,
+    );
+    return c.json({
+      datasource: id,
+      from,
+      to,
+      resolution: q.resolution,
+      aggregate: q.resolution === 'raw' ? null : q.agg,
+      readings: rows,
+    });
+  });
+
+  app.get('/:id/latest', (c) => {
+    const id = c.req.param('id');
+    return c.json({ datasource: id, reading: store.latest(id, { actor: 'user' }) ?? null });
+  });
+
+  /** Body: `[{ "t": ms, "data": any JSON }, …]` or `{ "events": [...] }`. */
+  app.post('/:id/events', async (c) => {
+    const body = await jsonBody(c);
+    const events = Array.isArray(body) ? body : (body as { events?: unknown } | null)?.events;
+    return c.json({ written: store.writeEvents(c.req.param('id'), events, 'user') });
+  });
+
+  app.get('/:id/events', zValidator('query', eventQuery, validationHook('query')), (c) => {
+    const id = c.req.param('id');
+    const q = c.req.valid('query');
+    const to = q.to ?? store.now();
+    const from = q.from ?? to - 86_400_000;
+    return c.json({
+      datasource: id,
+      from,
+      to,
+      events: store.readEvents(id, { from, to, limit: q.limit }, { actor: 'user' }),
+    });
+  });
+
+  return app;
+}
