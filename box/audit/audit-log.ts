@@ -16,6 +16,9 @@ const CONTROL = /\p{Cc}/u;
 const PAGE = 2048;
 const COLUMNS = 'seq, ts, actor, action, subject, details, prev_hash, hash';
 
+/** A row in `.raw()` mode: the columns of {@link COLUMNS} in order. */
+type RawRow = [number, number, string, string, string, string, string, string];
+
 interface Row {
   seq: number;
   ts: number;
@@ -154,20 +157,23 @@ export class AuditLog {
   }
 
   #verify(): AuditVerifyResult {
+    // Raw rows (arrays) are markedly faster to fetch than objects over a million entries.
+    const page = this.#statement(
+      `SELECT ${COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+      true,
+    );
     let previous: ChainLink | null = null;
     let count = 0;
     for (;;) {
-      const rows = this.#statement(
-        `SELECT ${COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
-      ).all(previous?.seq ?? 0) as Row[];
-      for (const row of rows) {
-        const linkReason = linkProblem(previous, row.seq, row.prev_hash);
+      const rows = page.all(previous?.seq ?? 0) as RawRow[];
+      for (const [seq, ts, actor, action, subject, details, prevHash, hash] of rows) {
+        const linkReason = linkProblem(previous, seq, prevHash);
         if (linkReason) return { ok: false, count, brokenAt: (previous?.seq ?? 0) + 1, reason: linkReason };
         const reason =
-          detailsProblem(row.details) ??
-          entryProblem({ ...row, detailsJson: row.details, prevHash: row.prev_hash });
-        if (reason) return { ok: false, count, brokenAt: row.seq, reason };
-        previous = { seq: row.seq, hash: row.hash };
+          detailsProblem(details) ??
+          entryProblem({ seq, ts, actor, action, subject, detailsJson: details, prevHash, hash });
+        if (reason) return { ok: false, count, brokenAt: seq, reason };
+        previous = { seq, hash };
         count++;
       }
       if (rows.length < PAGE) return { ok: true, count, head: previous ?? { seq: 0, hash: GENESIS_HASH } };
@@ -183,11 +189,13 @@ export class AuditLog {
     ) as Row[];
   }
 
-  #statement(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
+  #statement(sql: string, raw = false): Database.Statement {
+    const key = raw ? `raw:${sql}` : sql;
+    let statement = this.#statements.get(key);
     if (!statement) {
       statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
+      if (raw) statement.raw(true);
+      this.#statements.set(key, statement);
     }
     return statement;
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { BadRequestError } from '../errors.ts';
 
 /**
@@ -110,7 +110,8 @@ export function canonicalEntryText(
 
 /** `sha256(prevHash ‖ canonicalEntryText)` over UTF-8, as 64 lower-case hex digits. */
 export function hashEntryText(prevHash: string, entryText: string): string {
-  return createHash('sha256').update(prevHash, 'utf8').update(entryText, 'utf8').digest('hex');
+  // One-shot crypto.hash (Node ≥ 20.12) is about twice as fast as createHash for short inputs.
+  return hash('sha256', prevHash + entryText, 'hex');
 }
 
 /**
