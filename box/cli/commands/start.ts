@@ -21,6 +21,13 @@ export const startCommand: Command = {
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
       throw new Error(`--port "${portText}" must be a whole number from 0 to 65535`);
     }
+    // listen for signals before anything else, so a stop request during start-up is not lost
+    let stopRequested!: (signal: string) => void;
+    const stopped = new Promise<string>((resolve) => {
+      stopRequested = resolve;
+    });
+    process.once('SIGINT', () => stopRequested('SIGINT'));
+    process.once('SIGTERM', () => stopRequested('SIGTERM'));
     const box = new Box({ home: stringOption(values, 'home'), host: stringOption(values, 'host'), port });
     try {
       await box.start();
@@ -34,17 +41,11 @@ export const startCommand: Command = {
       console.log(
         `  first run: the admin token was written to ${box.paths.adminToken} (readable only by you)`,
       );
-      console.log(`  use it as "Authorization: Bearer <token>"; the CLI reads it from there itself`);
+      console.log('  use it as "Authorization: Bearer <token>"; the CLI reads it from there itself');
     }
     console.log('  press Ctrl-C to stop');
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        console.log(`\n${signal} received, stopping…`);
-        resolve();
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
+    const signal = await stopped;
+    console.log(`\n${signal} received, stopping…`);
     await box.stop();
     console.log('stopped');
     return 0;

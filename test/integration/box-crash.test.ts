@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkRollups } from '../../box/store/consistency.ts';
+import { Store } from '../../box/store/store.ts';
+import { type BoxProcess, runCli, startBoxProcess, stopBoxProcess } from '../helpers/box-process.ts';
+import { useTempDir } from '../helpers/temp-dir.ts';
+
+const tempDir = useTempDir();
+const T0 = Date.UTC(2026, 0, 1);
+const BATCH = 500;
+let running: BoxProcess | undefined;
+
+afterEach(async () => {
+  if (running) await stopBoxProcess(running, 'SIGKILL');
+  running = undefined;
+});
+
+function client(box: BoxProcess, home: string) {
+  const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
+  return (method: string, path: string, body?: unknown) =>
+    fetch(`${box.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+}
+
+function batchFor(source: 'power' | 'energy', n: number) {
+  return Array.from({ length: BATCH }, (_, i) => {
+    const k = n * BATCH + i;
+    return { t: T0 + k * 1000, v: source === 'power' ? (k * 7) % 3000 : Math.round(k * 0.3) / 1000 };
+  });
+}
+
+describe('box process', () => {
+  it('keeps every acknowledged batch, exact rollups and an intact audit chain across SIGKILL', async () => {
+    const home = tempDir();
+    running = await startBoxProcess(home);
+    let api = client(running, home);
+    for (const [id, kind, unit, valueType] of [
+      ['power', 'electricity.import.power', 'W', 'gauge'],
+      ['energy', 'electricity.import.energy', 'kWh', 'counter'],
+    ]) {
+      expect((await api('POST', '/api/v1/datasources', { id, kind, unit, valueType })).status).toBe(201);
+    }
+
+    // sustained ingest: 4 writers, each posting numbered batches, until the box is killed
+    const acked: Array<{ source: 'power' | 'energy'; n: number }> = [];
+    let next = 0;
+    let killed = false;
+    const writer = async () => {
+      while (!killed) {
+        const n = next++;
+        const source = n % 2 === 0 ? 'power' : 'energy';
+        try {
+          const res = await api('POST', `/api/v1/datasources/${source}/readings`, batchFor(source, n));
+          if (res.status === 200) acked.push({ source, n });
+          else throw new Error(`unexpected ${res.status}`);
+        } catch (error) {
+          if (!killed) throw error;
+        }
+      }
+    };
+    const writers = [writer(), writer(), writer(), writer()];
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    killed = true;
+    await stopBoxProcess(running, 'SIGKILL');
+    await Promise.all(writers);
+    expect(acked.length).toBeGreaterThan(10);
+
+    // restart on the same data: every acknowledged batch is there
+    running = await startBoxProcess(home);
+    api = client(running, home);
+    for (const { source, n } of acked) {
+      const batch = batchFor(source, n);
+      const res = await api(
+        'GET',
+        `/api/v1/datasources/${source}/readings?from=${batch[0].t}&to=${batch[BATCH - 1].t + 1}&limit=${BATCH}`,
+      );
+      const body = (await res.json()) as { readings: unknown[] };
+      expect(body.readings, `${source} batch ${n}`).toEqual(batch);
+    }
+    await stopBoxProcess(running, 'SIGTERM');
+    running = undefined;
+
+    const store = Store.open(join(home, 'databox.db'));
+    for (const id of ['power', 'energy'])
+      expect(checkRollups(store.db, store.catalogue.get(id)), id).toEqual([]);
+    const writes = store.audit.query({ action: 'readings.write', limit: 100_000 }).length;
+    expect(writes).toBeGreaterThanOrEqual(acked.length);
+    store.close();
+
+    const verify = runCli(['audit', 'verify', '--home', home]);
+    expect(verify.stdout).toMatch(/^OK: \d+ entries/);
+    expect(verify.status).toBe(0);
+  }, 90_000);
+
+  it('stops cleanly on SIGTERM and SIGINT and audits box.start/box.stop', async () => {
+    const home = tempDir();
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      running = await startBoxProcess(home);
+      const code = await stopBoxProcess(running, signal);
+      expect(code, `${signal}: ${running.output()}`).toBe(0);
+      expect(running.output()).toContain('stopped');
+    }
+    running = undefined;
+    const store = Store.open(join(home, 'databox.db'));
+    expect(store.audit.query({ action: 'box.*', order: 'asc' }).map((e) => e.action)).toEqual([
+      'box.start',
+      'box.stop',
+      'box.start',
+      'box.stop',
+    ]);
+    store.close();
+  }, 60_000);
+});
