@@ -193,6 +193,30 @@ export class Store {
     });
   }
 
+  /**
+   * Writes batches for several datasources in one transaction (drivers flush their buffer this
+   * way): all or nothing, one `readings.write` audit entry per datasource.
+   */
+  writeMany(
+    batches: ReadonlyArray<{ id: string; readings: unknown }>,
+    actor: Actor,
+    options: WriteOptions = {},
+  ): Map<string, WriteResult> {
+    const validated = batches.map((b, i) => ({ id: b.id, readings: validateReadings(b.readings, `batches[${i}].readings`) }));
+    return this.transaction(() => {
+      const results = new Map<string, WriteResult>();
+      for (const batch of validated) {
+        const result = this.writeReadings(batch.id, batch.readings, actor, options);
+        const before = results.get(batch.id);
+        results.set(
+          batch.id,
+          before ? { written: before.written + result.written, duplicates: before.duplicates + result.duplicates } : result,
+        );
+      }
+      return results;
+    });
+  }
+
   #logRead(audit: ReadAudit | undefined, id: string, details: Record<string, unknown>): void {
     if (audit)
       this.audit.append({
