@@ -5,8 +5,12 @@ import type { Weather } from './weather.ts';
 
 const MIN = 60_000;
 const MINUTES_PER_DAY = 1440;
-/** Room temperatures start this long before the day from a fixed guess; its influence decays to ~0.1%. */
-const WARM_UP_MINUTES = 2 * MINUTES_PER_DAY;
+/**
+ * Room temperatures start this many days before the day from a fixed guess. The slowest thermal
+ * mode (walls and floor, ~20 h) forgets the guess to under 1% by then, so consecutive days meet
+ * at midnight to within a few hundredths of a degree.
+ */
+const WARM_UP_DAYS = 4;
 const SALT_ROOM = 0x2003;
 const SALT_WANDER = 0x3a7d;
 
@@ -21,6 +25,14 @@ export interface MinuteDay {
   occupancy: Uint8Array[];
   /** `temperature[room][minute]`, °C rounded to 0.01. */
   temperature: Float64Array[];
+}
+
+/** What drives the thermal model, per minute of one day. */
+interface DayInputs {
+  modes: Uint8Array;
+  outdoor: Float64Array;
+  sun: Float64Array;
+  heating: Uint8Array;
 }
 
 interface RoomTraits {
@@ -46,7 +58,7 @@ interface RoomTraits {
  */
 export class MinuteModel {
   private readonly cache = new Map<number, MinuteDay>();
-  private readonly modes = new Map<number, Uint8Array>();
+  private readonly inputs = new Map<number, DayInputs>();
   private readonly traits: RoomTraits[];
   private readonly bedrooms: number[];
   private readonly kitchen: number;
@@ -63,7 +75,7 @@ export class MinuteModel {
       const h = (salt: number): number => hash3(seed, i, SALT_ROOM + salt) / 4_294_967_296;
       return {
         tauH: 5 + 5 * h(0),
-        heatMaxPerH: 2.5 + 1.5 * h(1),
+        heatMaxPerH: 4 + 2 * h(1),
         solarPerH: 0.1 + 0.5 * h(2),
         bedroom: name.includes('bed'),
       };
@@ -121,57 +133,70 @@ export class MinuteModel {
     return out;
   }
 
-  /** Household mode per minute of a day (cached: the thermal model reads three days of it). */
-  private modesOf(day: number): Uint8Array {
-    const hit = this.modes.get(day);
+  /** Thermal-model inputs per minute of a day (cached: each day is read by several warm-ups). */
+  private inputsOf(day: number): DayInputs {
+    const hit = this.inputs.get(day);
     if (hit) return hit;
     const start = this.occupancy.dayStart(day);
-    const modes = new Uint8Array(MINUTES_PER_DAY);
+    const inputs: DayInputs = {
+      modes: new Uint8Array(MINUTES_PER_DAY),
+      outdoor: new Float64Array(MINUTES_PER_DAY),
+      sun: new Float64Array(MINUTES_PER_DAY),
+      heating: new Uint8Array(MINUTES_PER_DAY),
+    };
     for (let m = 0; m < MINUTES_PER_DAY; m++) {
+      const t = start + m * MIN;
       let mode: number = Mode.away;
       for (let p = 0; p < this.occupancy.occupants && mode !== Mode.awake; p++) {
-        const state = this.occupancy.stateOf(p, start + m * MIN);
+        const state = this.occupancy.stateOf(p, t);
         if (state === PersonState.awake) mode = Mode.awake;
         else if (state === PersonState.asleep) mode = Mode.asleep;
       }
-      modes[m] = mode;
+      inputs.modes[m] = mode;
+      inputs.outdoor[m] = this.weather.temperature(t);
+      inputs.sun[m] = this.weather.sunlight(t);
+      inputs.heating[m] = this.weather.seasonal(t) < 13.5 ? 1 : 0;
     }
-    if (this.modes.size >= 4) this.modes.delete(this.modes.keys().next().value as number);
-    this.modes.set(day, modes);
-    return modes;
+    if (this.inputs.size >= WARM_UP_DAYS + 2) this.inputs.delete(this.inputs.keys().next().value as number);
+    this.inputs.set(day, inputs);
+    return inputs;
   }
 
   private temperatures(day: number): Float64Array[] {
-    const start = this.occupancy.dayStart(day);
-    const t0 = start - WARM_UP_MINUTES * MIN;
-    const temps = this.traits.map(() => 19);
+    // A guess near the typical state keeps the warm-up short: heated ~19 °C, else a little above outside.
+    const guess = Math.max(19, this.weather.seasonal(this.occupancy.dayStart(day - WARM_UP_DAYS)) + 4);
+    const air = this.traits.map(() => guess);
+    const fabric = this.traits.map(() => guess);
     const out = this.rooms.map(() => new Float64Array(MINUTES_PER_DAY));
     const dtH = 1 / 60;
-    for (let i = 0; i < WARM_UP_MINUTES + MINUTES_PER_DAY; i++) {
-      const t = t0 + i * MIN;
-      const dayIndex = Math.floor(i / MINUTES_PER_DAY) - 2;
-      const mode = this.modesOf(day + dayIndex)[i % MINUTES_PER_DAY];
-      const outdoor = this.weather.temperature(t);
-      const sun = this.weather.sunlight(t);
-      const heating = this.weather.seasonal(t) < 13.5;
-      for (let r = 0; r < temps.length; r++) {
-        const room = this.traits[r];
-        const setpoint =
-          mode === Mode.awake
-            ? room.bedroom
-              ? 18.5
-              : 20.5
-            : mode === Mode.asleep
-              ? room.bedroom
-                ? 17
-                : 16
-              : 14;
-        const heat = heating
-          ? Math.min(room.heatMaxPerH, Math.max(0, (setpoint - temps[r]) * 2 * room.heatMaxPerH))
-          : 0;
+    for (let d = day - WARM_UP_DAYS; d <= day; d++) {
+      const { modes, outdoor, sun, heating } = this.inputsOf(d);
+      for (let m = 0; m < MINUTES_PER_DAY; m++) {
+        const mode = modes[m];
         const people = mode === Mode.awake ? 0.15 : mode === Mode.asleep ? 0.05 : 0;
-        temps[r] += dtH * ((outdoor - temps[r]) / room.tauH + heat + room.solarPerH * sun + people);
-        if (dayIndex === 0) out[r][i - WARM_UP_MINUTES] = Math.round(temps[r] * 100) / 100;
+        for (let r = 0; r < air.length; r++) {
+          const room = this.traits[r];
+          const T = air[r];
+          const setpoint =
+            mode === Mode.awake
+              ? room.bedroom
+                ? 18.5
+                : 20.5
+              : mode === Mode.asleep
+                ? room.bedroom
+                  ? 17
+                  : 16
+                : 14;
+          const heat = heating[m]
+            ? Math.min(room.heatMaxPerH, Math.max(0, (setpoint - T) * 2 * room.heatMaxPerH))
+            : 0;
+          // Air exchanges with outdoors (leaks, windows) and with walls and floor, which change slowly.
+          air[r] +=
+            dtH *
+            ((outdoor[m] - T) / room.tauH + (fabric[r] - T) / 4 + heat + room.solarPerH * sun[m] + people);
+          fabric[r] += dtH * ((T - fabric[r]) / 16 + (outdoor[m] - fabric[r]) / 32);
+          if (d === day) out[r][m] = Math.round(air[r] * 100) / 100;
+        }
       }
     }
     return out;
