@@ -49,7 +49,10 @@ describe.each(SEEDS)('household seed %i over two winter weeks', (seed) => {
     for (let d = 0; d < DAYS; d++) {
       for (let t = START + d * DAY + 2 * HOUR; t < START + d * DAY + 5 * HOUR; t += 5 * MIN) {
         const names = sim.appliances(t).map((a) => a.name);
-        expect(names.filter((n) => n !== 'fridge' && n !== 'freezer'), new Date(t).toISOString()).toEqual([]);
+        expect(
+          names.filter((n) => n !== 'fridge' && n !== 'freezer'),
+          new Date(t).toISOString(),
+        ).toEqual([]);
         expect(sim.occupancy(t).awake).toBe(0);
       }
     }
