@@ -2,6 +2,7 @@ import { formatError } from '../errors.ts';
 import { type Command, runCommand } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { datasourceCommand } from './commands/datasource.ts';
+import { importCommand } from './commands/import.ts';
 import { readCommand } from './commands/read.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
@@ -12,6 +13,7 @@ const COMMANDS: Command[] = [
   statusCommand,
   datasourceCommand,
   writeCommand,
+  importCommand,
   readCommand,
   auditCommand,
 ];

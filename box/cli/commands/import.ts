@@ -1,0 +1,97 @@
+import { importGreenButton } from '../../../drivers/imports/greenbutton-import.ts';
+import type { ImportProgress, ImportSummary } from '../../../drivers/imports/import-writer.ts';
+import { importOctopus, type OctopusImportSummary } from '../../../drivers/imports/octopus-import.ts';
+import { BadRequestError } from '../../errors.ts';
+import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+import { openStore } from '../open-store.ts';
+import { Progress } from '../progress.ts';
+
+const FORMATS = ['greenbutton', 'octopus'] as const;
+/** Bad rows printed in full; the rest are only counted. */
+const SHOW_ERRORS = 20;
+
+function progressText(p: ImportProgress): string {
+  const share =
+    p.bytesRead !== undefined && p.totalBytes
+      ? ` (${Math.round((p.bytesRead / p.totalBytes) * 100)}% of ${(p.totalBytes / 1e6).toFixed(1)} MB)`
+      : '';
+  return `${p.written.toLocaleString('en')} readings stored, ${p.duplicates.toLocaleString('en')} duplicates${share}`;
+}
+
+function when(ms: number): string {
+  return new Date(ms).toISOString().replace(':00.000Z', 'Z');
+}
+
+/** The summary printed on stdout, one fact per line. */
+export function summaryLines(summary: ImportSummary | OctopusImportSummary): string[] {
+  const lines = [
+    `datasource${summary.datasources.length === 1 ? '' : 's'}: ${summary.datasources.join(', ') || '(none)'}`,
+    `readings in file: ${summary.readings}`,
+    `written: ${summary.written}`,
+    `duplicates (already stored): ${summary.duplicates}`,
+  ];
+  if (summary.skipped > 0) lines.push(`skipped (older than the retention horizon): ${summary.skipped}`);
+  lines.push(`bad rows: ${summary.errors.length}`);
+  if ('gaps' in summary) {
+    const missing = summary.gaps.reduce((s, g) => s + g.missing, 0);
+    lines.push(`gaps found: ${summary.gaps.length}${missing ? ` (${missing} intervals missing)` : ''}`);
+    for (const g of summary.gaps)
+      lines.push(`  gap ${when(g.start)} to ${when(g.end)}: ${g.missing} missing`);
+  }
+  for (const note of summary.notes) lines.push(`note: ${note}`);
+  return lines;
+}
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'Import a Green Button (ESPI XML) or Octopus Energy (CSV or API JSON) consumption file.',
+  usage: 'import greenbutton|octopus FILE [--id ID] [--home DIR]',
+  options: {
+    home: HOME_OPTION,
+    id: {
+      type: 'string',
+      description:
+        'datasource id (default greenbutton.electricity.import.interval / octopus.electricity.import.interval)',
+      placeholder: 'ID',
+    },
+  },
+  details: [
+    'Each interval becomes one reading (kWh used in it, at its start) of a kWh gauge; the',
+    'datasource is created if needed. Importing a file again adds nothing (stored timestamps are',
+    'kept), so overlapping downloads are safe. Bad rows are listed with their line numbers and the',
+    'rest is imported; for Octopus files, gaps in the intervals are listed too.',
+    'Examples:',
+    '  databox import greenbutton ~/Downloads/DownloadMyData.xml',
+    '  databox import octopus consumption.csv --id octopus.electricity.import.interval',
+  ],
+  async run({ values, positionals }) {
+    const [format, file, ...extra] = positionals;
+    if (!format || !(FORMATS as readonly string[]).includes(format)) {
+      throw new BadRequestError(
+        `import needs a format, greenbutton or octopus, got ${format ? `"${format}"` : 'none'}; see --help`,
+      );
+    }
+    if (!file) throw new BadRequestError(`import ${format} needs a FILE; see --help`);
+    if (extra.length > 0) throw new BadRequestError(`import takes one FILE, got also: ${extra.join(' ')}`);
+    const id = stringOption(values, 'id');
+    const store = openStore(stringOption(values, 'home'));
+    const progress = new Progress(`import ${format}`);
+    const onProgress = (p: ImportProgress) => progress.update(progressText(p));
+    try {
+      const summary =
+        format === 'greenbutton'
+          ? await importGreenButton(store, file, { id, onProgress })
+          : await importOctopus(store, file, { id, onProgress });
+      progress.done(progressText({ ...summary }));
+      for (const error of summary.errors.slice(0, SHOW_ERRORS))
+        console.error(`${error.path}: ${error.message}`);
+      if (summary.errors.length > SHOW_ERRORS) {
+        console.error(`… and ${summary.errors.length - SHOW_ERRORS} more bad rows`);
+      }
+      console.log(summaryLines(summary).join('\n'));
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};
