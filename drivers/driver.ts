@@ -37,6 +37,17 @@ export interface DriverContext {
   count(name: string, by?: number): void;
   log(message: string): void;
   now(): number;
+  /**
+   * Writes the buffer now instead of at the next tick of the flush timer; resolves when it is
+   * stored. For drivers whose upstream waits for acknowledgements (an MQTT broker sends at most
+   * ~20 unacknowledged QoS 1 messages). Optional so that test doubles need not provide it.
+   */
+  flush?(): Promise<void>;
+  /**
+   * Tells the box the driver cannot go on (e.g. its storage writes keep failing): the manager
+   * stops it, reports `failed` and starts it again with backoff. Optional for test doubles.
+   */
+  fail?(error: unknown): void;
 }
 
 /**

@@ -1,0 +1,202 @@
+/**
+ * The box's side of {@link DriverContext}: datasources are created on first use, writes are
+ * buffered and stored together (`store.writeMany` plus events, one transaction) every 250 ms or at
+ * 5,000 buffered readings, and each write's promise settles once its batch has committed. A batch
+ * the store refuses is retried write by write, so one bad write rejects only itself; each refusal
+ * is recorded in the driver's status.
+ */
+import type { DriverContext, DriverStatus } from '../../drivers/driver.ts';
+import { formatError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { DatasourceSpec, Reading } from '../store/types.ts';
+
+export interface FlushOptions {
+  /** Longest time a write waits in the buffer; default 250 ms. */
+  flushIntervalMs?: number;
+  /** Buffered readings (and events) that trigger a flush at once; default 5,000. */
+  flushMaxReadings?: number;
+}
+
+export interface BufferedDriverContextOptions extends FlushOptions {
+  instanceId: string;
+  store: Store;
+  /** The status object this context updates (owned by the driver's runner). */
+  status: DriverStatus;
+  log: (message: string) => void;
+  /** Called when the driver calls `ctx.fail(error)`. */
+  onFail?: (error: unknown) => void;
+  clock?: () => number;
+}
+
+interface PendingWrite {
+  sourceId: string;
+  readings?: Reading[];
+  events?: Array<{ t: number; data: unknown }>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * @example
+ * const ctx = new BufferedDriverContext({ instanceId: 'mqtt', store, status, log: console.log });
+ * ctx.registerDatasource({ id: 'kitchen.temperature', kind: 'temperature', unit: '°C', valueType: 'gauge' });
+ * await ctx.write('kitchen.temperature', [{ t: Date.now(), v: 21.5 }]); // stored when this resolves
+ * await ctx.close();
+ */
+export class BufferedDriverContext implements DriverContext {
+  readonly instanceId: string;
+  readonly #actor: string;
+  readonly #store: Store;
+  readonly #status: DriverStatus;
+  readonly #log: (message: string) => void;
+  readonly #onFail: ((error: unknown) => void) | undefined;
+  readonly #clock: () => number;
+  readonly #intervalMs: number;
+  readonly #maxReadings: number;
+  readonly #known = new Set<string>();
+  #pending: PendingWrite[] = [];
+  #buffered = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: BufferedDriverContextOptions) {
+    this.instanceId = options.instanceId;
+    this.#actor = `driver:${options.instanceId}`;
+    this.#store = options.store;
+    this.#status = options.status;
+    this.#log = options.log;
+    this.#onFail = options.onFail;
+    this.#clock = options.clock ?? Date.now;
+    this.#intervalMs = options.flushIntervalMs ?? 250;
+    this.#maxReadings = options.flushMaxReadings ?? 5_000;
+  }
+
+  registerDatasource(spec: DatasourceSpec): void {
+    if (this.#known.has(spec.id)) return;
+    this.#store.ensureDatasource({ ...spec, driver: this.instanceId }, this.#actor);
+    this.#known.add(spec.id);
+  }
+
+  write(sourceId: string, readings: Reading[]): Promise<void> {
+    return this.#enqueue({ sourceId, readings }, readings.length);
+  }
+
+  writeEvents(sourceId: string, events: Array<{ t: number; data: unknown }>): Promise<void> {
+    return this.#enqueue({ sourceId, events }, events.length);
+  }
+
+  setConnected(connected: boolean): void {
+    if (this.#closed) return;
+    this.#status.state = connected ? 'connected' : 'disconnected';
+  }
+
+  reportError(error: unknown): void {
+    if (this.#closed) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.#status.lastError = { at: this.#clock(), message };
+  }
+
+  count(name: string, by = 1): void {
+    this.#status.counters[name] = (this.#status.counters[name] ?? 0) + by;
+  }
+
+  log(message: string): void {
+    this.#log(`driver ${this.instanceId}: ${message}`);
+  }
+
+  now(): number {
+    return this.#clock();
+  }
+
+  async flush(): Promise<void> {
+    this.#flushNow();
+  }
+
+  fail(error: unknown): void {
+    if (this.#closed) return;
+    this.reportError(error);
+    this.#onFail?.(error);
+  }
+
+  /** Stores what is buffered; later writes reject. Safe to call twice. */
+  async close(): Promise<void> {
+    this.#flushNow();
+    this.#closed = true;
+  }
+
+  #enqueue(write: Omit<PendingWrite, 'resolve' | 'reject'>, size: number): Promise<void> {
+    if (this.#closed)
+      return Promise.reject(new Error(`driver ${this.instanceId} is stopped; the write was not stored`));
+    if (size === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ ...write, resolve, reject });
+      this.#buffered += size;
+      if (this.#buffered >= this.#maxReadings) this.#flushNow();
+      else this.#timer ??= setTimeout(() => this.#flushNow(), this.#intervalMs);
+    });
+  }
+
+  #flushNow(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const writes = this.#pending;
+    if (writes.length === 0) return;
+    this.#pending = [];
+    this.#buffered = 0;
+    try {
+      this.#store.transaction(() => this.#storeWrites(writes));
+      this.#stored(writes);
+    } catch (error) {
+      if (writes.length === 1) {
+        this.#refused(writes[0], error);
+        return;
+      }
+      for (const write of writes) {
+        try {
+          this.#store.transaction(() => this.#storeWrites([write]));
+          this.#stored([write]);
+        } catch (single) {
+          this.#refused(write, single);
+        }
+      }
+    }
+  }
+
+  #storeWrites(writes: PendingWrite[]): void {
+    // one batch per datasource, so one audit entry per datasource per flush
+    const bySource = new Map<string, Reading[]>();
+    for (const w of writes) {
+      if (!w.readings) continue;
+      const list = bySource.get(w.sourceId);
+      if (list) for (const r of w.readings) list.push(r);
+      else bySource.set(w.sourceId, [...w.readings]);
+    }
+    const batches = [...bySource].map(([id, readings]) => ({ id, readings }));
+    if (batches.length > 0) this.#store.writeMany(batches, this.#actor);
+    for (const w of writes) if (w.events) this.#store.writeEvents(w.sourceId, w.events, this.#actor);
+  }
+
+  #stored(writes: PendingWrite[]): void {
+    let readings = 0;
+    let events = 0;
+    for (const w of writes) {
+      readings += w.readings?.length ?? 0;
+      events += w.events?.length ?? 0;
+      w.resolve();
+    }
+    if (readings) this.count('readings', readings);
+    if (events) this.count('events', events);
+    this.#status.lastReadingAt = this.#clock();
+  }
+
+  #refused(write: PendingWrite, error: unknown): void {
+    // the datasource may have been deleted meanwhile: look it up again next time
+    this.#known.delete(write.sourceId);
+    this.count('writeErrors');
+    this.#status.lastError = {
+      at: this.#clock(),
+      message: `storing ${write.sourceId}: ${formatError(error)}`,
+    };
+    write.reject(error);
+  }
+}
