@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type Docker from 'dockerode';
+import type { AppRuntime, RunLimits, RunOutcome } from '../../apps/runtime.ts';
+import { createDockerClient, pingDocker } from '../../containers/docker-client.ts';
+import { APP_CONTAINER_USER, hardenedHostConfig } from '../../containers/hardened-host-config.ts';
+import { defaultNodeBaseImageTag, ensureNodeBaseImage } from '../../containers/node-image.ts';
+import { AppApiServer } from './app-api-server.ts';
+import { dockerLogLines } from './docker-log-lines.ts';
+
+/** Where the per-run socket folder appears inside the container. */
+export const CONTAINER_API_DIR = '/run/databox';
+/** Where the app folder appears inside the container (read-only). */
+export const CONTAINER_APP_DIR = '/app';
+const SOCKET_NAME = 'api.sock';
+
+export interface ContainerRuntimeOptions {
+  /** Engine client; default {@link createDockerClient} (DOCKER_HOST or /var/run/docker.sock). */
+  docker?: Docker;
+  /** Folder for the per-run socket folders. Default the OS temp folder. */
+  runRoot?: string;
+  /** Image used when a run names none (`entry` empty); built from the host's node if missing. */
+  defaultImage?: string;
+  /** CPU quota per container in CPUs. Default 1. */
+  cpus?: number;
+  /** Processes and threads per container. Default 64 (node alone uses about 11). */
+  pidsLimit?: number;
+  /** Lines of output kept for the outcome (the last ones). Default 200. */
+  maxLogLines?: number;
+  /** Largest app API request body in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+interface RunOptions {
+  runId: string;
+  appDir: string;
+  entry: string;
+  command?: string[];
+  limits: RunLimits;
+  handle: (method: string, params: unknown) => Promise<unknown>;
+  signal?: AbortSignal;
+}
+
+type Ending = 'exit' | 'timeout' | 'aborted';
+
+/**
+ * Runs container apps with Docker: one hardened container per run (no network, read-only root,
+ * no capabilities, uid 65534, memory = memory+swap, CPU and pids limits, noexec `/tmp`), the app
+ * folder read-only at `/app`, and the app API on a per-run unix socket at
+ * `/run/databox/api.sock` (env `DATABOX_API_SOCKET`, `DATABOX_RUN_TOKEN`). The token dies, the
+ * server closes, the container and the socket folder are removed when the run ends, however it ends.
+ * `limits.cpuMs` is not enforced here: CPU is bounded by the quota times the wall-clock timeout.
+ *
+ * @example
+ * const runtime = new ContainerRuntime();
+ * await runtime.start();
+ * const outcome = await runtime.run({
+ *   runId: 'run-1', appDir: '/srv/apps/meter-report', entry: '', command: ['/app/dist/app.js'],
+ *   limits: { memoryMb: 128, timeoutMs: 30_000 }, handle: session.handle,
+ * });
+ * // outcome: { status: 'ok', durationMs: 812, logs: ['report ready'] }
+ */
+export class ContainerRuntime implements AppRuntime {
+  readonly kind = 'container' as const;
+  readonly #docker: Docker;
+  readonly #options: ContainerRuntimeOptions;
+  readonly #defaultImage: string;
+  #baseImage: Promise<string> | undefined;
+
+  constructor(options: ContainerRuntimeOptions = {}) {
+    this.#options = options;
+    this.#docker = options.docker ?? createDockerClient();
+    this.#defaultImage = options.defaultImage ?? defaultNodeBaseImageTag();
+  }
+
+  /** Checks that the engine answers (throws a 503 `docker_unreachable` naming the address). */
+  async start(): Promise<void> {
+    await pingDocker(this.#docker);
+  }
+
+  async run(opts: RunOptions): Promise<RunOutcome> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const logs: string[] = [];
+    let dir: string | undefined;
+    let server: AppApiServer | undefined;
+    let container: Docker.Container | undefined;
+    let ending: Ending | undefined;
+    let onAbort: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (opts.signal?.aborted)
+        return { status: 'killed', error: 'run cancelled before it started', durationMs: 0, logs };
+      const image = await this.#image(opts.entry);
+      const appDir = opts.appDir ? await readableAppDir(opts.appDir) : undefined;
+
+      dir = await mkdtemp(join(this.#options.runRoot ?? tmpdir(), 'databox-run-'));
+      await chmod(dir, 0o711); // uid 65534 may enter it (to reach the socket) but not list it
+      server = new AppApiServer(opts.handle, {
+        maxBodyBytes: this.#options.maxBodyBytes,
+        onInternalError: (method, error) =>
+          logs.push(`box: ${method} failed: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      await server.listen(join(dir, SOCKET_NAME));
+
+      const memoryBytes = Math.round(opts.limits.memoryMb * 1024 * 1024);
+      const hostConfig = hardenedHostConfig({
+        memoryBytes,
+        cpus: this.#options.cpus,
+        pidsLimit: this.#options.pidsLimit,
+        tmpfsBytes: Math.max(1024 * 1024, Math.min(64 * 1024 * 1024, Math.floor(memoryBytes / 2))),
+        autoRemove: false, // removed in `finally`, after reading the exit state and logs
+        binds: [
+          { hostPath: dir, containerPath: CONTAINER_API_DIR },
+          ...(appDir ? [{ hostPath: appDir, containerPath: CONTAINER_APP_DIR }] : []),
+        ],
+      });
+      container = await this.#docker.createContainer({
+        name: containerName(opts.runId),
+        Image: image,
+        ...(opts.command ? { Cmd: opts.command } : {}),
+        User: APP_CONTAINER_USER,
+        Env: [`DATABOX_API_SOCKET=${CONTAINER_API_DIR}/${SOCKET_NAME}`, `DATABOX_RUN_TOKEN=${server.token}`],
+        Labels: { 'org.databox.role': 'app-run', 'org.databox.run-id': opts.runId },
+        NetworkDisabled: true,
+        HostConfig: {
+          ...hostConfig,
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+        },
+      });
+
+      const running = container;
+      const ended = new Promise<Ending>((resolveEnding) => {
+        timer = setTimeout(() => resolveEnding('timeout'), opts.limits.timeoutMs);
+        onAbort = () => resolveEnding('aborted');
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        if (opts.signal?.aborted) resolveEnding('aborted');
+      });
+      if (!opts.signal?.aborted) {
+        await running.start();
+        // `wait` after `start`: it answers at once if the container has already stopped.
+        const exited = running.wait().then(
+          () => 'exit' as const,
+          () => 'exit' as const, // inspect below says what happened
+        );
+        ending = await Promise.race([ended, exited]);
+      } else ending = 'aborted';
+      server.revoke(); // from here on the run is over, whatever the container still sends
+      if (ending !== 'exit') {
+        await running.kill().catch(() => {}); // 409: it exited meanwhile
+        await running.wait().catch(() => {});
+      }
+      const state = (await running.inspect()).State;
+      logs.push(...(await this.#logs(running)));
+      return outcome(ending, state, opts.limits, logs, elapsed());
+    } catch (error) {
+      return { status: 'error', error: describeFailure(error, opts.entry), durationMs: elapsed(), logs };
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+      await server?.close();
+      await container?.remove({ force: true }).catch(() => {});
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async #image(entry: string): Promise<string> {
+    const image = entry.trim() === '' ? this.#defaultImage : entry.trim();
+    if (image !== this.#defaultImage) return image;
+    this.#baseImage ??= ensureNodeBaseImage(this.#docker, { tag: image }).catch((error: unknown) => {
+      this.#baseImage = undefined;
+      throw error;
+    });
+    return this.#baseImage;
+  }
+
+  async #logs(container: Docker.Container): Promise<string[]> {
+    const max = this.#options.maxLogLines ?? 200;
+    const body = await container.logs({ stdout: true, stderr: true, follow: false, tail: max });
+    return dockerLogLines(body)
+      .map((line) => line.text)
+      .slice(-max);
+  }
+}
+
+function outcome(
+  ending: Ending,
+  state: { ExitCode: number; OOMKilled: boolean },
+  limits: RunLimits,
+  logs: string[],
+  durationMs: number,
+): RunOutcome {
+  if (ending === 'timeout') {
+    return {
+      status: 'timeout',
+      error: `app ran past its time limit of ${limits.timeoutMs} ms`,
+      durationMs,
+      logs,
+    };
+  }
+  if (ending === 'aborted') return { status: 'killed', error: 'run cancelled', durationMs, logs };
+  if (state.OOMKilled) {
+    return {
+      status: 'killed',
+      error: `app was killed for going over its memory limit of ${limits.memoryMb} MB`,
+      durationMs,
+      logs,
+    };
+  }
+  if (state.ExitCode === 0) return { status: 'ok', durationMs, logs };
+  const tail = logs.slice(-10).join('\n');
+  return {
+    status: 'error',
+    error: `app exited with code ${state.ExitCode}${tail ? `: ${tail.slice(-2000)}` : ''}`,
+    durationMs,
+    logs,
+  };
+}
+
+/** The app folder as an absolute path, if uid 65534 can read it (else a clear error). */
+async function readableAppDir(appDir: string): Promise<string> {
+  const path = resolve(appDir);
+  const info = await stat(path);
+  if (!info.isDirectory()) throw new Error(`app folder ${path} is not a folder`);
+  if ((info.mode & 0o005) !== 0o005 && info.uid !== 65534) {
+    throw new Error(
+      `app folder ${path} is not readable by the container's user (uid 65534): mode ${(info.mode & 0o777).toString(8)}`,
+    );
+  }
+  return path;
+}
+
+function containerName(runId: string): string {
+  const safe = runId.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40);
+  return `databox-run-${safe}-${randomBytes(3).toString('hex')}`;
+}
+
+function describeFailure(error: unknown, entry: string): string {
+  const status = (error as { statusCode?: number }).statusCode;
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 404 && /image/i.test(message)) {
+    return `image "${entry}" is not on this box (there is no registry): build or load it locally; "databox image build" makes the node base image`;
+  }
+  return `could not run the container: ${message}`;
+}

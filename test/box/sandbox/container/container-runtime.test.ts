@@ -1,0 +1,211 @@
+import { readdirSync } from 'node:fs';
+import type Docker from 'dockerode';
+import { beforeAll, expect, it } from 'vitest';
+import { createDockerClient } from '../../../../box/containers/docker-client.ts';
+import { ensureNodeBaseImage } from '../../../../box/containers/node-image.ts';
+import { ForbiddenError } from '../../../../box/errors.ts';
+import { ContainerRuntime } from '../../../../box/sandbox/container/container-runtime.ts';
+import { describeWithDocker } from '../../../helpers/services.ts';
+import { useTempDir } from '../../../helpers/temp-dir.ts';
+import { useTestApps } from './container-test-app.ts';
+
+const LIMITS = { memoryMb: 128, timeoutMs: 20_000 };
+
+const GRANTS = [
+  {
+    request: 'power',
+    kind: 'electricity.import.power',
+    unit: 'W',
+    resolution: '30min',
+    historyMs: 864e5,
+    aggregates: ['mean'],
+  },
+];
+
+/** A stand-in for CORE's RunSession.handle: records calls, refuses reads finer than 30min. */
+function fakeSession() {
+  const calls: Array<{ method: string; params: unknown }> = [];
+  const handle = async (method: string, params: unknown) => {
+    calls.push({ method, params });
+    if (method === 'data.grants') return GRANTS;
+    if (method === 'data.read') throw new ForbiddenError('resolution 1min is finer than the granted 30min');
+    if (method === 'insight.emit') return { ok: true };
+    throw new Error(`unexpected ${method}`);
+  };
+  return { calls, handle };
+}
+
+describeWithDocker('ContainerRuntime', () => {
+  const app = useTestApps();
+  const tempDir = useTempDir('databox-runs-');
+  let docker: Docker;
+
+  beforeAll(async () => {
+    docker = createDockerClient();
+    await ensureNodeBaseImage(docker);
+  });
+
+  it('runs the app in the node base image and answers its calls through the session', async () => {
+    const runRoot = tempDir();
+    const runtime = new ContainerRuntime({ runRoot });
+    await runtime.start();
+    const dir = app({
+      'main.cjs': `
+        const { call } = require('./client.cjs');
+        (async () => {
+          const grants = await call('data.grants', {});
+          const read = await call('data.read', { request: 'power', resolution: '1min' });
+          const emit = await call('insight.emit', { key: 'grants', title: 'Grants', value: grants.body.result.length });
+          console.log(JSON.stringify({ grants, read, emit }));
+          console.error('env ' + Object.keys(process.env).filter((k) => k.startsWith('DATABOX_')).sort().join(','));
+        })().catch((e) => { console.error(e.stack); process.exitCode = 2; });`,
+    });
+    const session = fakeSession();
+    const outcome = await runtime.run({
+      runId: 'run-roundtrip',
+      appDir: dir,
+      entry: '',
+      command: ['/app/main.cjs'],
+      limits: LIMITS,
+      handle: session.handle,
+    });
+
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.status).toBe('ok');
+    expect(session.calls).toEqual([
+      { method: 'data.grants', params: {} },
+      { method: 'data.read', params: { request: 'power', resolution: '1min' } },
+      { method: 'insight.emit', params: { key: 'grants', title: 'Grants', value: 1 } },
+    ]);
+    const report = JSON.parse(outcome.logs[0]);
+    expect(report).toEqual({
+      grants: { status: 200, body: { result: GRANTS } },
+      read: {
+        status: 403,
+        body: { error: { code: 'forbidden', message: 'resolution 1min is finer than the granted 30min' } },
+      },
+      emit: { status: 200, body: { result: { ok: true } } },
+    });
+    expect(outcome.logs[1]).toBe('env DATABOX_API_SOCKET,DATABOX_RUN_TOKEN');
+    expect(outcome.durationMs).toBeGreaterThan(0);
+    // the socket folder is gone and no container of this run is left
+    expect(readdirSync(runRoot)).toEqual([]);
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: ['org.databox.run-id=run-roundtrip'] },
+    });
+    expect(left).toEqual([]);
+  });
+
+  it('reports a non-zero exit as an error with the last lines of output', async () => {
+    const runtime = new ContainerRuntime({ runRoot: tempDir() });
+    const dir = app({
+      'fail.cjs': "console.log('starting'); console.error('cannot parse meter data'); process.exit(3);",
+    });
+    const outcome = await runtime.run({
+      runId: 'run-fail',
+      appDir: dir,
+      entry: '',
+      command: ['/app/fail.cjs'],
+      limits: LIMITS,
+      handle: fakeSession().handle,
+    });
+    expect(outcome.status).toBe('error');
+    expect(outcome.error).toBe('app exited with code 3: starting\ncannot parse meter data');
+    expect(outcome.logs).toEqual(['starting', 'cannot parse meter data']);
+  });
+
+  it('kills an app that runs past its time limit and reports a timeout', async () => {
+    const runRoot = tempDir();
+    const runtime = new ContainerRuntime({ runRoot });
+    const dir = app({ 'hang.cjs': "console.log('waiting'); setInterval(() => {}, 1000);" });
+    const outcome = await runtime.run({
+      runId: 'run-hang',
+      appDir: dir,
+      entry: '',
+      command: ['/app/hang.cjs'],
+      limits: { memoryMb: 128, timeoutMs: 1500 },
+      handle: fakeSession().handle,
+    });
+    expect(outcome.status).toBe('timeout');
+    expect(outcome.error).toBe('app ran past its time limit of 1500 ms');
+    expect(outcome.logs).toEqual(['waiting']);
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(1500);
+    expect(outcome.durationMs).toBeLessThan(15_000);
+    expect(readdirSync(runRoot)).toEqual([]);
+  });
+
+  it('stops a run when its signal aborts', async () => {
+    const runtime = new ContainerRuntime({ runRoot: tempDir() });
+    const dir = app({ 'hang.cjs': 'setInterval(() => {}, 1000);' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1000);
+    const outcome = await runtime.run({
+      runId: 'run-abort',
+      appDir: dir,
+      entry: '',
+      command: ['/app/hang.cjs'],
+      limits: LIMITS,
+      handle: fakeSession().handle,
+      signal: controller.signal,
+    });
+    expect(outcome).toMatchObject({ status: 'killed', error: 'run cancelled' });
+    expect(outcome.durationMs).toBeLessThan(LIMITS.timeoutMs);
+  });
+
+  it('returns an error outcome, not an exception, for an image the box does not have', async () => {
+    const runRoot = tempDir();
+    const runtime = new ContainerRuntime({ runRoot });
+    const outcome = await runtime.run({
+      runId: 'run-noimage',
+      appDir: app({}),
+      entry: 'databox/no-such-image:0',
+      command: ['/app/main.cjs'],
+      limits: LIMITS,
+      handle: fakeSession().handle,
+    });
+    expect(outcome.status).toBe('error');
+    expect(outcome.error).toMatch(/^image "databox\/no-such-image:0" is not on this box/);
+    expect(readdirSync(runRoot)).toEqual([]);
+  });
+
+  it('refuses an app folder the container user cannot read', async () => {
+    const dir = app({ 'main.cjs': '' });
+    const { chmodSync } = await import('node:fs');
+    chmodSync(dir, 0o700);
+    const outcome = await new ContainerRuntime({ runRoot: tempDir() }).run({
+      runId: 'run-private',
+      appDir: dir,
+      entry: '',
+      command: ['/app/main.cjs'],
+      limits: LIMITS,
+      handle: fakeSession().handle,
+    });
+    expect(outcome.status).toBe('error');
+    expect(outcome.error).toContain('is not readable by the container');
+  });
+
+  it('measures the container run time (p50 of 5 runs of a one-call app)', async () => {
+    const runtime = new ContainerRuntime({ runRoot: tempDir() });
+    const dir = app({
+      'one.cjs':
+        "require('./client.cjs').call('data.grants', {}).then((r) => process.exit(r.status === 200 ? 0 : 1));",
+    });
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const outcome = await runtime.run({
+        runId: `run-timing-${i}`,
+        appDir: dir,
+        entry: '',
+        command: ['/app/one.cjs'],
+        limits: LIMITS,
+        handle: fakeSession().handle,
+      });
+      expect(outcome.status).toBe('ok');
+      times.push(outcome.durationMs);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`container run p50 ${times[2]} ms (min ${times[0]}, max ${times[4]}) over 5 runs`);
+    expect(times[2]).toBeLessThan(10_000);
+  }, 120_000);
+});
