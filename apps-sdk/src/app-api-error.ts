@@ -1,5 +1,11 @@
-/** Stable codes of app API errors; the box maps them to HTTP statuses (400, 403, 404, 429). */
-export type AppApiErrorCode = 'bad_request' | 'forbidden' | 'not_found' | 'rate_limited' | 'internal';
+/** Stable codes of app API errors; the box maps them to HTTP statuses (400, 401, 403, 404, 429, 500). */
+export type AppApiErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'internal';
 
 /**
  * An error an app API call rejects with. Over HTTP it travels as `{ error: { code, message } }`;

@@ -1,0 +1,79 @@
+import type {
+  CallFunction,
+  DataReadParams,
+  DataReadResult,
+  ExportRequestResult,
+  GrantInfo,
+  InsightEmitParams,
+  LogLevel,
+} from './wire.ts';
+
+/** Options of `ctx.data.read`: all optional; the box fills in the grant's defaults. */
+export type ReadOptions = Omit<DataReadParams, 'request'>;
+
+/** The typed client an app's `main` receives; identical in the isolate, a container and `runLocally`. */
+export interface AppContext {
+  data: {
+    /** Reads a granted request (by its manifest name) at the granted resolution or coarser. */
+    read(request: string, options?: ReadOptions): Promise<DataReadResult>;
+    /** What this install was granted; declined requests are absent. */
+    grants(): Promise<GrantInfo[]>;
+  };
+  insight: {
+    /** Shows an insight to the householder (the key must be declared in the manifest). */
+    emit(insight: InsightEmitParams): Promise<void>;
+  };
+  export: {
+    /** Asks the box to send `payload` to a declared destination; it is checked and queued. */
+    request(destination: string, payload: unknown): Promise<ExportRequestResult>;
+  };
+  kv: {
+    /** The app's own stored value for `key`, or `null`. Survives between runs. */
+    get<T = unknown>(key: string): Promise<T | null>;
+    set(key: string, value: unknown): Promise<void>;
+  };
+  log: {
+    info(message: string): Promise<void>;
+    warn(message: string): Promise<void>;
+    error(message: string): Promise<void>;
+  };
+}
+
+/**
+ * Builds the typed client over a transport's `call` function. Every method is one `call`.
+ *
+ * @example
+ * ```ts
+ * const ctx = createAppContext(async (method, params) => box.handle(method, params));
+ * const { points } = await ctx.data.read('power', { aggregate: 'max' });
+ * await ctx.insight.emit({ key: 'peak', title: 'Peak power', value: Math.max(...points.map((p) => p.v)), unit: 'W' });
+ * ```
+ */
+export function createAppContext(call: CallFunction): AppContext {
+  const log = (level: LogLevel) => async (message: string) => {
+    await call('log', { level, message: String(message) });
+  };
+  return Object.freeze({
+    data: Object.freeze({
+      read: async (request: string, options: ReadOptions = {}) =>
+        (await call('data.read', { ...options, request })) as DataReadResult,
+      grants: async () => (await call('data.grants', {})) as GrantInfo[],
+    }),
+    insight: Object.freeze({
+      emit: async (insight: InsightEmitParams) => {
+        await call('insight.emit', insight);
+      },
+    }),
+    export: Object.freeze({
+      request: async (destination: string, payload: unknown) =>
+        (await call('export.request', { destination, payload })) as ExportRequestResult,
+    }),
+    kv: Object.freeze({
+      get: async <T = unknown>(key: string) => ((await call('kv.get', { key })) ?? null) as T | null,
+      set: async (key: string, value: unknown) => {
+        await call('kv.set', { key, value });
+      },
+    }),
+    log: Object.freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
+  });
+}

@@ -1,0 +1,86 @@
+import { createSocketCall } from './container-client.ts';
+import { type AppContext, createAppContext } from './context.ts';
+import { type CallFunction, ENV_SOCKET, ENV_TOKEN } from './wire.ts';
+
+/** An app's entry point: reads, computes, emits. Throwing (or rejecting) makes the run fail. */
+export type AppMain = (ctx: AppContext) => Promise<void>;
+
+/** What `defineApp` returns: a handle `runLocally` (and tests) can run. */
+export interface DataboxApp {
+  readonly main: AppMain;
+  /** Runs `main` over any `call` function (what every runtime does). */
+  run(call: CallFunction): Promise<void>;
+}
+
+/** The isolate host's injected function (see the isolate transport in the contract). */
+type IsolateCall = (method: string, paramsJson: string) => Promise<string>;
+
+interface DataboxGlobals {
+  __databoxCall?: IsolateCall;
+  __databoxRun?: () => Promise<void>;
+}
+
+function isolateCall(inject: IsolateCall): CallFunction {
+  return async (method, params) => {
+    let text: string;
+    try {
+      text = await inject(method, JSON.stringify(params));
+    } catch (error) {
+      // Only the message crosses the isolate boundary; rebuild a plain Error in app land.
+      throw new Error(error instanceof Error ? error.message : String(error));
+    }
+    return text === undefined || text === '' ? null : JSON.parse(text);
+  };
+}
+
+function containerEnv(): { socket: string; token: string } | undefined {
+  const env = typeof process === 'undefined' ? undefined : process.env;
+  const socket = env?.[ENV_SOCKET];
+  if (!socket) return undefined;
+  return { socket, token: env?.[ENV_TOKEN] ?? '' };
+}
+
+/**
+ * Declares an app. The SDK picks the transport from where it runs:
+ * - in an isolate (the host injected `__databoxCall`), it sets `globalThis.__databoxRun` for the host;
+ * - in a container (`DATABOX_API_SOCKET` is set), it runs `main` at once and sets `process.exitCode`
+ *   (0 ok, 1 failed, with the error on stderr);
+ * - anywhere else it only returns the handle, for `runLocally` and tests.
+ *
+ * @example
+ * ```ts
+ * import { defineApp } from 'databox-apps-sdk';
+ *
+ * export default defineApp(async (ctx) => {
+ *   const { points } = await ctx.data.read('power');
+ *   const mean = points.reduce((s, p) => s + p.v, 0) / points.length;
+ *   await ctx.insight.emit({ key: 'mean-power', title: 'Mean power', value: mean, unit: 'W' });
+ * });
+ * ```
+ */
+export function defineApp(main: AppMain): DataboxApp {
+  const app: DataboxApp = Object.freeze({
+    main,
+    run: (call: CallFunction) => main(createAppContext(call)),
+  });
+  const globals = globalThis as DataboxGlobals;
+  const inject = globals.__databoxCall;
+  const env = containerEnv();
+  if (typeof inject === 'function') {
+    const call = isolateCall(inject);
+    globals.__databoxRun = () => app.run(call);
+  } else if (env) {
+    app.run(createSocketCall(env.socket, env.token)).then(
+      () => {
+        process.exitCode = 0;
+      },
+      (error: unknown) => {
+        process.stderr.write(
+          `app failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+        process.exitCode = 1;
+      },
+    );
+  }
+  return app;
+}
