@@ -1,0 +1,86 @@
+/**
+ * The isolate host: a child process of the box, started with `--no-node-snapshot` (required by
+ * isolated-vm on Node ≥ 20). It runs each app run in a fresh isolate and forwards the app's calls
+ * to the box over IPC. If V8 aborts on an out-of-memory, only this process dies; the box's
+ * supervisor restarts it. It exits when the box disconnects, so it never outlives the daemon.
+ *
+ * argv[2]: heartbeat interval in ms (default 1000).
+ */
+import { type CallReply, IsolateRun } from './isolate-run.ts';
+import { type ChildMessage, type ParentMessage, parentMessageSchema } from './protocol.ts';
+
+const heartbeatMs = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 1000;
+const runs = new Map<string, IsolateRun>();
+const pendingCalls = new Map<string, { runId: string; resolve: (reply: CallReply) => void }>();
+let nextCallId = 1;
+
+function send(message: ChildMessage): void {
+  if (!process.connected) return;
+  try {
+    process.send?.(message);
+  } catch {
+    // the box went away; 'disconnect' ends this process
+  }
+}
+
+function startRun(message: Extract<ParentMessage, { type: 'run' }>): void {
+  const { runId } = message;
+  if (runs.has(runId)) {
+    send({ type: 'done', runId, status: 'error', error: `run ${runId} is already running`, cpuMs: 0 });
+    return;
+  }
+  const run = new IsolateRun(message, {
+    call: (method, paramsJson) =>
+      new Promise<CallReply>((resolve) => {
+        const callId = nextCallId++;
+        pendingCalls.set(`${runId}:${callId}`, { runId, resolve });
+        send({ type: 'call', runId, callId, method, paramsJson });
+      }),
+    note: (level, text) => send({ type: 'log', runId, level, message: text }),
+  });
+  runs.set(runId, run);
+  void run.start().then((result) => {
+    runs.delete(runId);
+    for (const [key, pending] of pendingCalls) {
+      if (pending.runId !== runId) continue;
+      pendingCalls.delete(key);
+      pending.resolve({ ok: false, message: 'the run has ended' });
+    }
+    send({ type: 'done', runId, ...result });
+  });
+}
+
+process.on('message', (raw: unknown) => {
+  const parsed = parentMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    process.stderr.write(
+      `isolate host: ignoring a malformed message from the box: ${parsed.error.message}\n`,
+    );
+    return;
+  }
+  const message = parsed.data;
+  switch (message.type) {
+    case 'run':
+      startRun(message);
+      break;
+    case 'result': {
+      const key = `${message.runId}:${message.callId}`;
+      const pending = pendingCalls.get(key);
+      if (!pending) break;
+      pendingCalls.delete(key);
+      pending.resolve(
+        message.ok
+          ? { ok: true, json: message.json }
+          : { ok: false, message: message.message, ...(message.code ? { code: message.code } : {}) },
+      );
+      break;
+    }
+    case 'cancel':
+      runs.get(message.runId)?.cancel(message.reason);
+      break;
+  }
+});
+
+process.on('disconnect', () => process.exit(0));
+setInterval(() => send({ type: 'heartbeat', activeRuns: runs.size }), heartbeatMs);
+send({ type: 'ready', pid: process.pid });
