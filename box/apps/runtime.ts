@@ -1,10 +1,26 @@
-export interface RunLimits { memoryMb: number; timeoutMs: number; cpuMs?: number }
-export interface RunOutcome { status: 'ok' | 'error' | 'timeout' | 'killed'; error?: string; durationMs: number; logs: string[] }
+export interface RunLimits {
+  memoryMb: number;
+  timeoutMs: number;
+  cpuMs?: number;
+}
+export interface RunOutcome {
+  status: 'ok' | 'error' | 'timeout' | 'killed';
+  error?: string;
+  durationMs: number;
+  logs: string[];
+}
 export interface AppRuntime {
   readonly kind: 'isolate' | 'container';
   /** Runs one app run to the end; never throws for app faults (they become the outcome). */
-  run(opts: { runId: string; appDir: string; entry: string /* isolate: bundle path; container: image */;
-              command?: string[]; limits: RunLimits; handle: (method: string, params: unknown) => Promise<unknown>;
-              signal?: AbortSignal }): Promise<RunOutcome>;
-  start?(): Promise<void>; stop?(): Promise<void>;
+  run(opts: {
+    runId: string;
+    appDir: string;
+    entry: string /* isolate: bundle path; container: image */;
+    command?: string[];
+    limits: RunLimits;
+    handle: (method: string, params: unknown) => Promise<unknown>;
+    signal?: AbortSignal;
+  }): Promise<RunOutcome>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
 }

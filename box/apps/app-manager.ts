@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '../../apps-sdk/src/manifest.ts';
+import type { TokenRegistry } from '../arbiter/token-registry.ts';
+import { NotFoundError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import { AppRegistry } from './app-registry.ts';
+import { loadAppSource } from './app-source.ts';
+import { type ResolvedConsent, resolveConsent } from './consent.ts';
+import { buildConsentReceipt } from './consent-receipt.ts';
+import type { Consent, ConsentChoices, Grant, InstalledApp } from './types.ts';
+
+export interface AppManagerOptions {
+  /** Where installed apps are copied: `<appsDir>/<id>/<version>` (normally `<home>/apps`). */
+  appsDir: string;
+  /** Live run tokens to end on uninstall and revocation (the daemon's; the CLI has none). */
+  tokens?: TokenRegistry;
+}
+
+export interface InstallResult {
+  app: InstalledApp;
+  consent: Consent;
+  grants: Grant[];
+}
+
+/**
+ * Install, consent, revocation and uninstall of apps. Every change commits together with its
+ * audit entries (`app.install`, `app.grant`, `app.revoke`, `app.uninstall`) and every install or
+ * change of grant stores a new consent receipt, superseding the previous consent.
+ *
+ * @example
+ * const apps = new AppManager(store, { appsDir: join(home, 'apps') });
+ * apps.install('examples/energy-insights', {
+ *   requests: { power: { datasource: 'meter.power', resolution: '30min', history: 'P90D' } },
+ *   expires: 'P1Y',
+ *   destinations: ['monthly-summary'],
+ * });
+ */
+export class AppManager {
+  readonly registry: AppRegistry;
+  readonly #store: Store;
+  readonly #options: AppManagerOptions;
+
+  constructor(store: Store, options: AppManagerOptions) {
+    this.#store = store;
+    this.#options = options;
+    this.registry = new AppRegistry(store.db);
+  }
+
+  /**
+   * Installs (or upgrades) the app at `source` (folder or .tgz) with the householder's choices.
+   * Validation comes first and lists every problem; nothing is copied or stored unless all pass.
+   */
+  install(source: string, choices: ConsentChoices, method = 'cli'): InstallResult {
+    const app = loadAppSource(source);
+    try {
+      const now = this.#store.now();
+      const resolved = resolveConsent(this.#store, app.manifest, choices, now);
+      const dir = join(this.#options.appsDir, app.manifest.id, app.manifest.version);
+      // A fresh copy: an upgrade under the same version replaces the files wholly.
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      cpSync(app.folder, dir, { recursive: true, dereference: true });
+      try {
+        return this.#store.transaction(() => {
+          const before = this.registry.findInstall(app.manifest.id);
+          const installed: InstalledApp = {
+            id: app.manifest.id,
+            version: app.manifest.version,
+            name: app.manifest.name,
+            manifest: app.manifest,
+            dir,
+            installedAt: before?.installedAt ?? now,
+            updatedAt: now,
+          };
+          this.registry.putInstall(installed);
+          this.#store.audit.append({
+            actor: 'user',
+            action: 'app.install',
+            subject: installed.id,
+            details: {
+              version: installed.version,
+              previousVersion: before?.version ?? null,
+              runtime: app.manifest.runtime.type,
+              dir,
+            },
+          });
+          return { app: installed, ...this.#recordConsent(app.manifest, resolved, now, method) };
+        });
+      } catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+    } finally {
+      app.cleanup();
+    }
+  }
+
+  /** Changes the grants of an installed app: consent again (new receipt; the old grants are superseded). */
+  grant(appId: string, choices: ConsentChoices, method = 'cli'): InstallResult {
+    return this.#store.transaction(() => {
+      const app = this.registry.getInstall(appId);
+      const now = this.#store.now();
+      const resolved = resolveConsent(this.#store, app.manifest, choices, now);
+      return { app, ...this.#recordConsent(app.manifest, resolved, now, method) };
+    });
+  }
+
+  #recordConsent(
+    manifest: Manifest,
+    resolved: ResolvedConsent,
+    now: number,
+    method: string,
+  ): { consent: Consent; grants: Grant[] } {
+    const previous = this.registry.currentConsent(manifest.id);
+    const receiptId = randomUUID();
+    const consent: Consent = {
+      receiptId,
+      appId: manifest.id,
+      appVersion: manifest.version,
+      createdAt: now,
+      expiresAt: resolved.expiresAt,
+      destinations: resolved.destinations,
+      receipt: buildConsentReceipt({
+        receiptId,
+        manifest,
+        consent: resolved,
+        now,
+        method,
+        supersedes: previous?.receiptId,
+      }),
+      supersededAt: null,
+    };
+    this.registry.insertConsent(
+      consent,
+      resolved.grants.map((g) => ({
+        receiptId,
+        appId: manifest.id,
+        request: g.request.name,
+        datasource: g.datasource,
+        kind: g.kind,
+        resolution: g.resolution,
+        history: g.history,
+        historyMs: g.historyMs,
+        aggregates: g.request.aggregates,
+        grantedAt: now,
+        expiresAt: resolved.expiresAt,
+        revokedAt: null,
+        supersededAt: null,
+      })),
+    );
+    this.#options.tokens?.revokeApp(manifest.id);
+    this.#store.audit.append({
+      actor: 'user',
+      action: 'app.grant',
+      subject: manifest.id,
+      details: {
+        receipt: receiptId,
+        supersedes: previous?.receiptId ?? null,
+        grants: resolved.grants.map((g) => ({
+          request: g.request.name,
+          datasource: g.datasource,
+          resolution: g.resolution,
+          history: g.history,
+        })),
+        declined: resolved.declined,
+        destinations: resolved.destinations,
+        expires: new Date(resolved.expiresAt).toISOString(),
+      },
+    });
+    return { consent, grants: this.registry.currentGrants(manifest.id) };
+  }
+
+  /** Revokes the app's grants (all, or one request's); returns the requests revoked. */
+  revoke(appId: string, request?: string): string[] {
+    return this.#store.transaction(() => {
+      const app = this.registry.getInstall(appId);
+      if (request !== undefined && !app.manifest.requests.some((r) => r.name === request))
+        throw new NotFoundError(`app "${appId}" has no request "${request}"`);
+      const revoked = this.registry.revokeGrants(appId, this.#store.now(), request);
+      this.#options.tokens?.revokeApp(appId);
+      this.#store.audit.append({
+        actor: 'user',
+        action: 'app.revoke',
+        subject: appId,
+        details: { requests: revoked, scope: request ?? 'all' },
+      });
+      return revoked;
+    });
+  }
+
+  /** Uninstalls: grants revoked, consent ended, kv `app:<id>` wiped, tokens revoked, files removed. */
+  uninstall(appId: string): { kvKeys: number } {
+    const app = this.registry.getInstall(appId);
+    const result = this.#store.transaction(() => {
+      this.registry.endConsent(appId, this.#store.now());
+      const kvKeys = this.#store.kv.wipe(`app:${appId}`);
+      this.registry.deleteInstall(appId);
+      this.#store.audit.append({
+        actor: 'user',
+        action: 'app.uninstall',
+        subject: appId,
+        details: { version: app.version, kvKeysWiped: kvKeys },
+      });
+      return { kvKeys };
+    });
+    this.#options.tokens?.revokeApp(appId);
+    const appRoot = join(this.#options.appsDir, appId);
+    if (existsSync(appRoot)) rmSync(appRoot, { recursive: true, force: true });
+    return result;
+  }
+
+  list(): InstalledApp[] {
+    return this.registry.listInstalls();
+  }
+
+  get(appId: string): InstalledApp {
+    return this.registry.getInstall(appId);
+  }
+
+  grants(appId: string): Grant[] {
+    this.registry.getInstall(appId);
+    return this.registry.currentGrants(appId);
+  }
+
+  /** The current consent receipt, or one by id. Consent history survives uninstall. */
+  receipt(appId: string, receiptId?: string): Consent {
+    if (receiptId) {
+      const consent = this.registry.getConsent(receiptId);
+      if (consent.appId !== appId)
+        throw new NotFoundError(`receipt "${receiptId}" is not one of app "${appId}"`);
+      return consent;
+    }
+    const current = this.registry.currentConsent(appId) ?? this.registry.listConsents(appId)[0];
+    if (!current) throw new NotFoundError(`app "${appId}" has no consent receipt`);
+    return current;
+  }
+}

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Manifest, validateManifest } from '../../apps-sdk/src/manifest.ts';
+import { BadRequestError } from '../errors.ts';
+
+export const MANIFEST_FILE = 'databox-app.json';
+
+/** An app folder ready to install: its validated manifest and where its files are. */
+export interface AppSource {
+  manifest: Manifest;
+  folder: string;
+  /** Removes the temporary folder a .tgz was unpacked into (no-op for a folder). */
+  cleanup(): void;
+}
+
+/** Finds the folder holding databox-app.json in an unpacked archive (top level or `package/`-style). */
+function manifestFolder(root: string): string | undefined {
+  if (existsSync(join(root, MANIFEST_FILE))) return root;
+  const dirs = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory());
+  if (dirs.length === 1 && existsSync(join(root, dirs[0].name, MANIFEST_FILE)))
+    return join(root, dirs[0].name);
+  return undefined;
+}
+
+/**
+ * Opens an app to install: a folder, or a `.tgz`/`.tar.gz` (unpacked with the system `tar` into a
+ * temp folder; `npm pack` archives with a `package/` folder work). Validates the manifest listing
+ * every problem (`path: message`) and checks that an isolate app's bundle exists.
+ *
+ * @example
+ * const source = loadAppSource('examples/energy-insights');
+ * try { console.log(source.manifest.id); } finally { source.cleanup(); }
+ */
+export function loadAppSource(path: string): AppSource {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new BadRequestError(`${path} does not exist`);
+  let folder = full;
+  let temp: string | undefined;
+  const cleanup = () => {
+    if (temp) rmSync(temp, { recursive: true, force: true });
+  };
+  if (statSync(full).isFile()) {
+    if (!/\.(tgz|tar\.gz)$/.test(full))
+      throw new BadRequestError(`${path} is neither a folder nor a .tgz archive`);
+    temp = mkdtempSync(join(tmpdir(), 'databox-app-'));
+    try {
+      // --no-same-owner/permissions: files belong to the box user whatever the archive says
+      execFileSync('tar', ['-xzf', full, '-C', temp, '--no-same-owner', '--no-same-permissions'], {
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      cleanup();
+      throw new BadRequestError(`${path} could not be unpacked: ${(error as Error).message.split('\n')[0]}`);
+    }
+    const found = manifestFolder(temp);
+    if (!found) {
+      cleanup();
+      throw new BadRequestError(`${path} holds no ${MANIFEST_FILE} (at its top level or in one folder)`);
+    }
+    folder = found;
+  }
+  try {
+    const manifestPath = join(folder, MANIFEST_FILE);
+    if (!existsSync(manifestPath)) throw new BadRequestError(`${path} holds no ${MANIFEST_FILE}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    } catch (error) {
+      throw new BadRequestError(`${MANIFEST_FILE} is not valid JSON: ${(error as Error).message}`);
+    }
+    const result = validateManifest(json);
+    if (!result.ok)
+      throw new BadRequestError(`${MANIFEST_FILE} in ${path} is not valid`, {
+        details: result.errors,
+        code: 'invalid_manifest',
+      });
+    const { manifest } = result;
+    if (manifest.runtime.type === 'isolate' && !existsSync(join(folder, manifest.runtime.entry)))
+      throw new BadRequestError(
+        `the app's bundle ${manifest.runtime.entry} is missing (build it with "databox app build ${path}")`,
+      );
+    return { manifest, folder, cleanup };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+import type { Manifest } from '../../apps-sdk/src/manifest.ts';
+import type { ResolvedConsent } from './consent.ts';
+import { GB_CONSENT_NOTE, type InferenceSummary, inferenceAt } from './inference-reference.ts';
+
+/** The receipt format, after the Kantara Initiative Consent Receipt Specification 1.1. */
+export const RECEIPT_VERSION = 'KI-CR-v1.1.0';
+
+export interface ReceiptInput {
+  receiptId: string;
+  manifest: Manifest;
+  consent: ResolvedConsent;
+  now: number;
+  /** How consent was collected, e.g. `cli`, `cli-interactive`, `http`. */
+  method: string;
+  /** The receipt this one replaces, when a grant changed. */
+  supersedes?: string;
+}
+
+/** Inference research applies to electricity data; other kinds get no table. */
+function inferenceFor(kind: string, resolution: Parameters<typeof inferenceAt>[0]): InferenceSummary | null {
+  return kind.startsWith('electricity.') ? inferenceAt(resolution) : null;
+}
+
+/**
+ * Builds the consent receipt of one install or change of grant: a JSON document in the spirit of
+ * the Kantara Consent Receipt 1.1 (receipt id and version, timestamp, jurisdiction, the
+ * householder as data controller, the app as processor, one purpose per granted request with the
+ * data, resolution, history and what research says can be inferred at that resolution,
+ * destinations with their reasons, expiry).
+ *
+ * @example
+ * const receipt = buildConsentReceipt({ receiptId: randomUUID(), manifest, consent, now: Date.now(), method: 'cli' });
+ */
+export function buildConsentReceipt(input: ReceiptInput): Record<string, unknown> {
+  const { manifest, consent, now } = input;
+  const expires = new Date(consent.expiresAt).toISOString();
+  const destinations = manifest.exports
+    .filter((e) => consent.destinations.includes(e.id))
+    .map((e) => ({ id: e.id, url: e.url, reason: e.reason, maxBytes: e.maxBytes, maxPerDay: e.maxPerDay }));
+  const data = consent.grants.map((g) => {
+    const inference = inferenceFor(g.kind, g.resolution);
+    return {
+      request: g.request.name,
+      required: g.request.required,
+      datasource: g.datasource,
+      kind: g.kind,
+      resolution: g.resolution,
+      history: g.history,
+      aggregates: g.request.aggregates,
+      purpose: g.purposes[0]?.purpose ?? null,
+      purposes: g.purposes,
+      ...(g.purposes.length === 0
+        ? {
+            note: `the app lists no purpose at ${g.resolution} or coarser; it may not be able to work with this grant`,
+          }
+        : {}),
+      inference,
+    };
+  });
+  const anyElectricityFinerThanDaily = consent.grants.some(
+    (g) => g.kind.startsWith('electricity.') && g.resolution !== '1d',
+  );
+  return {
+    version: RECEIPT_VERSION,
+    jurisdiction: 'home',
+    consentTimestamp: Math.floor(now / 1000),
+    consentTime: new Date(now).toISOString(),
+    collectionMethod: input.method,
+    consentReceiptID: input.receiptId,
+    supersedes: input.supersedes ?? null,
+    language: 'en',
+    piiPrincipalId: 'householder',
+    piiControllers: [{ piiController: 'the householder', contact: 'the householder', onBehalf: false }],
+    processor: {
+      app: manifest.id,
+      name: manifest.name,
+      version: manifest.version,
+      author: manifest.author,
+      homepage: manifest.homepage ?? null,
+      runtime: manifest.runtime.type,
+    },
+    policyUrl: manifest.homepage ?? null,
+    services: [
+      {
+        service: manifest.name,
+        purposes: data.map((d) => ({
+          purpose: d.purpose ?? `analysis of ${d.kind}`,
+          purposeCategory: ['analysis'],
+          consentType: 'EXPLICIT',
+          piiCategory: [d.kind],
+          primaryPurpose: d.required,
+          termination: expires,
+          thirdPartyDisclosure: destinations.length > 0,
+          thirdPartyName: destinations.map((x) => x.url),
+        })),
+      },
+    ],
+    sensitive: false,
+    spiCat: [],
+    data,
+    declined: consent.declined,
+    destinations,
+    expires,
+    notes: anyElectricityFinerThanDaily ? [GB_CONSENT_NOTE] : [],
+  };
+}
