@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { AppApiError, type AppApiErrorCode } from './app-api-error.ts';
-import { CALL_PATH, type CallFunction } from './wire.ts';
+import { CALL_PATH } from './transport.ts';
+import type { CallFunction } from './wire.ts';
 
 type HttpModule = {
   request: (

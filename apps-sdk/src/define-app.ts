@@ -1,6 +1,7 @@
 import { createSocketCall } from './container-client.ts';
 import { type AppContext, createAppContext } from './context.ts';
-import { type CallFunction, ENV_SOCKET, ENV_TOKEN } from './wire.ts';
+import { ENV_SOCKET, ENV_TOKEN } from './transport.ts';
+import type { CallFunction } from './wire.ts';
 
 /** An app's entry point: reads, computes, emits. Throwing (or rejecting) makes the run fail. */
 export type AppMain = (ctx: AppContext) => Promise<void>;

@@ -138,8 +138,4 @@ export interface WireError {
   error: { code: string; message: string };
 }
 
-/** HTTP path of the container transport. */
-export const CALL_PATH = '/v1/call';
-/** Environment variables a container app gets. */
-export const ENV_SOCKET = 'DATABOX_API_SOCKET';
-export const ENV_TOKEN = 'DATABOX_RUN_TOKEN';
+export { CALL_PATH, ENV_SOCKET, ENV_TOKEN } from './transport.ts';

@@ -1,0 +1,21 @@
+/**
+ * The part of the SDK that app code runs with: `defineApp`, the typed context, the wire types and
+ * the shared rules. Platform-neutral (no Node built-ins, no ajv), so isolate bundles stay small.
+ *
+ * @example
+ * ```ts
+ * import { defineApp } from 'databox-apps-sdk/app';
+ * export default defineApp(async (ctx) => {
+ *   await ctx.log.info(`granted: ${(await ctx.data.grants()).map((g) => g.request).join(', ')}`);
+ * });
+ * ```
+ */
+export { AGGREGATES, type Aggregate, defaultAggregate, type NumericValueType } from './aggregates.ts';
+export { AppApiError, type AppApiErrorCode } from './app-api-error.ts';
+export { type AppContext, createAppContext, type ReadOptions } from './context.ts';
+export { type AppMain, type DataboxApp, defineApp } from './define-app.ts';
+export { durationMs, isDuration } from './duration.ts';
+export * from './manifest.ts';
+export { planRead, type ReadGrant, type ReadPlan } from './read-rules.ts';
+export * from './resolution.ts';
+export * from './wire.ts';

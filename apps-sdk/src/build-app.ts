@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { MANIFEST_FILE } from './check-app.ts';
+import { type Manifest, validateManifest } from './manifest.ts';
+
+export interface BuildResult {
+  /** Absolute path of the written bundle. */
+  outfile: string;
+  bytes: number;
+  warnings: string[];
+}
+
+/** Fails an isolate build that imports a Node built-in: the isolate has no `require` and no Node APIs. */
+const noNodeBuiltins: Plugin = {
+  name: 'databox-no-node-builtins',
+  setup(b) {
+    b.onResolve(
+      { filter: /^node:|^(fs|path|os|http|https|net|child_process|crypto|worker_threads)$/ },
+      (args) => ({
+        errors: [
+          {
+            text: `${args.path} is a Node built-in, which isolate apps cannot use (imported by ${args.importer})`,
+          },
+        ],
+      }),
+    );
+  },
+};
+
+async function loadManifest(dir: string): Promise<Manifest> {
+  const result = validateManifest(JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')));
+  if (!result.ok)
+    throw new Error(
+      `${MANIFEST_FILE} is invalid:\n${result.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`,
+    );
+  return result.manifest;
+}
+
+function inside(dir: string, path: string): string {
+  const full = resolve(dir, path);
+  const rel = relative(dir, full);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${path} is outside the app folder`);
+  return full;
+}
+
+/**
+ * Bundles an isolate app (`databox app build DIR`): `runtime.source` (default `src/index.ts`) with
+ * the SDK into `runtime.entry` as one classic script (IIFE), `platform: 'neutral'`, no Node
+ * built-ins. The isolate host evaluates it; `defineApp` then sets `__databoxRun`.
+ *
+ * @example
+ * ```ts
+ * const { outfile, bytes } = await buildIsolateApp('examples/energy-insights');
+ * console.log(`wrote ${outfile} (${bytes} bytes)`);
+ * ```
+ * @throws Error for an invalid manifest, a container app, or a failed build (esbuild's messages).
+ */
+export async function buildIsolateApp(dir: string): Promise<BuildResult> {
+  const root = resolve(dir);
+  const manifest = await loadManifest(root);
+  if (manifest.runtime.type !== 'isolate')
+    throw new Error(`${MANIFEST_FILE}: runtime is ${manifest.runtime.type}; use buildContainerApp`);
+  return bundle(root, manifest.runtime.source ?? 'src/index.ts', manifest.runtime.entry, 'isolate');
+}
+
+/**
+ * Bundles a Node container app into one CommonJS file for `node` in `databox/node-base`
+ * (`platform: 'node'`, the SDK included). `outfile` is relative to the app folder.
+ *
+ * @example
+ * ```ts
+ * await buildContainerApp('examples/container-hello'); // writes dist/app.js
+ * ```
+ */
+export async function buildContainerApp(
+  dir: string,
+  options: { source?: string; outfile?: string } = {},
+): Promise<BuildResult> {
+  const root = resolve(dir);
+  await loadManifest(root);
+  return bundle(root, options.source ?? 'src/index.ts', options.outfile ?? 'dist/app.js', 'container');
+}
+
+async function bundle(
+  root: string,
+  source: string,
+  out: string,
+  kind: 'isolate' | 'container',
+): Promise<BuildResult> {
+  const outfile = inside(root, out);
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [inside(root, source)],
+    outfile,
+    bundle: true,
+    write: true,
+    logLevel: 'silent',
+    target: 'es2022',
+    legalComments: 'none',
+    metafile: true,
+    ...(kind === 'isolate'
+      ? { format: 'iife', platform: 'neutral', mainFields: ['module', 'main'], plugins: [noNodeBuiltins] }
+      : { format: 'cjs', platform: 'node' }),
+  });
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+  return { outfile, bytes, warnings: result.warnings.map((w) => w.text) };
+}
