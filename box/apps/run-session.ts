@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import type { Manifest } from '../../apps-sdk/src/manifest.ts';
+import { isMethod, PARAMS_SCHEMAS } from '../../apps-sdk/src/wire.ts';
+import { appError, toAppError } from '../arbiter/app-error.ts';
+import type { Arbiter, ReadContext } from '../arbiter/arbiter.ts';
+import type { TokenRegistry } from '../arbiter/token-registry.ts';
+import { issuesToDetails } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { AppRegistry } from './app-registry.ts';
+import { checkJsonSchema } from './json-schema-check.ts';
+
+export const MAX_INSIGHTS_PER_RUN = 100;
+export const MAX_LOG_LINES = 1000;
+const MAX_LOG_LINE = 2000;
+const DAY_MS = 86_400_000;
+
+export interface RunSessionDeps {
+  store: Store;
+  registry: AppRegistry;
+  arbiter: Arbiter;
+  appId: string;
+  runId: string;
+  manifest: Manifest;
+  maxReads?: number;
+  /** The run's token: once it is revoked or expired (run end, timeout, uninstall) calls are refused. */
+  tokens: TokenRegistry;
+  token: string;
+}
+
+/**
+ * The box side of one app run: `handle(method, params)` is the only thing a runtime calls. It
+ * validates params with the SDK's wire schemas, enforces grants through the arbiter, and stores
+ * insights, export requests (status `pending` until the export gateway takes them), the app's kv
+ * (`app:<id>`) and log lines. After {@link end} every call is refused.
+ *
+ * @example
+ * const token = tokens.issue(runId, appId, deadline);
+ * const session = new RunSession({ store, registry, arbiter, appId, runId, manifest, tokens, token });
+ * await session.handle('data.read', { request: 'power' });
+ * session.end();
+ */
+export class RunSession {
+  readonly appId: string;
+  readonly runId: string;
+  readonly logs: string[] = [];
+  readonly stats = { insights: 0, exports: 0 };
+  readonly #deps: RunSessionDeps;
+  readonly #read: ReadContext;
+  #ended = false;
+
+  constructor(deps: RunSessionDeps) {
+    this.#deps = deps;
+    this.appId = deps.appId;
+    this.runId = deps.runId;
+    this.#read = { appId: deps.appId, runId: deps.runId, reads: 0, rowsRead: 0, maxReads: deps.maxReads };
+  }
+
+  get reads(): number {
+    return this.#read.reads;
+  }
+
+  get rowsRead(): number {
+    return this.#read.rowsRead;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Ends the session: every later call is refused. */
+  end(): void {
+    this.#ended = true;
+  }
+
+  /** Handles one app call. Rejects with a DataboxError whose code is an SDK app API code. */
+  async handle(method: string, params: unknown): Promise<unknown> {
+    try {
+      return this.#dispatch(method, params);
+    } catch (error) {
+      throw toAppError(error);
+    }
+  }
+
+  #dispatch(method: string, params: unknown): unknown {
+    if (this.#ended) throw appError('forbidden', `run ${this.runId} has ended`);
+    if (!this.#deps.tokens.verify(this.#deps.token, this.appId))
+      throw appError(
+        'forbidden',
+        `the token of run ${this.runId} is no longer valid (run over time, or app revoked)`,
+      );
+    if (!isMethod(method)) throw appError('not_found', `unknown method "${method}"`);
+    if (!this.#deps.registry.findInstall(this.appId))
+      throw appError('forbidden', `app "${this.appId}" is no longer installed`);
+    const parsed = PARAMS_SCHEMAS[method].safeParse(params ?? {});
+    if (!parsed.success)
+      throw appError(
+        'bad_request',
+        `invalid params for ${method}`,
+        issuesToDetails(parsed.error.issues, 'params'),
+      );
+    const p = parsed.data as Record<string, unknown>;
+    switch (method) {
+      case 'data.read':
+        return this.#deps.arbiter.read(this.#read, p as unknown as Parameters<Arbiter['read']>[1]);
+      case 'data.grants':
+        return this.#deps.arbiter.grantInfo(this.appId);
+      case 'insight.emit':
+        return this.#emit(p);
+      case 'export.request':
+        return this.#export(p.destination as string, p.payload);
+      case 'kv.get':
+        return this.#deps.store.kv.get(`app:${this.appId}`, p.key as string) ?? null;
+      case 'kv.set':
+        this.#deps.store.kv.set(`app:${this.appId}`, p.key as string, p.value, this.#deps.store.now());
+        return { ok: true };
+      case 'log':
+        this.#log(p.level as string, p.message as string);
+        return { ok: true };
+    }
+  }
+
+  #log(level: string, message: string): void {
+    if (this.logs.length >= MAX_LOG_LINES) return;
+    this.logs.push(`${level}: ${message.slice(0, MAX_LOG_LINE)}`);
+    if (this.logs.length === MAX_LOG_LINES) this.logs.push(`(log capped at ${MAX_LOG_LINES} lines)`);
+  }
+
+  #emit(p: Record<string, unknown>): { ok: true } {
+    const { store, registry, manifest } = this.#deps;
+    const declared = manifest.insights.find((i) => i.key === p.key);
+    if (!declared)
+      throw appError(
+        'bad_request',
+        `insight "${String(p.key)}" is not declared in the manifest (declared: ${manifest.insights.map((i) => i.key).join(', ') || 'none'})`,
+      );
+    if (this.stats.insights >= MAX_INSIGHTS_PER_RUN)
+      throw appError('rate_limited', `this run has emitted its ${MAX_INSIGHTS_PER_RUN} insights`);
+    if (declared.schema && p.data !== undefined) {
+      const problems = checkJsonSchema(declared.schema, p.data, 'data');
+      if (problems.length > 0)
+        throw appError('bad_request', `insight "${declared.key}" data does not match its schema`, problems);
+    }
+    store.transaction(() => {
+      registry.insertInsight({
+        appId: this.appId,
+        runId: this.runId,
+        key: declared.key,
+        title: p.title as string,
+        summary: (p.summary as string | undefined) ?? null,
+        value: (p.value as number | undefined) ?? null,
+        unit: (p.unit as string | undefined) ?? null,
+        data: p.data,
+        createdAt: store.now(),
+      });
+    });
+    this.stats.insights++;
+    return { ok: true };
+  }
+
+  #export(destination: string, payload: unknown): { id: string; status: 'pending' } {
+    const { store, registry, manifest } = this.#deps;
+    const declared = manifest.exports.find((e) => e.id === destination);
+    if (!declared)
+      throw appError('not_found', `export destination "${destination}" is not declared in the manifest`);
+    const consent = registry.currentConsent(this.appId);
+    if (!consent?.destinations.includes(destination))
+      throw appError('forbidden', `the householder has not approved export destination "${destination}"`);
+    if (consent.expiresAt <= store.now())
+      throw appError('forbidden', `the consent for app "${this.appId}" has expired`);
+    const problems = checkJsonSchema(declared.schema, payload, 'payload');
+    if (problems.length > 0)
+      throw appError('bad_request', `the payload for "${destination}" does not match its schema`, problems);
+    const text = JSON.stringify(payload ?? null);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > declared.maxBytes)
+      throw appError(
+        'bad_request',
+        `the payload for "${destination}" is ${bytes} bytes, over its limit of ${declared.maxBytes}`,
+      );
+    return store.transaction(() => {
+      const now = store.now();
+      const today = registry.countExportsSince(this.appId, destination, now - DAY_MS);
+      if (today >= declared.maxPerDay)
+        throw appError(
+          'rate_limited',
+          `"${destination}" allows ${declared.maxPerDay} exports a day; ${today} in the last 24 h`,
+        );
+      const id = randomUUID();
+      registry.insertExport({
+        exportId: id,
+        appId: this.appId,
+        runId: this.runId,
+        destination,
+        url: declared.url,
+        payload: payload ?? null,
+        bytes,
+        status: 'pending',
+        createdAt: now,
+      });
+      store.audit.append({
+        actor: `app:${this.appId}`,
+        action: 'app.export.request',
+        subject: this.appId,
+        details: { run: this.runId, export: id, destination, url: declared.url, bytes },
+      });
+      this.stats.exports++;
+      return { id, status: 'pending' as const };
+    });
+  }
+}

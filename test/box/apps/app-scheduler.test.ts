@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AppManager } from '../../../box/apps/app-manager.ts';
+import { AppRunner } from '../../../box/apps/app-runner.ts';
+import { AppScheduler } from '../../../box/apps/app-scheduler.ts';
+import { useTempDir } from '../../helpers/temp-dir.ts';
+import { MINUTE, NOW, testManifest, testStore, writeAppFolder } from './app-fixtures.ts';
+import { FakeRuntime } from './fake-runtime.ts';
+
+const tempDir = useTempDir();
+
+function setup(schedule: unknown) {
+  const clock = { now: NOW };
+  const store = testStore(clock);
+  const root = tempDir();
+  const apps = new AppManager(store, { appsDir: join(root, 'apps') });
+  apps.install(writeAppFolder(root, { ...testManifest(), schedule }), {
+    requests: { power: { datasource: 'meter.power', resolution: '30min' } },
+  });
+  const runner = new AppRunner({ store, runtimes: { isolate: new FakeRuntime(async () => {}) } });
+  const scheduler = new AppScheduler({ store, runner });
+  return { clock, store, apps, runner, scheduler };
+}
+
+async function settle(runner: AppRunner): Promise<void> {
+  while (runner.isRunning('energy-test')) await new Promise((r) => setTimeout(r, 1));
+}
+
+describe('AppScheduler', () => {
+  it('runs interval apps when `every` has passed since the last run', async () => {
+    const { clock, runner, scheduler } = setup({ type: 'interval', every: 'PT1H' });
+    await scheduler.start(new AbortController().signal);
+    expect(await scheduler.tick()).toEqual(['energy-test']);
+    await settle(runner);
+    clock.now += 59 * MINUTE;
+    expect(await scheduler.tick()).toEqual([]);
+    clock.now += MINUTE;
+    expect(await scheduler.tick()).toEqual(['energy-test']);
+    await settle(runner);
+    expect(runner.registry.listRuns('energy-test').map((r) => r.trigger)).toEqual(['interval', 'interval']);
+    await scheduler.stop();
+  });
+
+  it('runs on-new-data apps only after a granted datasource is written, at most once per minInterval', async () => {
+    const { clock, store, runner, scheduler } = setup({ type: 'on-new-data', minInterval: 'PT10M' });
+    await scheduler.start(new AbortController().signal);
+    expect(await scheduler.tick()).toEqual([]);
+    store.writeReadings('room.temp', [{ t: NOW, v: 20 }], 'user'); // not granted to the app
+    expect(await scheduler.tick()).toEqual([]);
+    store.writeReadings('meter.power', [{ t: NOW, v: 1 }], 'user');
+    expect(await scheduler.tick()).toEqual(['energy-test']);
+    await settle(runner);
+    clock.now += 5 * MINUTE;
+    store.writeReadings('meter.power', [{ t: clock.now, v: 1 }], 'user');
+    expect(await scheduler.tick()).toEqual([]); // too soon
+    clock.now += 5 * MINUTE;
+    store.writeReadings('meter.power', [{ t: clock.now, v: 1 }], 'user');
+    expect(await scheduler.tick()).toEqual(['energy-test']);
+    await settle(runner);
+    expect(runner.registry.listRuns('energy-test').map((r) => r.trigger)).toEqual([
+      'on-new-data',
+      'on-new-data',
+    ]);
+    await scheduler.stop();
+  });
+
+  it('never starts manual apps or apps whose grants are all revoked', async () => {
+    const manual = setup({ type: 'manual' });
+    await manual.scheduler.start(new AbortController().signal);
+    expect(await manual.scheduler.tick()).toEqual([]);
+    await manual.scheduler.stop();
+    const revoked = setup({ type: 'interval', every: 'PT1H' });
+    revoked.apps.revoke('energy-test');
+    await revoked.scheduler.start(new AbortController().signal);
+    expect(await revoked.scheduler.tick()).toEqual([]);
+    await revoked.scheduler.stop();
+  });
+});
