@@ -209,7 +209,11 @@ export class SimulatorDriver implements Driver {
       if (signal.aborted) return;
       this.write(ctx, batch, 'backfilled');
       // Let the store catch up (and the event loop breathe) before generating more.
-      while (this.writes.size >= MAX_IN_FLIGHT) await Promise.race(this.writes);
+      if (this.writes.size >= MAX_IN_FLIGHT) {
+        // Ask the box to store its buffer now rather than at its next timer tick.
+        ctx.flush?.().catch(() => {}); // a refused write is reported through its own promise
+        while (this.writes.size >= MAX_IN_FLIGHT) await Promise.race(this.writes);
+      }
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

@@ -1,8 +1,9 @@
 import { SerialPortMock } from 'serialport';
 import { afterEach, expect, it } from 'vitest';
+import { BufferedDriverContext } from '../../../box/drivers/driver-context.ts';
 import { Store } from '../../../box/store/store.ts';
 import type { DatasourceSpec, Reading } from '../../../box/store/types.ts';
-import type { DriverContext } from '../../../drivers/driver.ts';
+import type { DriverContext, DriverStatus } from '../../../drivers/driver.ts';
 import { DsmrDriver, dsmrConfigSchema } from '../../../drivers/dsmr/dsmr-driver.ts';
 import { SerialByteSource, type SerialPortFactory } from '../../../drivers/dsmr/sources/serial-source.ts';
 import {
@@ -97,6 +98,27 @@ describeWithSharedFixtures('DsmrDriver into a real Store', () => {
     ).toHaveLength(1);
     // Every reading of the second replay was a duplicate (first write wins): its audited writes stored nothing.
     expect(writeTotals(store)).toEqual({ batches: 2 * firstRun.batches, written: firstRun.written });
+  });
+
+  it("runs under the box's buffered driver context: stored once committed, counters in the status", async () => {
+    const store = memoryStore();
+    const status: DriverStatus = { state: 'starting', counters: {} };
+    const ctx = new BufferedDriverContext({ instanceId: 'p1-box', store, status, log: () => {} });
+    const config = dsmrConfigSchema.parse({
+      source: 'file',
+      path: sharedFixture('dsmr/nl_dsmr42_kaifa_crc_valid.txt'),
+    });
+    const driver = new DsmrDriver(config);
+    await driver.start(ctx, new AbortController().signal);
+    await driver.finished();
+    await ctx.close();
+    expect(status.counters).toMatchObject({ telegrams: 1, crcErrors: 0, parseErrors: 0 });
+    // SOURCES.md §1, DSMR 4.2: total import 3016.829 kWh, 2027 W at 2016-11-13T19:57:57Z; gas 981.443 m³.
+    const t = Date.parse('2016-11-13T19:57:57Z');
+    expect(store.latest('p1.electricity.import.total')).toEqual({ t, v: 3016.829 });
+    expect(store.latest('p1.electricity.import.power')).toEqual({ t, v: 2027 });
+    expect(store.latest('p1.gas.m1')).toEqual({ t: Date.parse('2016-11-29T19:00:00Z'), v: 981.443 });
+    expect(store.getDatasource('p1.gas.m1').driver).toBe('p1-box');
   });
 
   it('throws from start when the replay file does not exist', async () => {
