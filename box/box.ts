@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
+import { DRIVER_TYPES } from '../drivers/registry.ts';
 import { ensureAdminToken } from './config/admin-token.ts';
 import type { BoxConfig } from './config/config-schema.ts';
 import { loadConfig } from './config/load-config.ts';
 import { type BoxPaths, boxPaths } from './config/paths.ts';
+import { DriverManager } from './drivers/driver-manager.ts';
 import { createHttpApp } from './http/app.ts';
 import { HttpServer } from './http-server.ts';
 import type { BoxPart } from './part.ts';
@@ -35,6 +37,7 @@ export class Box {
   config!: BoxConfig;
   store!: Store;
   adminToken!: { token: string; created: boolean };
+  drivers!: DriverManager;
   readonly #options: BoxOptions;
   readonly #parts: BoxPart[] = [];
   readonly #failed = new Map<string, string>();
@@ -61,12 +64,14 @@ export class Box {
     this.store = Store.open(this.paths.database, { synchronous: config.store.synchronous });
     this.#recordConfig();
     this.#startedAt = Date.now();
+    this.drivers = new DriverManager({ store: this.store, types: DRIVER_TYPES, log: this.log });
 
     const app = createHttpApp({
       store: this.store,
       adminToken: this.adminToken.token,
       bodyLimitBytes: config.http.bodyLimitBytes,
       status: () => this.status(),
+      drivers: this.drivers,
     });
     this.#http = new HttpServer(
       app,
@@ -77,6 +82,7 @@ export class Box {
     await this.#http.start();
     this.#parts.push(this.#http);
     await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
+    await this.#startPart(this.drivers);
     this.store.audit.append({
       actor: 'box',
       action: 'box.start',

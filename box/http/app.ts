@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { DriverManager } from '../drivers/driver-manager.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { requireAdminToken } from './auth.ts';
 import { errorResponse } from './error-handler.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { datasourceRoutes } from './routes/datasources.ts';
+import { driverRoutes } from './routes/drivers.ts';
 import { hypercatRoutes } from './routes/hypercat.ts';
 import { readingRoutes } from './routes/readings.ts';
 
@@ -15,6 +17,8 @@ export interface HttpDeps {
   bodyLimitBytes: number;
   /** What `GET /api/v1/status` reports beside the store's own figures. */
   status: () => Record<string, unknown>;
+  /** Mounts `/api/v1/drivers` and `/api/v1/driver-types` when given. */
+  drivers?: DriverManager;
 }
 
 /**
@@ -52,6 +56,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.route('/api/v1/datasources', datasourceRoutes(store));
   app.route('/api/v1/datasources', readingRoutes(store));
   app.route('/api/v1/audit', auditRoutes(store));
+  if (deps.drivers) app.route('/api/v1', driverRoutes(deps.drivers));
   app.get('/api/v1/status', (c) =>
     c.json({
       ...deps.status(),
