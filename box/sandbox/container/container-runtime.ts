@@ -128,6 +128,8 @@ export class ContainerRuntime implements AppRuntime {
         HostConfig: {
           ...hostConfig,
           LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+          // Docker ≥ 20.10 lets any uid bind ports < 1024 in a container; keep the usual rule.
+          Sysctls: { 'net.ipv4.ip_unprivileged_port_start': '1024' },
         },
       });
 
