@@ -21,7 +21,10 @@ export interface ContainerRuntimeOptions {
   docker?: Docker;
   /** Folder for the per-run socket folders. Default the OS temp folder. */
   runRoot?: string;
-  /** Image used when a run names none (`entry` empty); built from the host's node if missing. */
+  /**
+   * Image used when a run names none (`entry` empty) or names its repo without a tag
+   * (`databox/node-base`); built from the host's node if missing. Default `databox/node-base:<node version>`.
+   */
   defaultImage?: string;
   /** CPU quota per container in CPUs. Default 1. */
   cpus?: number;
@@ -169,7 +172,10 @@ export class ContainerRuntime implements AppRuntime {
   }
 
   async #image(entry: string): Promise<string> {
-    const image = entry.trim() === '' ? this.#defaultImage : entry.trim();
+    // '' and the untagged repo (as a manifest names it: "databox/node-base") mean the default image.
+    const defaultRepo = this.#defaultImage.slice(0, this.#defaultImage.lastIndexOf(':'));
+    const named = entry.trim();
+    const image = named === '' || named === defaultRepo ? this.#defaultImage : named;
     if (image !== this.#defaultImage) return image;
     this.#baseImage ??= ensureNodeBaseImage(this.#docker, { tag: image }).catch((error: unknown) => {
       this.#baseImage = undefined;

@@ -105,7 +105,7 @@ describeWithDocker('ContainerRuntime', () => {
     const outcome = await runtime.run({
       runId: 'run-fail',
       appDir: dir,
-      entry: '',
+      entry: 'databox/node-base', // as a manifest names it: the untagged repo means the default image
       command: ['/app/fail.cjs'],
       limits: LIMITS,
       handle: fakeSession().handle,

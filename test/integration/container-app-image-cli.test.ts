@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import { createDockerClient } from '../../box/containers/docker-client.ts';
+import { describeWithDocker } from '../helpers/services.ts';
+
+const run = promisify(execFile);
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/databox.js');
+
+/** Runs the real CLI; resolves with its exit code and output instead of throwing on exit 1. */
+async function databox(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 240_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describeWithDocker('databox image build', () => {
+  const tag = `databox/test-node-base:cli-${randomBytes(4).toString('hex')}`;
+  const docker = createDockerClient();
+  afterAll(async () => {
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => {});
+  });
+
+  it('builds the node base image with progress on stderr and the tag on stdout', async () => {
+    const result = await databox('image', 'build', '--tag', tag);
+    expect(result.stderr).toContain(`image: building ${tag} from `);
+    expect(result.stderr).toMatch(/image: importing \d+\.\d MiB as /);
+    expect(result.stderr).toContain(`image: built ${tag}`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${tag}\n`);
+
+    const info = await docker.getImage(tag).inspect();
+    expect(info.Config.User).toBe('65534:65534');
+    expect(info.Config.Entrypoint).toEqual(['/usr/local/bin/node']);
+    expect(info.Config.WorkingDir).toBe('/app');
+
+    // --if-missing finds it and builds nothing
+    const again = await databox('image', 'build', '--tag', tag, '--if-missing');
+    expect(again).toEqual({ code: 0, stdout: `${tag}\n`, stderr: '' });
+  }, 300_000);
+
+  it('explains a wrong subcommand and an engine it cannot reach', async () => {
+    const wrong = await databox('image', 'list');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('expected "databox image build", got "databox image list"');
+
+    const down = await databox('image', 'build', '--docker-host', 'unix:///nonexistent/docker.sock');
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('Docker engine is not reachable at unix:///nonexistent/docker.sock');
+  }, 60_000);
+});
