@@ -2,7 +2,6 @@ import { formatError } from '../errors.ts';
 import { type Command, runCommand } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { datasourceCommand } from './commands/datasource.ts';
-import { driverCommand } from './commands/driver.ts';
 import { imageCommand } from './commands/image.ts';
 import { importCommand } from './commands/import.ts';
 import { readCommand } from './commands/read.ts';
@@ -14,7 +13,6 @@ const COMMANDS: Command[] = [
   startCommand,
   statusCommand,
   datasourceCommand,
-  driverCommand,
   writeCommand,
   importCommand,
   readCommand,
