@@ -15,14 +15,15 @@
  * - returns (as a Reference the host keeps) the starter that calls `globalThis.__databoxRun()`
  *   and answers `''` on success or JSON `{ "message", "stack" }` describing what the app threw.
  * Every intrinsic it uses is captured first, so an app that replaces `JSON`, `String` or
- * `Reflect` breaks only itself.
+ * `Reflect` breaks only itself. It is strict code, so stack-trace call sites never hand out its
+ * functions.
  */
-export const BOOTSTRAP_SOURCE = `
+export const BOOTSTRAP_SOURCE = `'use strict';
 const hostCall = $0;
 const refApply = hostCall.apply;
 const { apply: reflectApply } = Reflect;
 const { parse, stringify } = JSON;
-const { freeze, defineProperty } = Object;
+const { freeze, defineProperty, setPrototypeOf } = Object;
 const ErrorCtor = Error;
 const TypeErrorCtor = TypeError;
 const StringCtor = String;
@@ -31,7 +32,10 @@ const strCharAt = String.prototype.charAt;
 const arrayMap = Array.prototype.map;
 const arrayJoin = Array.prototype.join;
 const promiseThen = Promise.prototype.then;
-const callOptions = freeze({ arguments: freeze({ copy: true }), result: freeze({ promise: true, copy: true }) });
+// Null-prototype options: isolated-vm reads option names that are not set here (reference,
+// externalCopy, ...), and the app must not be able to answer them with getters on Object.prototype.
+const plain = (object) => freeze(setPrototypeOf(object, null));
+const callOptions = plain({ arguments: plain({ copy: true }), result: plain({ promise: true, copy: true }) });
 
 async function call(method, paramsJson) {
   if (typeof method !== 'string') throw new TypeErrorCtor('__databoxCall: the method must be a string');

@@ -52,6 +52,7 @@ export class IsolateHostSupervisor {
   #ready = false;
   #readyAt = 0;
   #lastSeen = 0;
+  #spawnedAt = 0;
   #killReason: string | undefined;
   #crashesInRow = 0;
   /** idle: never started (the first run starts it); running; stopped: stop() was called. */
@@ -128,6 +129,8 @@ export class IsolateHostSupervisor {
   restart(reason: string): void {
     if (!this.#child) return;
     this.#killReason = reason;
+    // Not ready from now on: runs started before the 'exit' event wait for the next child.
+    this.#ready = false;
     this.#child.kill('SIGKILL');
   }
 
@@ -159,6 +162,7 @@ export class IsolateHostSupervisor {
       execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
     this.#stderrTail = '';
     this.#ready = false;
+    this.#readyAt = 0;
     const child = fork(childPath, [String(this.#options.heartbeatMs)], {
       execPath: process.execPath,
       execArgv,
@@ -166,7 +170,8 @@ export class IsolateHostSupervisor {
       serialization: 'json',
     });
     this.#child = child;
-    this.#lastSeen = Date.now();
+    this.#spawnedAt = Date.now();
+    this.#lastSeen = this.#spawnedAt;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
@@ -198,7 +203,6 @@ export class IsolateHostSupervisor {
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#child !== child) return;
     this.#child = undefined;
-    const wasReady = this.#ready;
     this.#ready = false;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     const reason = this.#killReason ? `${this.#killReason}; ${how}` : how;
@@ -213,7 +217,7 @@ export class IsolateHostSupervisor {
     });
     if (this.#state !== 'running') return;
     this.#handlers.onCrash(reason);
-    if (wasReady && Date.now() - this.#readyAt > STABLE_AFTER_MS) this.#crashesInRow = 0;
+    if (this.#readyAt > 0 && Date.now() - this.#readyAt > STABLE_AFTER_MS) this.#crashesInRow = 0;
     const { initialMs, maxMs } = this.#options.restartBackoff;
     const delay = Math.min(maxMs, initialMs * 2 ** this.#crashesInRow);
     this.#crashesInRow++;
@@ -224,8 +228,17 @@ export class IsolateHostSupervisor {
   }
 
   #checkHeartbeat(): void {
-    const child = this.#child;
-    if (!child || Date.now() - this.#lastSeen <= this.#options.heartbeatTimeoutMs) return;
-    this.restart(`the isolate host sent no heartbeat for ${this.#options.heartbeatTimeoutMs} ms`);
+    if (!this.#child) return;
+    const now = Date.now();
+    if (this.#readyAt === 0) {
+      // Starting (loading tsx and isolated-vm can take seconds on a busy box): no heartbeats yet.
+      if (now - this.#spawnedAt > this.#options.startTimeoutMs) {
+        this.restart(`the isolate host did not get ready within ${this.#options.startTimeoutMs} ms`);
+      }
+      return;
+    }
+    if (now - this.#lastSeen > this.#options.heartbeatTimeoutMs) {
+      this.restart(`the isolate host sent no heartbeat for ${this.#options.heartbeatTimeoutMs} ms`);
+    }
   }
 }
