@@ -2,6 +2,7 @@ import { formatError } from '../errors.ts';
 import { type Command, runCommand } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { datasourceCommand } from './commands/datasource.ts';
+import { driverCommand } from './commands/driver.ts';
 import { imageCommand } from './commands/image.ts';
 import { importCommand } from './commands/import.ts';
 import { readCommand } from './commands/read.ts';
@@ -13,6 +14,7 @@ const COMMANDS: Command[] = [
   startCommand,
   statusCommand,
   datasourceCommand,
+  driverCommand,
   writeCommand,
   importCommand,
   readCommand,
