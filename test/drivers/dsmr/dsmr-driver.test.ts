@@ -208,6 +208,27 @@ describeWithSharedFixtures('DsmrDriver over TCP', () => {
   });
 });
 
+it('reconnects when a TCP dongle keeps the socket open but goes silent', async () => {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(() => closeServer({ server, sockets }));
+  const port = (server.address() as { port: number }).port;
+  const ctx = new RecordingContext(0);
+  const config = dsmrConfigSchema.parse({ source: 'tcp', host: '127.0.0.1', port, idleTimeoutS: 1 });
+  const driver = new DsmrDriver(config, { backoff: { initialMs: 20, maxMs: 100 } });
+  cleanups.push(() => driver.stop());
+  await driver.start(ctx, new AbortController().signal);
+  await waitFor('a second connection', () => connections >= 2, 5000);
+  expect(ctx.errors).toContain(`tcp 127.0.0.1:${port}: no data for 1000 ms`);
+  expect(ctx.connected.slice(0, 3)).toEqual([true, false, true]);
+});
+
 it('lists every missing field of a config, by path', () => {
   const result = dsmrConfigSchema.safeParse({ source: 'tcp', baudRate: 57600, prefix: 'P1!' });
   expect(result.success).toBe(false);
