@@ -14,6 +14,9 @@ import {
   PARAMS_SCHEMAS,
 } from './wire.ts';
 
+/** Most raw rows one `data.read` returns in the box (the store's default page size). */
+export const RAW_PAGE_ROWS = 10_000;
+
 /** A granted request in the local harness: the read grant plus what `data.grants` shows. */
 export interface LocalGrant extends ReadGrant {
   kind: string;
@@ -59,6 +62,8 @@ export class LocalBox {
     readonly grants: ReadonlyMap<string, LocalGrant>,
     readonly now: number,
     kv: Record<string, unknown> = {},
+    /** Most raw rows one read returns, like the store's default page (apps page with `from`). */
+    readonly rawPageRows = RAW_PAGE_ROWS,
   ) {
     this.record = { insights: [], exports: [], kv: structuredClone(kv), logs: [], reads: [] };
   }
@@ -124,7 +129,10 @@ export class LocalBox {
       kind: grant.kind,
       unit: grant.unit,
       ...plan,
-      points: grant.series.read(plan),
+      points:
+        plan.resolution === 'raw'
+          ? grant.series.read(plan).slice(0, this.rawPageRows)
+          : grant.series.read(plan),
     };
     this.record.reads.push(result);
     return result;

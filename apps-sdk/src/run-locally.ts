@@ -31,6 +31,8 @@ export interface RunLocallyOptions {
   now?: number;
   /** The app's kv before the run. */
   kv?: Record<string, unknown>;
+  /** Most raw rows one read returns (default 10 000, as in the box); apps page with `from`. */
+  rawPageRows?: number;
 }
 
 export interface LocalRunResult {
@@ -116,7 +118,7 @@ export async function runLocally(app: DataboxApp, options: RunLocallyOptions): P
   const grants = buildGrants(manifest, options);
   const newest = Math.max(-1, ...[...grants.values()].map((g) => g.series.newest ?? -1));
   const now = options.now ?? (newest >= 0 ? newest + 1 : Date.now());
-  const box = new LocalBox(manifest, grants, now, options.kv);
+  const box = new LocalBox(manifest, grants, now, options.kv, options.rawPageRows);
   const grantList = (await box.handle('data.grants', {})) as GrantInfo[];
   let error: string | undefined;
   try {
