@@ -71,6 +71,7 @@ export class ContainerRuntime implements AppRuntime {
   readonly #options: ContainerRuntimeOptions;
   readonly #defaultImage: string;
   #baseImage: Promise<string> | undefined;
+  readonly #active = new Set<{ abort: () => void; done: Promise<RunOutcome> }>();
 
   constructor(options: ContainerRuntimeOptions = {}) {
     this.#options = options;
@@ -84,6 +85,27 @@ export class ContainerRuntime implements AppRuntime {
   }
 
   async run(opts: RunOptions): Promise<RunOutcome> {
+    // Each run also listens to the runtime's own signal, so `stop()` can end every run at once.
+    const own = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, own.signal]) : own.signal;
+    const running = this.#runOne({ ...opts, signal });
+    const entry = { abort: () => own.abort(), done: running };
+    this.#active.add(entry);
+    try {
+      return await running;
+    } finally {
+      this.#active.delete(entry);
+    }
+  }
+
+  /** Ends every run in progress (their outcomes say `killed`) and waits until they are cleaned up. */
+  async stop(): Promise<void> {
+    const active = [...this.#active];
+    for (const run of active) run.abort();
+    await Promise.allSettled(active.map((run) => run.done));
+  }
+
+  async #runOne(opts: RunOptions): Promise<RunOutcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const logs: string[] = [];
@@ -158,6 +180,11 @@ export class ContainerRuntime implements AppRuntime {
         await running.wait().catch(() => {});
       }
       const state = (await running.inspect()).State;
+      if (state.Running) {
+        // The engine ended the wait without the container stopping (e.g. a dropped connection).
+        await running.kill().catch(() => {});
+        throw new Error('lost track of the container while it ran; it was killed');
+      }
       logs.push(...(await this.#logs(running)));
       return outcome(ending, state, opts.limits, logs, elapsed());
     } catch (error) {

@@ -153,6 +153,32 @@ describeWithDocker('ContainerRuntime', () => {
     expect(outcome.durationMs).toBeLessThan(LIMITS.timeoutMs);
   });
 
+  it('ends every run in progress on stop() and cleans up after them', async () => {
+    const runRoot = tempDir();
+    const runtime = new ContainerRuntime({ runRoot });
+    const dir = app({ 'hang.cjs': "console.log('up'); setInterval(() => {}, 1000);" });
+    const runs = ['a', 'b'].map((id) =>
+      runtime.run({
+        runId: `run-stop-${id}`,
+        appDir: dir,
+        entry: '',
+        command: ['/app/hang.cjs'],
+        limits: LIMITS,
+        handle: fakeSession().handle,
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await runtime.stop();
+    const outcomes = await Promise.all(runs);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ status: 'killed', error: 'run cancelled' });
+      expect(outcome.durationMs).toBeLessThan(LIMITS.timeoutMs);
+    }
+    expect(readdirSync(runRoot)).toEqual([]);
+    const left = await docker.listContainers({ all: true, filters: { label: ['org.databox.role=app-run'] } });
+    expect(left.filter((c) => c.Labels['org.databox.run-id']?.startsWith('run-stop-'))).toEqual([]);
+  });
+
   it('returns an error outcome, not an exception, for an image the box does not have', async () => {
     const runRoot = tempDir();
     const runtime = new ContainerRuntime({ runRoot });
