@@ -1,5 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DRIVER_TYPES } from '../drivers/registry.ts';
+import { AppManager } from './apps/app-manager.ts';
+import { AppRunner } from './apps/app-runner.ts';
+import { AppScheduler } from './apps/app-scheduler.ts';
 import { ensureAdminToken } from './config/admin-token.ts';
 import type { BoxConfig } from './config/config-schema.ts';
 import { loadConfig } from './config/load-config.ts';
@@ -9,6 +13,8 @@ import { createHttpApp } from './http/app.ts';
 import { HttpServer } from './http-server.ts';
 import type { BoxPart } from './part.ts';
 import { RetentionJob } from './retention-job.ts';
+import { ContainerRuntime } from './sandbox/container/container-runtime.ts';
+import { IsolateRuntime } from './sandbox/isolate/isolate-runtime.ts';
 import { Store } from './store/store.ts';
 
 export interface BoxOptions {
@@ -38,6 +44,8 @@ export class Box {
   store!: Store;
   adminToken!: { token: string; created: boolean };
   drivers!: DriverManager;
+  apps!: AppManager;
+  appRunner!: AppRunner;
   readonly #options: BoxOptions;
   readonly #parts: BoxPart[] = [];
   readonly #failed = new Map<string, string>();
@@ -65,6 +73,16 @@ export class Box {
     this.#recordConfig();
     this.#startedAt = Date.now();
     this.drivers = new DriverManager({ store: this.store, types: DRIVER_TYPES, log: this.log });
+    // Without a Docker engine the container runtime fails to start and only container apps stop working.
+    this.appRunner = new AppRunner({
+      store: this.store,
+      runtimes: { isolate: new IsolateRuntime(), container: new ContainerRuntime() },
+      log: this.log,
+    });
+    this.apps = new AppManager(this.store, {
+      appsDir: join(this.paths.home, 'apps'),
+      tokens: this.appRunner.tokens,
+    });
 
     const app = createHttpApp({
       store: this.store,
@@ -72,6 +90,8 @@ export class Box {
       bodyLimitBytes: config.http.bodyLimitBytes,
       status: () => this.status(),
       drivers: this.drivers,
+      apps: this.apps,
+      appRunner: this.appRunner,
     });
     this.#http = new HttpServer(
       app,
@@ -83,6 +103,8 @@ export class Box {
     this.#parts.push(this.#http);
     await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
     await this.#startPart(this.drivers);
+    await this.#startPart(this.appRunner);
+    await this.#startPart(new AppScheduler({ store: this.store, runner: this.appRunner, log: this.log }));
     this.store.audit.append({
       actor: 'box',
       action: 'box.start',

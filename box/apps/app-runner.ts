@@ -40,6 +40,7 @@ export class AppRunner implements BoxPart {
   readonly #options: AppRunnerOptions;
   readonly #running = new Map<string, { runId: string; abort: AbortController; done: Promise<RunRecord> }>();
   readonly #sessions = new Map<string, RunSession>();
+  readonly #unavailable = new Map<string, string>();
 
   constructor(options: AppRunnerOptions) {
     this.#options = options;
@@ -48,14 +49,26 @@ export class AppRunner implements BoxPart {
     this.tokens = options.tokens ?? new TokenRegistry(() => options.store.now());
   }
 
+  /**
+   * Starts each runtime; one that fails (e.g. no Docker engine) is left out and named when an app
+   * needs it, so the other runtime's apps keep running.
+   */
   async start(_signal: AbortSignal): Promise<void> {
-    for (const runtime of Object.values(this.#options.runtimes)) await runtime?.start?.();
+    for (const [kind, runtime] of Object.entries(this.#options.runtimes)) {
+      try {
+        await runtime?.start?.();
+      } catch (error) {
+        this.#unavailable.set(kind, (error as Error).message);
+        this.#options.log?.(`databox: the ${kind} app runtime is unavailable: ${(error as Error).message}`);
+      }
+    }
   }
 
   async stop(): Promise<void> {
     for (const entry of this.#running.values()) entry.abort.abort();
     await Promise.allSettled([...this.#running.values()].map((e) => e.done));
-    for (const runtime of Object.values(this.#options.runtimes)) await runtime?.stop?.();
+    for (const [kind, runtime] of Object.entries(this.#options.runtimes))
+      if (!this.#unavailable.has(kind)) await runtime?.stop?.();
   }
 
   /** True while a run of the app is under way (one run per app at a time). */
@@ -165,7 +178,7 @@ export class AppRunner implements BoxPart {
       ...record,
       endedAt: store.now(),
       status: outcome.status,
-      durationMs: outcome.durationMs,
+      durationMs: Math.round(outcome.durationMs),
       reads: session.reads,
       rowsRead: session.rowsRead,
       insights: session.stats.insights,

@@ -1,5 +1,6 @@
 import { formatError } from '../errors.ts';
 import { type Command, runCommand } from './command.ts';
+import { appCommand } from './commands/app.ts';
 import { auditCommand } from './commands/audit.ts';
 import { datasourceCommand } from './commands/datasource.ts';
 import { driverCommand } from './commands/driver.ts';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   importCommand,
   readCommand,
   auditCommand,
+  appCommand,
   imageCommand,
 ];
 

@@ -1,10 +1,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { AppManager } from '../apps/app-manager.ts';
+import type { AppRunner } from '../apps/app-runner.ts';
 import type { DriverManager } from '../drivers/driver-manager.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { requireAdminToken } from './auth.ts';
 import { errorResponse } from './error-handler.ts';
+import { appRoutes } from './routes/apps.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { datasourceRoutes } from './routes/datasources.ts';
 import { driverRoutes } from './routes/drivers.ts';
@@ -19,6 +22,9 @@ export interface HttpDeps {
   status: () => Record<string, unknown>;
   /** Mounts `/api/v1/drivers` and `/api/v1/driver-types` when given. */
   drivers?: DriverManager;
+  /** Mounts `/api/v1/apps` when given (with `appRunner`, runs can be started over HTTP). */
+  apps?: AppManager;
+  appRunner?: AppRunner;
 }
 
 /**
@@ -57,6 +63,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.route('/api/v1/datasources', readingRoutes(store));
   app.route('/api/v1/audit', auditRoutes(store));
   if (deps.drivers) app.route('/api/v1', driverRoutes(deps.drivers));
+  if (deps.apps) app.route('/api/v1/apps', appRoutes(deps.apps, deps.appRunner));
   app.get('/api/v1/status', (c) =>
     c.json({
       ...deps.status(),

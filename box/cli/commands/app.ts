@@ -1,0 +1,256 @@
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { buildIsolateApp } from '../../../apps-sdk/src/build-app.ts';
+import { checkApp } from '../../../apps-sdk/src/check-app.ts';
+import { AppManager } from '../../apps/app-manager.ts';
+import { AppRunner } from '../../apps/app-runner.ts';
+import { loadAppSource } from '../../apps/app-source.ts';
+import { promptConsent } from '../../apps/consent-prompt.ts';
+import { parseGrantSpecs } from '../../apps/grant-spec.ts';
+import type { AppRuntime } from '../../apps/runtime.ts';
+import type { ConsentChoices, Grant } from '../../apps/types.ts';
+import { boxPaths } from '../../config/paths.ts';
+import { BadRequestError } from '../../errors.ts';
+import type { Store } from '../../store/store.ts';
+import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+import { openStore } from '../open-store.ts';
+
+const SUBCOMMANDS = [
+  'install',
+  'grant',
+  'list',
+  'show',
+  'grants',
+  'receipt',
+  'revoke',
+  'uninstall',
+  'run',
+  'runs',
+  'insights',
+  'check',
+  'build',
+];
+
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+function grantLine(g: Grant): string {
+  const state = g.revokedAt !== null ? 'revoked' : g.expiresAt <= Date.now() ? 'expired' : 'active';
+  return `${g.request.padEnd(16)} ${g.datasource.padEnd(24)} ${g.resolution.padEnd(6)} ${g.history.padEnd(8)} until ${new Date(g.expiresAt).toISOString()}  ${state}`;
+}
+
+/** Flags, or on a terminal prompts for what the flags leave open; `--yes` skips the final question. */
+async function consentChoices(
+  values: Record<string, unknown>,
+  store: Store,
+  source: string | undefined,
+  appId?: string,
+): Promise<ConsentChoices> {
+  const preset: ConsentChoices = {
+    requests: parseGrantSpecs(list(values.grant), list(values.decline)),
+    expires: stringOption(values, 'expires'),
+    destinations: list(values['approve-destination']),
+  };
+  const interactive = process.stdin.isTTY && process.stdout.isTTY && !values.yes;
+  if (!interactive) return preset;
+  const manifest = source
+    ? (() => {
+        const app = loadAppSource(source);
+        app.cleanup();
+        return app.manifest;
+      })()
+    : new AppManager(store, { appsDir: '' }).get(appId ?? '').manifest;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const io = { ask: (q: string) => rl.question(q), print: (t: string) => console.log(t) };
+    const choices = await promptConsent(
+      io,
+      store,
+      manifest,
+      preset,
+      values['approve-destination'] !== undefined,
+    );
+    const answer = (await rl.question('\nRecord this consent? [y/N]: ')).trim();
+    if (!/^y(es)?$/i.test(answer)) throw new BadRequestError('cancelled: nothing was installed or changed');
+    return choices;
+  } finally {
+    rl.close();
+  }
+}
+
+async function runtimesFor(
+  kind: AppRuntime['kind'],
+): Promise<Partial<Record<AppRuntime['kind'], AppRuntime>>> {
+  if (kind === 'isolate') {
+    const { IsolateRuntime } = await import('../../sandbox/isolate/isolate-runtime.ts');
+    return { isolate: new IsolateRuntime() };
+  }
+  const { ContainerRuntime } = await import('../../sandbox/container/container-runtime.ts');
+  return { container: new ContainerRuntime() };
+}
+
+export const appCommand: Command = {
+  name: 'app',
+  summary: 'Install apps with the grants you choose, see and revoke them, run them.',
+  usage:
+    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights ID | list | check|build DIR',
+  options: {
+    home: HOME_OPTION,
+    grant: {
+      type: 'string',
+      multiple: true,
+      description: 'install/grant: REQUEST=DATASOURCE[@RESOLUTION][/HISTORY]',
+      placeholder: 'SPEC',
+    },
+    decline: {
+      type: 'string',
+      multiple: true,
+      description: 'install/grant: decline an optional request',
+      placeholder: 'REQUEST',
+    },
+    expires: {
+      type: 'string',
+      description: 'install/grant: grants expire after (ISO 8601, default P1Y)',
+      placeholder: 'DURATION',
+    },
+    'approve-destination': {
+      type: 'string',
+      multiple: true,
+      description: 'install/grant: approve an export destination',
+      placeholder: 'ID',
+    },
+    yes: { type: 'boolean', description: 'install/grant: do not prompt; use the flags as given' },
+    request: { type: 'string', description: 'revoke: only this request', placeholder: 'NAME' },
+    receipt: { type: 'string', description: 'receipt: an earlier receipt by id', placeholder: 'ID' },
+    json: { type: 'boolean', description: 'print JSON' },
+  },
+  details: [
+    'Examples:',
+    '  databox app install examples/energy-insights --grant power=meter.power@30min/P90D --expires P1Y \\',
+    '      --approve-destination monthly-summary --yes',
+    '  databox app receipt energy-insights > receipt.json',
+    '  databox app revoke energy-insights --request power',
+    '  databox app run energy-insights',
+  ],
+  async run({ values, positionals }) {
+    const [sub, arg] = positionals;
+    if (!SUBCOMMANDS.includes(sub))
+      throw new BadRequestError(
+        `app needs one of ${SUBCOMMANDS.join(', ')} (got ${sub ?? 'nothing'}); see --help`,
+      );
+    if (sub === 'check') {
+      if (!arg) throw new BadRequestError('app check needs a DIR');
+      const result = await checkApp(arg);
+      for (const e of result.errors) console.error(`error ${e.path}: ${e.message}`);
+      for (const w of result.warnings) console.warn(`warning ${w.path}: ${w.message}`);
+      if (result.ok) console.log(`${arg}: ok`);
+      return result.ok ? 0 : 1;
+    }
+    if (sub === 'build') {
+      if (!arg) throw new BadRequestError('app build needs a DIR');
+      const built = await buildIsolateApp(arg);
+      console.log(`wrote ${built.outfile} (${built.bytes} bytes)`);
+      return 0;
+    }
+    const home = stringOption(values, 'home');
+    const store = openStore(home);
+    const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+    try {
+      const apps = new AppManager(store, { appsDir: join(boxPaths(home).home, 'apps') });
+      if (sub === 'list') {
+        const installed = apps.list();
+        if (values.json) print(installed.map(({ manifest: _m, ...rest }) => rest));
+        else if (installed.length === 0) console.log('no apps installed (see "databox app install --help")');
+        else
+          for (const a of installed)
+            console.log(
+              `${a.id.padEnd(24)} ${a.version.padEnd(10)} ${a.manifest.runtime.type.padEnd(10)} ${a.name}`,
+            );
+        return 0;
+      }
+      if (!arg)
+        throw new BadRequestError(
+          `app ${sub} needs ${sub === 'install' ? 'a DIR or FILE.tgz' : 'an app ID'}`,
+        );
+      switch (sub) {
+        case 'install':
+        case 'grant': {
+          const choices = await consentChoices(values, store, sub === 'install' ? arg : undefined, arg);
+          const method = values.yes || !process.stdin.isTTY ? 'cli' : 'cli-interactive';
+          const result =
+            sub === 'install' ? apps.install(arg, choices, method) : apps.grant(arg, choices, method);
+          if (values.json) print(result.consent.receipt);
+          else {
+            console.log(
+              `${sub === 'install' ? 'installed' : 'changed grants of'} ${result.app.id} ${result.app.version}; consent receipt ${result.consent.receiptId}`,
+            );
+            for (const g of result.grants) console.log(`  ${grantLine(g)}`);
+          }
+          return 0;
+        }
+        case 'show': {
+          const app = apps.get(arg);
+          print({
+            ...app,
+            grants: apps.grants(arg),
+            consent: apps.registry.currentConsent(arg)?.receiptId ?? null,
+          });
+          return 0;
+        }
+        case 'grants':
+          if (values.json) print(apps.grants(arg));
+          else for (const g of apps.grants(arg)) console.log(grantLine(g));
+          return 0;
+        case 'receipt':
+          print(apps.receipt(arg, stringOption(values, 'receipt')).receipt);
+          return 0;
+        case 'revoke': {
+          const revoked = apps.revoke(arg, stringOption(values, 'request'));
+          console.log(
+            revoked.length ? `revoked ${revoked.join(', ')} of ${arg}` : `${arg} had no live grant to revoke`,
+          );
+          return 0;
+        }
+        case 'uninstall': {
+          const { kvKeys } = apps.uninstall(arg);
+          console.log(`uninstalled ${arg}: grants ended, ${kvKeys} kv keys wiped`);
+          return 0;
+        }
+        case 'runs':
+          if (values.json) print(apps.registry.listRuns(arg));
+          else
+            for (const r of apps.registry.listRuns(arg))
+              console.log(
+                `${new Date(r.startedAt).toISOString()} ${r.status.padEnd(8)} ${String(r.durationMs ?? '').padStart(7)} ms  reads ${r.reads} rows ${r.rowsRead} insights ${r.insights} exports ${r.exports}${r.error ? `  ${r.error}` : ''}`,
+              );
+          return 0;
+        case 'insights':
+          print(apps.registry.listInsights(arg));
+          return 0;
+        case 'run': {
+          const runner = new AppRunner({
+            store,
+            runtimes: await runtimesFor(apps.get(arg).manifest.runtime.type),
+          });
+          await runner.start(new AbortController().signal);
+          try {
+            const run = await runner.run(arg, 'manual');
+            if (values.json) print(run);
+            else {
+              console.log(
+                `run ${run.runId}: ${run.status} in ${run.durationMs} ms; ${run.reads} reads, ${run.rowsRead} rows, ${run.insights} insights, ${run.exports} exports`,
+              );
+              for (const line of run.logs) console.log(`  ${line}`);
+              if (run.error) console.error(`error: ${run.error}`);
+            }
+            return run.status === 'ok' ? 0 : 1;
+          } finally {
+            await runner.stop();
+          }
+        }
+      }
+      return 1;
+    } finally {
+      store.close();
+    }
+  },
+};
