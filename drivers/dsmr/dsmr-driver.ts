@@ -18,7 +18,11 @@ const baseSchema = z
   .object({
     source: z.enum(['serial', 'tcp', 'file']),
     device: z.string().min(1).optional(),
-    baudRate: z.union([z.literal(115200), z.literal(9600)]).default(115200),
+    baudRate: z
+      .union([z.literal(115200), z.literal(9600)], {
+        error: 'must be 115200 (DSMR 4/5, e-MUCS) or 9600 (DSMR 2.2/3, 7E1)',
+      })
+      .default(115200),
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).optional(),
     path: z.string().min(1).optional(),

@@ -234,6 +234,8 @@ it('lists every missing field of a config, by path', () => {
   expect(result.success).toBe(false);
   const paths = result.error?.issues.map((i) => i.path.join('.')).sort();
   expect(paths).toEqual(['baudRate', 'host', 'port', 'prefix']);
+  expect(result.error?.issues.find((i) => i.path[0] === 'baudRate')?.message).toMatch(/115200 .* or 9600/);
+  expect(result.error?.issues.find((i) => i.path[0] === 'host')?.message).toBe('required when source is tcp');
   expect(dsmrConfigSchema.parse({ source: 'serial', device: '/dev/ttyUSB0' })).toMatchObject({
     baudRate: 115200,
     prefix: 'p1',
