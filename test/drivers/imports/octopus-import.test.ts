@@ -65,6 +65,27 @@ describeWithSharedFixtures('importOctopus: an API page (SOURCES.md §3)', () => 
     expect(second).toMatchObject({ readings: 99, written: 0, duplicates: 99 });
     expect(total(store, OCTOPUS_DEFAULT_ID).n).toBe(99);
   });
+
+  it('skips readings behind the retention horizon instead of refusing the file', async () => {
+    const store = Store.open(':memory:', { clock: () => Date.parse('2020-06-06T00:00:00Z') });
+    stores.push(store);
+    store.createDatasource(
+      {
+        id: 'octopus.kept',
+        kind: 'electricity.import.energy.interval',
+        unit: 'kWh',
+        valueType: 'gauge',
+        retention: { raw: 'P30D' },
+      },
+      'user',
+    );
+    store.applyRetention(); // horizon: 2020-05-07T00:00Z
+    const summary = await importOctopus(store, sharedFixture(API_PAGE), { id: 'octopus.kept' });
+    // Kept: local 2020-05-07 01:00 to 23:30 (46 half-hours) and 2020-05-08 00:00 (+01:00).
+    expect(summary).toMatchObject({ readings: 99, written: 47, skipped: 52, duplicates: 0 });
+    const again = await importOctopus(store, sharedFixture(API_PAGE), { id: 'octopus.kept' });
+    expect(again).toMatchObject({ written: 0, skipped: 52, duplicates: 47 });
+  });
 });
 
 it('imports the dashboard CSV under --id, listing bad rows by line and the gaps they leave', async () => {
