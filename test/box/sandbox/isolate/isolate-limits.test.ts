@@ -115,6 +115,14 @@ describe('IsolateRuntime: limits', () => {
     });
   });
 
+  it('lets a normal run finish while another run in the same host spins', async () => {
+    const spinning = runApp('for (;;) {}', { memoryMb: 32, timeoutMs: 3000 });
+    const normal = await runApp(OK_BODY, { memoryMb: 32, timeoutMs: 5000 });
+    expect(normal.outcome.status).toBe('ok');
+    expect(normal.outcome.durationMs).toBeLessThan(2500);
+    expect((await spinning).outcome.status).toBe('timeout');
+  });
+
   it('reports big ArrayBuffer allocations as app errors', async () => {
     const { outcome } = await runApp('const keep = []; for (;;) keep.push(new ArrayBuffer(10_000_000));', {
       memoryMb: 32,
