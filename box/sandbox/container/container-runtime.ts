@@ -8,6 +8,7 @@ import { createDockerClient, pingDocker } from '../../containers/docker-client.t
 import { APP_CONTAINER_USER, hardenedHostConfig } from '../../containers/hardened-host-config.ts';
 import { defaultNodeBaseImageTag, ensureNodeBaseImage } from '../../containers/node-image.ts';
 import { AppApiServer } from './app-api-server.ts';
+import { containerCpuReader } from './container-cpu.ts';
 import { dockerLogLines } from './docker-log-lines.ts';
 
 /** Where the per-run socket folder appears inside the container. */
@@ -46,7 +47,10 @@ interface RunOptions {
   signal?: AbortSignal;
 }
 
-type Ending = 'exit' | 'timeout' | 'aborted';
+type Ending = 'exit' | 'timeout' | 'cpu' | 'aborted';
+
+/** How often a run with a CPU-time limit checks what its container has used. */
+const CPU_POLL_MS = 200;
 
 /**
  * Runs container apps with Docker: one hardened container per run (no network, read-only root,
@@ -54,7 +58,8 @@ type Ending = 'exit' | 'timeout' | 'aborted';
  * folder read-only at `/app`, and the app API on a per-run unix socket at
  * `/run/databox/api.sock` (env `DATABOX_API_SOCKET`, `DATABOX_RUN_TOKEN`). The token dies, the
  * server closes, the container and the socket folder are removed when the run ends, however it ends.
- * `limits.cpuMs` is not enforced here: CPU is bounded by the quota times the wall-clock timeout.
+ * `limits.cpuMs`, when given, is watched every 200 ms through the container's cgroup; going over
+ * it ends the run as a `timeout`, like the wall clock.
  *
  * @example
  * const runtime = new ContainerRuntime();
@@ -115,6 +120,7 @@ export class ContainerRuntime implements AppRuntime {
     let ending: Ending | undefined;
     let onAbort: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let cpuTimer: NodeJS.Timeout | undefined;
     try {
       if (opts.signal?.aborted)
         return { status: 'killed', error: 'run cancelled before it started', durationMs: 0, logs };
@@ -159,14 +165,18 @@ export class ContainerRuntime implements AppRuntime {
       });
 
       const running = container;
+      let endRun!: (ending: Ending) => void;
       const ended = new Promise<Ending>((resolveEnding) => {
-        timer = setTimeout(() => resolveEnding('timeout'), opts.limits.timeoutMs);
-        onAbort = () => resolveEnding('aborted');
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
-        if (opts.signal?.aborted) resolveEnding('aborted');
+        endRun = resolveEnding;
       });
+      timer = setTimeout(() => endRun('timeout'), opts.limits.timeoutMs);
+      onAbort = () => endRun('aborted');
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       if (!opts.signal?.aborted) {
         await running.start();
+        const cpuMs = opts.limits.cpuMs;
+        if (cpuMs !== undefined)
+          cpuTimer = await watchCpu(this.#docker, running.id, cpuMs, () => endRun('cpu'));
         // `wait` after `start`: it answers at once if the container has already stopped.
         const exited = running.wait().then(
           () => 'exit' as const,
@@ -191,6 +201,7 @@ export class ContainerRuntime implements AppRuntime {
       return { status: 'error', error: describeFailure(error, opts.entry), durationMs: elapsed(), logs };
     } finally {
       clearTimeout(timer);
+      clearInterval(cpuTimer);
       if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
       await server?.close();
       await container?.remove({ force: true }).catch(() => {});
@@ -235,6 +246,14 @@ function outcome(
       logs,
     };
   }
+  if (ending === 'cpu') {
+    return {
+      status: 'timeout',
+      error: `app used more than its CPU time limit of ${limits.cpuMs} ms`,
+      durationMs,
+      logs,
+    };
+  }
   if (ending === 'aborted') return { status: 'killed', error: 'run cancelled', durationMs, logs };
   if (state.OOMKilled) {
     return {
@@ -265,6 +284,29 @@ async function readableAppDir(appDir: string): Promise<string> {
     );
   }
   return path;
+}
+
+/** Polls the container's CPU time and calls `over` once it passes `cpuMs`. */
+async function watchCpu(
+  docker: Docker,
+  id: string,
+  cpuMs: number,
+  over: () => void,
+): Promise<NodeJS.Timeout> {
+  const read = await containerCpuReader(docker, id);
+  let busy = false;
+  return setInterval(() => {
+    if (busy) return;
+    busy = true;
+    read()
+      .then((used) => {
+        if (used > cpuMs) over();
+      })
+      .catch(() => {}) // the container just stopped: its accounting is gone
+      .finally(() => {
+        busy = false;
+      });
+  }, CPU_POLL_MS);
 }
 
 function containerName(runId: string): string {

@@ -135,6 +135,40 @@ describeWithDocker('ContainerRuntime', () => {
     expect(readdirSync(runRoot)).toEqual([]);
   });
 
+  it('ends a run that uses more CPU time than its limit, but not one that only waits', async () => {
+    const runtime = new ContainerRuntime({ runRoot: tempDir() });
+    const dir = app({
+      'spin.cjs': 'for (;;) {}',
+      'sleep.cjs': 'setTimeout(() => {}, 2500);',
+    });
+    const limits = { memoryMb: 128, timeoutMs: 20_000, cpuMs: 1000 };
+    const spin = await runtime.run({
+      runId: 'run-spin',
+      appDir: dir,
+      entry: '',
+      command: ['/app/spin.cjs'],
+      limits,
+      handle: fakeSession().handle,
+    });
+    expect(spin).toMatchObject({
+      status: 'timeout',
+      error: 'app used more than its CPU time limit of 1000 ms',
+    });
+    // one CPU at most: 1 s of CPU takes at least 1 s, and the watchdog notices within a poll or two
+    expect(spin.durationMs).toBeGreaterThanOrEqual(1000);
+    expect(spin.durationMs).toBeLessThan(8000);
+    const sleep = await runtime.run({
+      runId: 'run-sleep',
+      appDir: dir,
+      entry: '',
+      command: ['/app/sleep.cjs'],
+      limits,
+      handle: fakeSession().handle,
+    });
+    expect(sleep.status).toBe('ok');
+    expect(sleep.durationMs).toBeGreaterThanOrEqual(2500);
+  });
+
   it('stops a run when its signal aborts', async () => {
     const runtime = new ContainerRuntime({ runRoot: tempDir() });
     const dir = app({ 'hang.cjs': 'setInterval(() => {}, 1000);' });
