@@ -1,10 +1,15 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { Store } from '../../../box/store/store.ts';
 import type { AggregatePoint } from '../../../box/store/types.ts';
+import type { ImportProgress } from '../../../drivers/imports/import-writer.ts';
 import { importOctopus, OCTOPUS_DEFAULT_ID } from '../../../drivers/imports/octopus-import.ts';
 import { REPO_ROOT } from '../../helpers/box-process.ts';
 import { describeWithSharedFixtures, sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { useTempDir } from '../../helpers/temp-dir.ts';
+
+const tempDir = useTempDir('databox-octopus-');
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -119,4 +124,22 @@ it('refuses an existing datasource of another unit', async () => {
   await expect(importOctopus(store, CSV, { id: 'meter.power' })).rejects.toThrow(
     /"meter\.power" exists with unit "W"/,
   );
+});
+
+it('writes a large file in batches, reporting progress after each', async () => {
+  const store = memoryStore();
+  const rows = 20_001; // a bit over a year of half-hours
+  const t0 = Date.parse('2023-01-01T00:00:00Z');
+  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', '+00:00');
+  const lines = [' Consumption (kWh), Start, End'];
+  for (let i = 0; i < rows; i++)
+    lines.push(`0.125, ${iso(t0 + i * 1_800_000)}, ${iso(t0 + (i + 1) * 1_800_000)}`);
+  const file = join(tempDir(), 'year.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const progress: ImportProgress[] = [];
+  const summary = await importOctopus(store, file, { onProgress: (p) => progress.push(p) });
+  expect(summary).toMatchObject({ written: rows, errors: [], gaps: [] });
+  expect(progress.map((p) => p.written)).toEqual([5000, 10_000, 15_000, 20_000, 20_001]);
+  expect(progress.at(-1)?.bytesRead).toBe(progress.at(-1)?.totalBytes);
+  expect(total(store, OCTOPUS_DEFAULT_ID).kWh).toBeCloseTo(rows * 0.125, 6);
 });
