@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { MANIFEST_FILE } from './check-app.ts';
 import { type Manifest, validateManifest } from './manifest.ts';
@@ -66,7 +66,8 @@ export async function buildIsolateApp(dir: string): Promise<BuildResult> {
 
 /**
  * Bundles a Node container app into one CommonJS file for `node` in `databox/node-base`
- * (`platform: 'node'`, the SDK included). `outfile` is relative to the app folder.
+ * (`platform: 'node'`, the SDK included), with a `package.json` saying `"type": "commonjs"` next
+ * to it so node reads it as CommonJS in any project. `outfile` is relative to the app folder.
  *
  * @example
  * ```ts
@@ -103,6 +104,10 @@ async function bundle(
       ? { format: 'iife', platform: 'neutral', mainFields: ['module', 'main'], plugins: [noNodeBuiltins] }
       : { format: 'cjs', platform: 'node' }),
   });
+  // The bundle is CommonJS whatever the enclosing project says ("type": "module" would make node
+  // read dist/app.js as ESM), so the output folder says so itself.
+  if (kind === 'container')
+    await writeFile(join(dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
   return { outfile, bytes, warnings: result.warnings.map((w) => w.text) };
 }
