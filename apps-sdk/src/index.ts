@@ -16,6 +16,7 @@ export { LocalBox, type LocalExport, type LocalGrant, type LocalRecord } from '.
 export { LocalSeries, type RawReading } from './local-series.ts';
 export { manifestJsonSchema } from './manifest-json-schema.ts';
 export {
+  createLocalBox,
   type LocalData,
   type LocalGrantChoice,
   type LocalRunResult,

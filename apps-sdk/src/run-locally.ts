@@ -114,11 +114,7 @@ function buildGrants(manifest: Manifest, options: RunLocallyOptions): Map<string
  * @throws Error for an invalid manifest or a grant the box would not accept (app faults do not throw).
  */
 export async function runLocally(app: DataboxApp, options: RunLocallyOptions): Promise<LocalRunResult> {
-  const manifest = checkedManifest(options.manifest);
-  const grants = buildGrants(manifest, options);
-  const newest = Math.max(-1, ...[...grants.values()].map((g) => g.series.newest ?? -1));
-  const now = options.now ?? (newest >= 0 ? newest + 1 : Date.now());
-  const box = new LocalBox(manifest, grants, now, options.kv, options.rawPageRows);
+  const box = createLocalBox(options);
   const grantList = (await box.handle('data.grants', {})) as GrantInfo[];
   let error: string | undefined;
   try {
@@ -129,8 +125,29 @@ export async function runLocally(app: DataboxApp, options: RunLocallyOptions): P
   return {
     status: error === undefined ? 'ok' : 'error',
     ...(error === undefined ? {} : { error }),
-    now,
+    now: box.now,
     grants: grantList,
     ...box.record,
   };
+}
+
+/**
+ * The box side of {@link runLocally} on its own: a `LocalBox` whose `handle(method, params)` can
+ * serve a real runtime (an isolate or a container) with the same data and grant, so a test can
+ * check an app gives the same results there as locally.
+ *
+ * @example
+ * ```ts
+ * const box = createLocalBox({ manifest, data: { power }, grant: { power: { resolution: '30min' } } });
+ * await isolateRuntime.run({ runId: 'r1', appDir, entry: 'dist/app.js', limits, handle: (m, p) => box.handle(m, p) });
+ * console.log(box.record.insights);
+ * ```
+ * @throws Error for an invalid manifest or a grant the box would not accept.
+ */
+export function createLocalBox(options: RunLocallyOptions): LocalBox {
+  const manifest = checkedManifest(options.manifest);
+  const grants = buildGrants(manifest, options);
+  const newest = Math.max(-1, ...[...grants.values()].map((g) => g.series.newest ?? -1));
+  const now = options.now ?? (newest >= 0 ? newest + 1 : Date.now());
+  return new LocalBox(manifest, grants, now, options.kv, options.rawPageRows);
 }
