@@ -244,7 +244,7 @@ describeWithDocker('container apps cannot get out', () => {
       return null;
     };
     const first = await runtime.run({
-      runId: 'leak',
+      runId: 'escape-leak',
       appDir: dir,
       entry: '',
       command: ['/app/leak.cjs'],
@@ -256,7 +256,7 @@ describeWithDocker('container apps cannot get out', () => {
 
     // a later run presents the ended run's token, then its own
     const later = await runtime.run({
-      runId: 'reuse',
+      runId: 'escape-reuse',
       appDir: dir,
       entry: '',
       command: ['/app/reuse.cjs', leaked],
@@ -270,16 +270,16 @@ describeWithDocker('container apps cannot get out', () => {
 
     // two runs at once: the second presents the first's (still live) token to its own socket
     const running = runtime.run({
-      runId: 'live',
+      runId: 'escape-live',
       appDir: dir,
       entry: '',
       command: ['/app/leak.cjs', '4000'],
       limits: { memoryMb: 128, timeoutMs: 20_000 },
       handle,
     });
-    const liveToken = await waitForToken(docker, 'live');
+    const liveToken = await waitForToken(docker, 'escape-live');
     const other = await runtime.run({
-      runId: 'other',
+      runId: 'escape-other',
       appDir: dir,
       entry: '',
       command: ['/app/reuse.cjs', liveToken],
