@@ -83,6 +83,21 @@ export async function buildContainerApp(
   return bundle(root, options.source ?? 'src/index.ts', options.outfile ?? 'dist/app.js', 'container');
 }
 
+/**
+ * Builds any app folder (`databox app build DIR`): {@link buildIsolateApp} for isolate apps,
+ * {@link buildContainerApp} (`src/index.ts` → `dist/app.js`) for container apps.
+ *
+ * @example
+ * ```ts
+ * await buildApp('examples/container-hello'); // node bundle
+ * await buildApp('examples/energy-insights'); // isolate bundle
+ * ```
+ */
+export async function buildApp(dir: string): Promise<BuildResult> {
+  const manifest = await loadManifest(resolve(dir));
+  return manifest.runtime.type === 'isolate' ? buildIsolateApp(dir) : buildContainerApp(dir);
+}
+
 async function bundle(
   root: string,
   source: string,

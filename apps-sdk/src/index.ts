@@ -10,7 +10,7 @@
  * ```
  */
 export * from './app.ts';
-export { type BuildResult, buildContainerApp, buildIsolateApp } from './build-app.ts';
+export { type BuildResult, buildApp, buildContainerApp, buildIsolateApp } from './build-app.ts';
 export { type CheckAppResult, checkApp, MANIFEST_FILE } from './check-app.ts';
 export { LocalBox, type LocalExport, type LocalGrant, type LocalRecord } from './local-box.ts';
 export { LocalSeries, type RawReading } from './local-series.ts';

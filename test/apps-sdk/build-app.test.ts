@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { buildIsolateApp } from '../../apps-sdk/src/build-app.ts';
+import { buildApp, buildIsolateApp } from '../../apps-sdk/src/build-app.ts';
 import { checkApp } from '../../apps-sdk/src/check-app.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
 
@@ -105,5 +105,21 @@ describe('checkApp', () => {
     expect(result.errors.map((e) => e.path).sort()).toEqual(['id', 'version']);
     const empty = await checkApp(tempDir());
     expect(empty.errors[0].message).toMatch(/databox-app\.json does not exist/);
+  });
+});
+
+describe('buildApp', () => {
+  it('bundles a container app for node, in CommonJS whatever the project type', async () => {
+    const dir = appFolder(
+      `import { defineApp } from ${JSON.stringify(SDK)};
+       import { hostname } from 'node:os';
+       export default defineApp(async (ctx) => { await ctx.log.info(hostname()); });`,
+      { runtime: { type: 'container', image: 'databox/node-base', command: ['/app/dist/app.js'] } },
+    );
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+    const { outfile } = await buildApp(dir);
+    expect(outfile).toBe(join(dir, 'dist/app.js'));
+    expect(readFileSync(outfile, 'utf8')).toMatch(/require\("node:os"\)/);
+    expect(JSON.parse(readFileSync(join(dir, 'dist/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
   });
 });
