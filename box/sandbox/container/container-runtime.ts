@@ -72,7 +72,7 @@ const CPU_POLL_MS = 200;
  */
 export class ContainerRuntime implements AppRuntime {
   readonly kind = 'container' as const;
-  readonly #docker: Docker;
+  #client: Docker | undefined;
   readonly #options: ContainerRuntimeOptions;
   readonly #defaultImage: string;
   #baseImage: Promise<string> | undefined;
@@ -80,8 +80,14 @@ export class ContainerRuntime implements AppRuntime {
 
   constructor(options: ContainerRuntimeOptions = {}) {
     this.#options = options;
-    this.#docker = options.docker ?? createDockerClient();
+    this.#client = options.docker;
     this.#defaultImage = options.defaultImage ?? defaultNodeBaseImageTag();
+  }
+
+  /** The engine client, made on first use so a bad DOCKER_HOST fails a run or `start()`, not the box. */
+  get #docker(): Docker {
+    this.#client ??= createDockerClient();
+    return this.#client;
   }
 
   /** Checks that the engine answers (throws a 503 `docker_unreachable` naming the address). */
