@@ -8,7 +8,10 @@ import { DataboxError, issuesToDetails } from '../../errors.ts';
 export type CallHandler = (method: string, params: unknown) => Promise<unknown>;
 
 export interface AppApiServerOptions {
-  /** Largest request body accepted, in bytes (413 past it). Default 1 MiB. */
+  /**
+   * Largest request body accepted, in bytes (413 past it). Default 16 MiB: room for an export
+   * payload at the manifest's largest `maxBytes` (10 MB) as JSON; the session checks the real limit.
+   */
   maxBodyBytes?: number;
   /** Calls handled at once; more get 429 until one finishes. Default 8. */
   maxConcurrentCalls?: number;
@@ -49,7 +52,7 @@ export class AppApiServer {
 
   constructor(handle: CallHandler, options: AppApiServerOptions = {}) {
     this.#handle = handle;
-    this.#maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.#maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
     this.#maxConcurrent = options.maxConcurrentCalls ?? 8;
     this.#onInternalError = options.onInternalError ?? (() => {});
     this.#server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000 }, (req, res) => {

@@ -184,6 +184,25 @@ describe('AppApiServer', () => {
     expect((await call(socket, { token: server.token, body: small })).status).toBe(200);
   });
 
+  it('accepts by default a body the size of the largest export a manifest may declare (10 MB)', async () => {
+    const { server, socket } = await serve(
+      async (_method, params) => (params as { payload: string }).payload.length,
+    );
+    const body = JSON.stringify({
+      method: 'export.request',
+      params: { destination: 'x', payload: 'a'.repeat(10_000_000) },
+    });
+    expect(await call(socket, { token: server.token, body })).toEqual({
+      status: 200,
+      body: { result: 10_000_000 },
+    });
+    const over = JSON.stringify({
+      method: 'export.request',
+      params: { payload: 'a'.repeat(16 * 1024 * 1024) },
+    });
+    expect((await call(socket, { token: server.token, body: over })).status).toBe(413);
+  });
+
   it('limits calls in flight with 429', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
