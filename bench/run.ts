@@ -27,5 +27,7 @@ for (const file of files) {
     console.log(`bench/${file} failed (exit ${result.status ?? result.signal})`);
   } else console.log(`(bench/${file}: ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
-console.log(`\n${files.length - failed} of ${files.length} benchmarks ran; results are recorded in bench/README.md`);
+console.log(
+  `\n${files.length - failed} of ${files.length} benchmarks ran; results are recorded in bench/README.md`,
+);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -35,7 +35,9 @@ function ingestBench(): BenchRow[] {
   const plain = new Database(join(work, 'plain.db'));
   plain.pragma('journal_mode = WAL');
   plain.pragma('synchronous = NORMAL');
-  plain.exec('CREATE TABLE readings (sid INTEGER, t INTEGER, v REAL, inc REAL, PRIMARY KEY (sid, t)) WITHOUT ROWID');
+  plain.exec(
+    'CREATE TABLE readings (sid INTEGER, t INTEGER, v REAL, inc REAL, PRIMARY KEY (sid, t)) WITHOUT ROWID',
+  );
   const insert = plain.prepare('INSERT INTO readings VALUES (?, ?, ?, NULL)');
   const insertBatch = plain.transaction((rows: typeof readings) => {
     for (const r of rows) insert.run(1, r.t, r.v);
@@ -46,7 +48,10 @@ function ingestBench(): BenchRow[] {
   plain.close();
 
   const store = Store.open(join(work, 'store.db'));
-  store.createDatasource({ id: 'power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' }, 'user');
+  store.createDatasource(
+    { id: 'power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+    'user',
+  );
   const ours = time(() => {
     for (let i = 0; i < n; i += batch) store.writeReadings('power', readings.slice(i, i + batch), 'user');
   });
@@ -66,7 +71,10 @@ function ingestBench(): BenchRow[] {
 
 async function loadYear(home: string): Promise<{ store: Store; count: number; loadMs: number }> {
   const store = Store.open(join(home, 'databox.db'));
-  store.createDatasource({ id: 'sim.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' }, 'user');
+  store.createDatasource(
+    { id: 'sim.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+    'user',
+  );
   const sim = new HouseholdSimulator({ seed: 7, stepMs: 10_000 });
   let count = 0;
   const { ms } = time(() => {
@@ -110,9 +118,12 @@ async function idleRssBench(home: string): Promise<BenchRow[]> {
   const box = await startBoxProcess(home);
   const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
   // touch the data once (a householder opening the dashboard), then let it idle
-  await fetch(`${box.url}/api/v1/datasources/sim.power/readings?from=${YEAR_START}&to=${YEAR_START + 365 * DAY}&resolution=30min`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  await fetch(
+    `${box.url}/api/v1/datasources/sim.power/readings?from=${YEAR_START}&to=${YEAR_START + 365 * DAY}&resolution=30min`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
   await new Promise((r) => setTimeout(r, 5000));
   const boxRss = rssOf(box.child.pid as number);
 
@@ -142,7 +153,12 @@ async function httpIngest(url: string, token: string): Promise<BenchRow> {
   await fetch(`${url}/api/v1/datasources`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ id: 'bench.http', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' }),
+    body: JSON.stringify({
+      id: 'bench.http',
+      kind: 'electricity.import.power',
+      unit: 'W',
+      valueType: 'gauge',
+    }),
   });
   const batches = 200;
   const size = 5000;
@@ -150,14 +166,24 @@ async function httpIngest(url: string, token: string): Promise<BenchRow> {
   const start = performance.now();
   const client = async () => {
     for (let b = next++; b < batches; b = next++) {
-      const body = JSON.stringify(Array.from({ length: size }, (_, i) => ({ t: YEAR_START + (b * size + i) * 1000, v: i % 500 })));
-      const res = await fetch(`${url}/api/v1/datasources/bench.http/readings`, { method: 'POST', headers, body });
+      const body = JSON.stringify(
+        Array.from({ length: size }, (_, i) => ({ t: YEAR_START + (b * size + i) * 1000, v: i % 500 })),
+      );
+      const res = await fetch(`${url}/api/v1/datasources/bench.http/readings`, {
+        method: 'POST',
+        headers,
+        body,
+      });
       if (!res.ok) throw new Error(`HTTP ingest failed: ${res.status} ${await res.text()}`);
     }
   };
   await Promise.all([client(), client(), client(), client()]);
   const rate = (batches * size) / ((performance.now() - start) / 1000);
-  return { name: `HTTP batch ingest (4 clients, batches of ${size.toLocaleString('en')})`, value: rate, unit: 'readings/s' };
+  return {
+    name: `HTTP batch ingest (4 clients, batches of ${size.toLocaleString('en')})`,
+    value: rate,
+    unit: 'readings/s',
+  };
 }
 
 async function main() {

@@ -20,7 +20,8 @@ export function printTable(title: string, rows: BenchRow[]): void {
     const base = row.baseline ? `${row.baseline.name}: ${fmt(row.baseline.value)} ${row.unit}` : '—';
     let ratio = '—';
     if (row.baseline) {
-      const r = row.higherIsBetter === false ? row.baseline.value / row.value : row.value / row.baseline.value;
+      const r =
+        row.higherIsBetter === false ? row.baseline.value / row.value : row.value / row.baseline.value;
       ratio = `${r.toFixed(2)}×${row.higherIsBetter === false ? ' faster' : ''}`;
     }
     console.log(`| ${row.name} | ${fmt(row.value)} ${row.unit} | ${base} | ${ratio} | ${row.target ?? ''} |`);

@@ -202,7 +202,10 @@ export class Store {
     actor: Actor,
     options: WriteOptions = {},
   ): Map<string, WriteResult> {
-    const validated = batches.map((b, i) => ({ id: b.id, readings: validateReadings(b.readings, `batches[${i}].readings`) }));
+    const validated = batches.map((b, i) => ({
+      id: b.id,
+      readings: validateReadings(b.readings, `batches[${i}].readings`),
+    }));
     return this.transaction(() => {
       const results = new Map<string, WriteResult>();
       for (const batch of validated) {
@@ -210,7 +213,9 @@ export class Store {
         const before = results.get(batch.id);
         results.set(
           batch.id,
-          before ? { written: before.written + result.written, duplicates: before.duplicates + result.duplicates } : result,
+          before
+            ? { written: before.written + result.written, duplicates: before.duplicates + result.duplicates }
+            : result,
         );
       }
       return results;
