@@ -16,6 +16,7 @@ import { RetentionJob } from './retention-job.ts';
 import { ContainerRuntime } from './sandbox/container/container-runtime.ts';
 import { IsolateRuntime } from './sandbox/isolate/isolate-runtime.ts';
 import { Store } from './store/store.ts';
+import { VERSION } from './version.ts';
 
 export interface BoxOptions {
   home?: string;
@@ -26,7 +27,7 @@ export interface BoxOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.ts';
 
 /**
  * The composition root: builds the box from its parts by constructor injection and runs them.

@@ -1,27 +1,62 @@
 import { formatError } from '../errors.ts';
 import { type Command, runCommand } from './command.ts';
-import { appCommand } from './commands/app.ts';
-import { auditCommand } from './commands/audit.ts';
-import { datasourceCommand } from './commands/datasource.ts';
-import { driverCommand } from './commands/driver.ts';
-import { imageCommand } from './commands/image.ts';
-import { importCommand } from './commands/import.ts';
-import { readCommand } from './commands/read.ts';
-import { startCommand } from './commands/start.ts';
-import { statusCommand } from './commands/status.ts';
-import { writeCommand } from './commands/write.ts';
 
-const COMMANDS: Command[] = [
-  startCommand,
-  statusCommand,
-  datasourceCommand,
-  driverCommand,
-  writeCommand,
-  importCommand,
-  readCommand,
-  auditCommand,
-  appCommand,
-  imageCommand,
+/**
+ * Every command, loaded only when it runs: `databox start` pulls in the whole box, but
+ * `databox --help` or `databox read` should not pay for Docker, MQTT or isolated-vm.
+ * To add one: an entry here pointing at its module in `./commands/`.
+ */
+const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Command> }> = [
+  {
+    name: 'start',
+    summary: 'Start the box daemon',
+    load: async () => (await import('./commands/start.ts')).startCommand,
+  },
+  {
+    name: 'status',
+    summary: 'Show whether the box is running, and its status',
+    load: async () => (await import('./commands/status.ts')).statusCommand,
+  },
+  {
+    name: 'datasource',
+    summary: 'List, add, show or remove datasources',
+    load: async () => (await import('./commands/datasource.ts')).datasourceCommand,
+  },
+  {
+    name: 'driver',
+    summary: 'Add, list, show or remove driver instances (MQTT, P1, simulator)',
+    load: async () => (await import('./commands/driver.ts')).driverCommand,
+  },
+  {
+    name: 'write',
+    summary: 'Write readings from CSV or JSON Lines',
+    load: async () => (await import('./commands/write.ts')).writeCommand,
+  },
+  {
+    name: 'import',
+    summary: 'Import a Green Button or Octopus file',
+    load: async () => (await import('./commands/import.ts')).importCommand,
+  },
+  {
+    name: 'read',
+    summary: 'Read a datasource, raw or at a resolution',
+    load: async () => (await import('./commands/read.ts')).readCommand,
+  },
+  {
+    name: 'audit',
+    summary: 'Verify or export the hash-chained audit trail',
+    load: async () => (await import('./commands/audit.ts')).auditCommand,
+  },
+  {
+    name: 'app',
+    summary: 'Install (with consent), run, inspect and remove apps',
+    load: async () => (await import('./commands/app.ts')).appCommand,
+  },
+  {
+    name: 'image',
+    summary: 'Build the local base image for container apps',
+    load: async () => (await import('./commands/image.ts')).imageCommand,
+  },
 ];
 
 function usage(): string {
@@ -43,17 +78,17 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 1 : 0;
   }
   if (name === '--version') {
-    const { VERSION } = await import('../box.ts');
+    const { VERSION } = await import('../version.ts');
     console.log(VERSION);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     console.error(`databox: unknown command "${name}"\n\n${usage()}`);
     return 1;
   }
   try {
-    return await runCommand(command, rest);
+    return await runCommand(await entry.load(), rest);
   } catch (error) {
     console.error(`databox ${name}: ${formatError(error)}`);
     return 1;
