@@ -14,8 +14,10 @@ import {
   PARAMS_SCHEMAS,
 } from './wire.ts';
 
-/** Most raw rows one `data.read` returns in the box (the store's default page size). */
-export const RAW_PAGE_ROWS = 10_000;
+/** Most raw rows one `data.read` returns in the box (the arbiter's page size). */
+export const RAW_PAGE_ROWS = 200_000;
+/** Most insights one run may emit in the box. */
+export const MAX_INSIGHTS_PER_RUN = 100;
 
 /** A granted request in the local harness: the read grant plus what `data.grants` shows. */
 export interface LocalGrant extends ReadGrant {
@@ -62,8 +64,10 @@ export class LocalBox {
     readonly grants: ReadonlyMap<string, LocalGrant>,
     readonly now: number,
     kv: Record<string, unknown> = {},
-    /** Most raw rows one read returns, like the store's default page (apps page with `from`). */
+    /** Most raw rows one read returns, like the box (apps page with `from`). */
     readonly rawPageRows = RAW_PAGE_ROWS,
+    /** Export destinations the householder approved; default all declared. */
+    readonly approved: readonly string[] = manifest.exports.map((e) => e.id),
   ) {
     this.record = { insights: [], exports: [], kv: structuredClone(kv), logs: [], reads: [] };
   }
@@ -147,22 +151,31 @@ export class LocalBox {
     return validate;
   }
 
-  #schemaErrors(validate: ValidateFunction): string {
+  #schemaErrors(validate: ValidateFunction, prefix: string): string {
     return (validate.errors ?? [])
-      .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
+      .map(
+        (e) => `${prefix}${e.instancePath.replaceAll('/', '.')}: ${e.message ?? 'does not match the schema'}`,
+      )
       .join('; ');
   }
 
   #insight(params: InsightEmitParams): { ok: true } {
     const declared = this.manifest.insights.find((i) => i.key === params.key);
-    if (!declared)
-      throw new AppApiError('bad_request', `insight "${params.key}" is not declared in the manifest`);
-    if (declared.schema) {
+    if (!declared) {
+      const keys = this.manifest.insights.map((i) => i.key).join(', ') || 'none';
+      throw new AppApiError(
+        'bad_request',
+        `insight "${params.key}" is not declared in the manifest (declared: ${keys})`,
+      );
+    }
+    if (this.record.insights.length >= MAX_INSIGHTS_PER_RUN)
+      throw new AppApiError('rate_limited', `this run has emitted its ${MAX_INSIGHTS_PER_RUN} insights`);
+    if (declared.schema && params.data !== undefined) {
       const validate = this.#validator(`insight:${params.key}`, declared.schema);
-      if (!validate(params.data ?? null))
+      if (!validate(params.data))
         throw new AppApiError(
           'bad_request',
-          `insight "${params.key}": data does not match its schema (${this.#schemaErrors(validate)})`,
+          `insight "${params.key}" data does not match its schema (${this.#schemaErrors(validate, 'data')})`,
         );
     }
     this.record.insights.push(params);
@@ -170,30 +183,36 @@ export class LocalBox {
   }
 
   #export(params: { destination: string; payload?: unknown }): { id: string; status: 'pending' } {
-    const declared = this.manifest.exports.find((e) => e.id === params.destination);
+    const destination = params.destination;
+    const declared = this.manifest.exports.find((e) => e.id === destination);
     if (!declared)
       throw new AppApiError(
+        'not_found',
+        `export destination "${destination}" is not declared in the manifest`,
+      );
+    if (!this.approved.includes(destination))
+      throw new AppApiError(
         'forbidden',
-        `export destination "${params.destination}" is not declared in the manifest`,
+        `the householder has not approved export destination "${destination}"`,
       );
     const payload = params.payload ?? null;
     const validate = this.#validator(`export:${declared.id}`, declared.schema);
     if (!validate(payload))
       throw new AppApiError(
         'bad_request',
-        `export "${declared.id}": payload does not match its schema (${this.#schemaErrors(validate)})`,
+        `the payload for "${destination}" does not match its schema (${this.#schemaErrors(validate, 'payload')})`,
       );
     const bytes = new TextEncoder().encode(JSON.stringify(payload)).length;
     if (bytes > declared.maxBytes)
       throw new AppApiError(
         'bad_request',
-        `export "${declared.id}": payload is ${bytes} bytes, over maxBytes ${declared.maxBytes}`,
+        `the payload for "${destination}" is ${bytes} bytes, over its limit of ${declared.maxBytes}`,
       );
     const today = this.record.exports.filter((e) => e.destination === declared.id).length;
     if (today >= declared.maxPerDay)
       throw new AppApiError(
         'rate_limited',
-        `export "${declared.id}": maxPerDay ${declared.maxPerDay} already reached`,
+        `"${destination}" allows ${declared.maxPerDay} exports a day; ${today} in the last 24 h`,
       );
     const id = `local-export-${this.record.exports.length + 1}`;
     this.record.exports.push({ id, destination: declared.id, payload, bytes });

@@ -31,8 +31,10 @@ export interface RunLocallyOptions {
   now?: number;
   /** The app's kv before the run. */
   kv?: Record<string, unknown>;
-  /** Most raw rows one read returns (default 10 000, as in the box); apps page with `from`. */
+  /** Most raw rows one read returns (default 200 000, as in the box); apps page with `from`. */
   rawPageRows?: number;
+  /** Export destinations the householder approves (default: every declared one). */
+  approve?: string[];
 }
 
 export interface LocalRunResult {
@@ -149,5 +151,5 @@ export function createLocalBox(options: RunLocallyOptions): LocalBox {
   const grants = buildGrants(manifest, options);
   const newest = Math.max(-1, ...[...grants.values()].map((g) => g.series.newest ?? -1));
   const now = options.now ?? (newest >= 0 ? newest + 1 : Date.now());
-  return new LocalBox(manifest, grants, now, options.kv, options.rawPageRows);
+  return new LocalBox(manifest, grants, now, options.kv, options.rawPageRows, options.approve);
 }

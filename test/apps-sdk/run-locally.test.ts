@@ -139,16 +139,33 @@ describe('runLocally', () => {
     expect(errors).toEqual([
       'resolution 1min is finer than the granted 30min',
       'request "energy" was not granted by the householder',
-      'insight "nope" is not declared in the manifest',
-      expect.stringMatching(/^insight "k": data does not match its schema/),
+      'insight "nope" is not declared in the manifest (declared: k)',
+      `insight "k" data does not match its schema (data: must have required property 'a')`,
       'export destination "elsewhere" is not declared in the manifest',
-      expect.stringMatching(/^export "dest": payload does not match its schema \(\/n must be number\)/),
-      expect.stringMatching(/^export "dest": payload is 32 bytes, over maxBytes 20/),
-      'export "dest": maxPerDay 1 already reached',
+      'the payload for "dest" does not match its schema (payload.n: must be number)',
+      'the payload for "dest" is 32 bytes, over its limit of 20',
+      '"dest" allows 1 exports a day; 1 in the last 24 h',
     ]);
     expect(result.exports).toEqual([
       { id: 'local-export-1', destination: 'dest', payload: { n: 1 }, bytes: 7 },
     ]);
+  });
+
+  it('refuses destinations the householder did not approve', async () => {
+    let message = '';
+    const app = defineApp(async (ctx) => {
+      await ctx.export.request('dest', { n: 1 }).catch((e: Error) => {
+        message = e.message;
+      });
+    });
+    const result = await runLocally(app, {
+      manifest,
+      data: {},
+      grant: { power: { resolution: '30min' } },
+      approve: [],
+    });
+    expect(message).toBe('the householder has not approved export destination "dest"');
+    expect(result.exports).toEqual([]);
   });
 
   it('keeps kv and logs, reports app failures as the outcome and defaults now to after the data', async () => {

@@ -51,12 +51,13 @@ describe('appliance-detector', () => {
   });
 
   it('pages through more raw rows than one read returns', async () => {
-    // 5 s sampling: 17 280 rows, more than the 10 000 rows one raw read returns.
+    // 5 s sampling: 17 280 rows, with reads capped at 10 000 rows (the box's page is larger).
     const result = await runLocally(app, {
       manifest,
       data: { power: day(LOADS, 5_000) },
       grant: { power: { resolution: 'raw' } },
       now: DAY0 + 24 * H,
+      rawPageRows: 10_000,
     });
     expect(result.insights[0]).toMatchObject({ key: 'kettle-uses', value: 3 });
     expect(result.reads.map((r) => r.points.length)).toEqual([10_000, 7_280]);

@@ -4,7 +4,6 @@ import { findKettleUses, medianIntervalMs } from './steps.ts';
 
 /** A kettle boils for 2–5 minutes; Eibl & Engel: detection fails once Δt exceeds about half the on-time. */
 const MAX_USEFUL_INTERVAL_S = 60;
-const PAGE_ROWS = 10_000;
 const CITATION = 'Eibl & Engel, IEEE Trans. Smart Grid 2015, doi:10.1109/TSG.2014.2376613';
 
 function cannot(granted: string): { key: string; title: string; summary: string; data: unknown } {
@@ -26,11 +25,12 @@ export default defineApp(async (ctx) => {
     await ctx.insight.emit(cannot(resolution ?? 'no grant'));
     return;
   }
-  // Raw reads return at most a page of rows (10 000 in the box); page on from past the last t.
+  // Raw reads return at most a page of rows (200 000 in the box): page on from past the last t
+  // while a page stops short of the window's end.
   const points: DataPoint[] = [];
   let page = await ctx.data.read('power', { resolution: 'raw' });
   points.push(...page.points);
-  while (page.points.length >= PAGE_ROWS) {
+  while (page.points.length > 0 && page.to - page.points.at(-1)!.t > 60_000) {
     page = await ctx.data.read('power', { resolution: 'raw', from: page.points.at(-1)!.t + 1, to: page.to });
     points.push(...page.points);
   }
