@@ -1,6 +1,11 @@
 /**
  * Aggregates a rollup read can return per bucket (the same list as the store's). `delta` is a
  * counter's consumption in the bucket (meter resets count from zero) or a gauge's change across it.
+ *
+ * @example
+ * ```ts
+ * AGGREGATES.includes('max'); // true
+ * ```
  */
 export const AGGREGATES = ['mean', 'min', 'max', 'sum', 'count', 'first', 'last', 'delta'] as const;
 export type Aggregate = (typeof AGGREGATES)[number];

@@ -4,6 +4,14 @@ import { Ajv } from 'ajv';
 import { type ManifestIssue, validateManifest } from './manifest.ts';
 import { finestOf, isFinerThan } from './resolution.ts';
 
+/**
+ * The manifest's file name in an app folder.
+ *
+ * @example
+ * ```ts
+ * const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8'));
+ * ```
+ */
 export const MANIFEST_FILE = 'databox-app.json';
 
 export interface CheckAppResult {

@@ -53,6 +53,13 @@ function parse<S extends z.ZodType>(schema: S, method: string, params: unknown):
  * The box side of `runLocally`: answers app API calls from in-memory data with the box's rules
  * (param schemas, `planRead`, declared insights and export destinations, JSON Schemas, size and
  * per-day limits). Values cross as JSON, as they do over both transports.
+ *
+ * @example
+ * ```ts
+ * const box = createLocalBox({ manifest, data: { power }, grant: { power: { resolution: '30min' } } });
+ * await box.handle('data.read', { request: 'power' }); // { resolution: '30min', points: [...] }
+ * box.record.reads.length; // 1
+ * ```
  */
 export class LocalBox {
   readonly record: LocalRecord;

@@ -95,6 +95,15 @@ export const limitsSchema = z.strictObject({
   timeoutMs: z.int().min(TIMEOUT_MS.min).max(TIMEOUT_MS.max).default(TIMEOUT_MS.default),
 });
 
+/**
+ * The zod schema of `databox-app.json` (prefer {@link validateManifest}, which lists every error).
+ *
+ * @example
+ * ```ts
+ * const manifest = manifestSchema.parse(JSON.parse(text)); // throws a ZodError on the first problems
+ * manifest.limits.memoryMb; // 64 unless set
+ * ```
+ */
 export const manifestSchema = z.strictObject({
   $schema: z.string().optional(),
   id: z.string().regex(APP_ID_PATTERN, 'must be 2–64 lower-case letters, digits or -, not starting with -'),
@@ -128,7 +137,15 @@ export interface ManifestIssue {
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; errors: ManifestIssue[] };
 
-/** Formats a zod issue path as `requests[0].resolutions[1].purpose` (`(root)` for the top). */
+/**
+ * Formats a zod issue path as `requests[0].resolutions[1].purpose` (`(root)` for the top).
+ *
+ * @example
+ * ```ts
+ * formatPath(['requests', 0, 'history']); // 'requests[0].history'
+ * formatPath([]); // '(root)'
+ * ```
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {

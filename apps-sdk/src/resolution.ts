@@ -6,7 +6,14 @@
  * Rollup buckets are aligned to the Unix epoch (UTC): a `1d` bucket starts at 00:00 UTC.
  */
 
-/** Every resolution a manifest may list, finest first. */
+/**
+ * Every resolution a manifest may list, finest first.
+ *
+ * @example
+ * ```ts
+ * MANIFEST_RESOLUTIONS[0]; // 'raw' (the finest)
+ * ```
+ */
 export const MANIFEST_RESOLUTIONS = ['raw', '10s', '1min', '5min', '15min', '30min', '1h', '1d'] as const;
 export type ManifestResolution = (typeof MANIFEST_RESOLUTIONS)[number];
 
@@ -18,7 +25,14 @@ export type RollupResolution = (typeof ROLLUP_RESOLUTIONS)[number];
 export const GRANT_RESOLUTIONS = ['raw', ...ROLLUP_RESOLUTIONS] as const;
 export type GrantResolution = (typeof GRANT_RESOLUTIONS)[number];
 
-/** Width of each resolution in ms; `raw` is 0 (finer than everything). */
+/**
+ * Width of each resolution in ms; `raw` is 0 (finer than everything).
+ *
+ * @example
+ * ```ts
+ * RESOLUTION_MS['30min']; // 1_800_000
+ * ```
+ */
 export const RESOLUTION_MS: Readonly<Record<ManifestResolution, number>> = {
   raw: 0,
   '10s': 10_000,

@@ -8,6 +8,14 @@ import { GRANT_RESOLUTIONS, type GrantResolution } from './resolution.ts';
  * agree by construction. Every call is `call(method, params) → Promise<result>`, in every runtime.
  */
 
+/**
+ * Every app API method.
+ *
+ * @example
+ * ```ts
+ * for (const method of METHODS) router.register(method);
+ * ```
+ */
 export const METHODS = [
   'data.read',
   'data.grants',
@@ -61,7 +69,14 @@ export const logParamsSchema = z.strictObject({
   message: z.string().max(10_000),
 });
 
-/** The params schema of each method (CORE: `PARAMS_SCHEMAS[method].parse(params)`). */
+/**
+ * The params schema of each method (CORE: `PARAMS_SCHEMAS[method].parse(params)`).
+ *
+ * @example
+ * ```ts
+ * const params = PARAMS_SCHEMAS['data.read'].parse({ request: 'power', resolution: '1h' });
+ * ```
+ */
 export const PARAMS_SCHEMAS = {
   'data.read': dataReadParamsSchema,
   'data.grants': dataGrantsParamsSchema,
