@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import { isMethod, PARAMS_SCHEMAS } from '../../apps-sdk/src/wire.ts';
 import { appError, toAppError } from '../arbiter/app-error.ts';
 import type { Arbiter, ReadContext } from '../arbiter/arbiter.ts';
 import type { TokenRegistry } from '../arbiter/token-registry.ts';
 import { issuesToDetails } from '../errors.ts';
+import { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
 import type { AppRegistry } from './app-registry.ts';
 import { checkJsonSchema } from './json-schema-check.ts';
@@ -12,7 +12,6 @@ import { checkJsonSchema } from './json-schema-check.ts';
 export const MAX_INSIGHTS_PER_RUN = 100;
 export const MAX_LOG_LINES = 1000;
 const MAX_LOG_LINE = 2000;
-const DAY_MS = 86_400_000;
 
 export interface RunSessionDeps {
   store: Store;
@@ -25,12 +24,14 @@ export interface RunSessionDeps {
   /** The run's token: once it is revoked or expired (run end, timeout, uninstall) calls are refused. */
   tokens: TokenRegistry;
   token: string;
+  /** Checks and records export requests (the box's, with its config); a default one without it. */
+  exports?: ExportService;
 }
 
 /**
  * The box side of one app run: `handle(method, params)` is the only thing a runtime calls. It
  * validates params with the SDK's wire schemas, enforces grants through the arbiter, and stores
- * insights, export requests (status `pending` until the export gateway takes them), the app's kv
+ * insights, export requests (checked and put in the ledger by `ExportService`), the app's kv
  * (`app:<id>`) and log lines. After {@link end} every call is refused.
  *
  * @example
@@ -158,53 +159,11 @@ export class RunSession {
   }
 
   #export(destination: string, payload: unknown): { id: string; status: 'pending' } {
-    const { store, registry, manifest } = this.#deps;
-    const declared = manifest.exports.find((e) => e.id === destination);
-    if (!declared)
-      throw appError('not_found', `export destination "${destination}" is not declared in the manifest`);
-    const consent = registry.currentConsent(this.appId);
-    if (!consent?.destinations.includes(destination))
-      throw appError('forbidden', `the householder has not approved export destination "${destination}"`);
-    if (consent.expiresAt <= store.now())
-      throw appError('forbidden', `the consent for app "${this.appId}" has expired`);
-    const problems = checkJsonSchema(declared.schema, payload, 'payload');
-    if (problems.length > 0)
-      throw appError('bad_request', `the payload for "${destination}" does not match its schema`, problems);
-    const text = JSON.stringify(payload ?? null);
-    const bytes = Buffer.byteLength(text);
-    if (bytes > declared.maxBytes)
-      throw appError(
-        'bad_request',
-        `the payload for "${destination}" is ${bytes} bytes, over its limit of ${declared.maxBytes}`,
-      );
-    return store.transaction(() => {
-      const now = store.now();
-      const today = registry.countExportsSince(this.appId, destination, now - DAY_MS);
-      if (today >= declared.maxPerDay)
-        throw appError(
-          'rate_limited',
-          `"${destination}" allows ${declared.maxPerDay} exports a day; ${today} in the last 24 h`,
-        );
-      const id = randomUUID();
-      registry.insertExport({
-        exportId: id,
-        appId: this.appId,
-        runId: this.runId,
-        destination,
-        url: declared.url,
-        payload: payload ?? null,
-        bytes,
-        status: 'pending',
-        createdAt: now,
-      });
-      store.audit.append({
-        actor: `app:${this.appId}`,
-        action: 'app.export.request',
-        subject: this.appId,
-        details: { run: this.runId, export: id, destination, url: declared.url, bytes },
-      });
-      this.stats.exports++;
-      return { id, status: 'pending' as const };
-    });
+    const { store, registry, exports } = this.#deps;
+    const service = exports ?? new ExportService({ store, registry });
+    const entry = service.request({ appId: this.appId, runId: this.runId, destination, payload });
+    this.stats.exports++;
+    // `pending` to the app whether it waits for review or for the gateway (see docs/exports.md)
+    return { id: entry.id, status: 'pending' };
   }
 }

@@ -64,7 +64,7 @@ describe('AppRunner', () => {
     });
     expect(store.kv.get('app:energy-test', 'last')).toBe(4);
     const actions = store.audit.query({ actor: 'app:energy-test' }).map((e) => e.action);
-    expect(actions).toEqual(['app.run.start', 'readings.read', 'app.export.request', 'app.run.end']);
+    expect(actions).toEqual(['app.run.start', 'readings.read', 'export.request', 'app.run.end']);
   });
 
   it('ends the session and its token with the run: a call kept from the run is refused afterwards', async () => {

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import type { ManifestInput } from '../../../apps-sdk/src/manifest.ts';
+import { AppManager } from '../../../box/apps/app-manager.ts';
+import { ExportService } from '../../../box/exports/export-service.ts';
+import { NOW, testManifest, testStore, writeAppFolder } from '../apps/app-fixtures.ts';
+
+/**
+ * A store with the CORE test app (`energy-test`: exports `summary` {kwh} ≤ 200 bytes, 2 a day, and
+ * `research` any object ≤ 1000 bytes, 1 a day) installed with `destinations` approved, an
+ * ExportService and a live run to export from.
+ */
+export function exportSetup(
+  root: string,
+  options: { destinations?: string[]; boxWidePerDay?: number; manifest?: Partial<ManifestInput> } = {},
+) {
+  const clock = { now: NOW };
+  const store = testStore(clock);
+  const apps = new AppManager(store, { appsDir: join(root, 'apps') });
+  apps.install(writeAppFolder(root, testManifest(options.manifest)), {
+    requests: { power: { datasource: 'meter.power', resolution: '30min', history: 'PT2H' } },
+    destinations: options.destinations ?? ['summary'],
+  });
+  const service = new ExportService({ store, registry: apps.registry, boxWidePerDay: options.boxWidePerDay });
+  let runs = 0;
+  /** Records a run of `energy-test` in `status` (default running: a live run) and returns its id. */
+  const startRun = (status: 'running' | 'ok' = 'running'): string => {
+    const runId = `run-${++runs}`;
+    apps.registry.insertRun({
+      runId,
+      appId: 'energy-test',
+      appVersion: '1.0.0',
+      trigger: 'manual',
+      runtime: 'isolate',
+      startedAt: clock.now,
+      endedAt: null,
+      status,
+      durationMs: null,
+      reads: 0,
+      rowsRead: 0,
+      insights: 0,
+      exports: 0,
+      error: null,
+      logs: [],
+    });
+    return runId;
+  };
+  const request = (runId: string, destination: string, payload: unknown) =>
+    service.request({ appId: 'energy-test', runId, destination, payload });
+  const refusals = () => store.audit.query({ action: 'export.refuse' });
+  return { clock, store, apps, service, startRun, request, refusals };
+}
