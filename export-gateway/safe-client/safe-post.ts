@@ -48,6 +48,8 @@ export interface SafePostResponse {
   address: string;
   /** The `location` header of a 3xx, for the error message. */
   location?: string;
+  /** The `retry-after` header, if any (for 429 and 503). */
+  retryAfter?: string;
 }
 
 function networkCode(error: NodeJS.ErrnoException): SafeClientErrorCode {
@@ -130,6 +132,7 @@ export async function safePost(
     const req = (isTls ? https : http).request(requestOptions, (res) => {
       const status = res.statusCode ?? 0;
       const location = status >= 300 && status < 400 ? res.headers.location : undefined;
+      const retryAfter = res.headers['retry-after'];
       const done = (truncated: boolean) =>
         finish(undefined, {
           status,
@@ -138,6 +141,7 @@ export async function safePost(
           bytesSent: body.length,
           address: vetted.address,
           ...(location !== undefined ? { location } : {}),
+          ...(retryAfter !== undefined ? { retryAfter } : {}),
         });
       res.on('data', (chunk: Buffer) => {
         const room = options.maxResponseBytes - received;
