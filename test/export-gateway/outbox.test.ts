@@ -5,7 +5,7 @@ import type { ExportRequest } from '../../export-gateway/protocol.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
 
 const tempDir = useTempDir('databox-outbox-');
-const request = (id: string, payload: unknown = { kwh: 1 }): ExportRequest => ({
+const request = (id: string, payload: ExportRequest['payload'] = { kwh: 1 }): ExportRequest => ({
   id,
   appId: 'energy',
   runId: 'run-1',
