@@ -50,11 +50,14 @@ export class AppRunner implements BoxPart {
   }
 
   /**
-   * Starts each runtime; one that fails (e.g. no Docker engine) is left out and named when an app
-   * needs it, so the other runtime's apps keep running.
+   * Starts each runtime that an installed app uses (the others start on their first run, so a box
+   * without container apps never loads the Docker client, ~25 MB); one that fails (e.g. no Docker
+   * engine) is logged, and the other runtime's apps keep running.
    */
   async start(_signal: AbortSignal): Promise<void> {
+    const used = new Set(this.registry.listInstalls().map((app) => app.manifest.runtime.type as string));
     for (const [kind, runtime] of Object.entries(this.#options.runtimes)) {
+      if (!used.has(kind)) continue;
       try {
         await runtime?.start?.();
       } catch (error) {

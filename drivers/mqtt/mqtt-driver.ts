@@ -16,7 +16,7 @@
  *   device delivered within a millisecond is not taken for duplicates by the store.
  */
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { DataboxError } from '../../box/errors.ts';
 import type { Reading } from '../../box/store/types.ts';
 import type { Driver, DriverContext, DriverType } from '../driver.ts';
@@ -58,6 +58,8 @@ export class MqttDriver implements Driver {
       tasmotaUtcOffsetMinutes: config.tasmotaUtcOffsetMinutes,
     });
     this.#decodeCtx = createDecodeContext({ now: () => this.#receivedAt, driver: ctx.instanceId });
+    // loaded on first use: a box with no MQTT driver does not pay ~18 MB for mqtt.js
+    const { default: mqtt } = await import('mqtt');
     const client = mqtt.connect(config.url, this.#clientOptions(ctx.instanceId));
     this.#client = client;
     this.#acks = new AckAfterStore(client);

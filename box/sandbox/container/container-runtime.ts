@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import type { AppRuntime, RunLimits, RunOutcome } from '../../apps/runtime.ts';
-import { createDockerClient, pingDocker } from '../../containers/docker-client.ts';
 import { APP_CONTAINER_USER, hardenedHostConfig } from '../../containers/hardened-host-config.ts';
 import { defaultNodeBaseImageTag, ensureNodeBaseImage } from '../../containers/node-image.ts';
 import { AppApiServer } from './app-api-server.ts';
@@ -84,15 +83,28 @@ export class ContainerRuntime implements AppRuntime {
     this.#defaultImage = options.defaultImage ?? defaultNodeBaseImageTag();
   }
 
-  /** The engine client, made on first use so a bad DOCKER_HOST fails a run or `start()`, not the box. */
+  /**
+   * The engine client, made on first use (see {@link #connect}) so a bad DOCKER_HOST fails a run or
+   * `start()`, not the box, and a box that runs no container app never loads dockerode (~25 MB).
+   */
   get #docker(): Docker {
-    this.#client ??= createDockerClient();
+    if (!this.#client) throw new Error('the Docker client is not connected yet');
+    return this.#client;
+  }
+
+  async #connect(): Promise<Docker> {
+    if (!this.#client) {
+      const { createDockerClient } = await import('../../containers/docker-client.ts');
+      this.#client = createDockerClient();
+    }
     return this.#client;
   }
 
   /** Checks that the engine answers (throws a 503 `docker_unreachable` naming the address). */
   async start(): Promise<void> {
-    await pingDocker(this.#docker);
+    const docker = await this.#connect();
+    const { pingDocker } = await import('../../containers/docker-client.ts');
+    await pingDocker(docker);
   }
 
   async run(opts: RunOptions): Promise<RunOutcome> {
@@ -128,6 +140,7 @@ export class ContainerRuntime implements AppRuntime {
     let timer: NodeJS.Timeout | undefined;
     let cpuTimer: NodeJS.Timeout | undefined;
     try {
+      await this.#connect();
       if (opts.signal?.aborted)
         return { status: 'killed', error: 'run cancelled before it started', durationMs: 0, logs };
       const image = await this.#image(opts.entry);

@@ -1,4 +1,3 @@
-import { SerialPort } from 'serialport';
 import { asError, type ByteConnection, type ByteSource } from './byte-source.ts';
 
 export interface SerialByteSourceOptions {
@@ -25,7 +24,12 @@ export type SerialPortFactory = (
   onOpen: (error: Error | null) => void,
 ) => SerialLike;
 
-const realPort: SerialPortFactory = (options, onOpen) => new SerialPort(options, onOpen);
+// serialport (and its native binding) is loaded only when a serial P1 source opens.
+let serialport: typeof import('serialport') | undefined;
+const realPort: SerialPortFactory = (options, onOpen) => {
+  if (!serialport) throw new Error('serialport is not loaded yet');
+  return new serialport.SerialPort(options, onOpen);
+};
 
 /** Line settings for a baud rate: DSMR 2.2/3 meters at 9600 send 7E1, later ones 8N1. */
 export function serialLineSettings(baudRate: number): { dataBits: 7 | 8; parity: 'none' | 'even' } {
@@ -52,7 +56,8 @@ export class SerialByteSource implements ByteSource {
     this.description = `serial ${options.device} at ${options.baudRate} baud`;
   }
 
-  open(onData: (chunk: Buffer) => void): Promise<ByteConnection> {
+  async open(onData: (chunk: Buffer) => void): Promise<ByteConnection> {
+    if (this.factory === realPort) serialport ??= await import('serialport');
     const { device, baudRate } = this.options;
     const settings = { path: device, baudRate, ...serialLineSettings(baudRate), stopBits: 1 as const };
     return new Promise((resolve, reject) => {
