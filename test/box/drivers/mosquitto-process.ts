@@ -51,7 +51,8 @@ export class MosquittoProcess {
 
   constructor(readonly dir: string) {}
 
-  async start(ports: number[]): Promise<void> {
+  /** `extra` lines are appended to the generated mosquitto.conf. */
+  async start(ports: number[], extra: string[] = []): Promise<void> {
     const conf = join(this.dir, 'mosquitto.conf');
     writeFileSync(
       conf,
@@ -64,6 +65,7 @@ export class MosquittoProcess {
         'max_queued_messages 10000',
         'log_dest none',
         ...ports.map((p) => `listener ${p} 127.0.0.1`),
+        ...extra,
         '',
       ].join('\n'),
     );

@@ -1,0 +1,117 @@
+/**
+ * End-to-end MQTT ingest: N Zigbee2MQTT-style messages from a private mosquitto, measured until
+ * the box's MQTT driver has them durably stored (committed SQLite transactions, QoS 1 acked only
+ * after that), against a plain mqtt.js subscriber that only counts the same messages in the same
+ * run (see `run` for how).
+ *
+ *   node --import tsx bench/mqtt-ingest.ts [N]      (default N = 20000; needs /usr/sbin/mosquitto)
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { DriverManager } from '../box/drivers/driver-manager.ts';
+import { Store } from '../box/store/store.ts';
+import { DRIVER_TYPES } from '../drivers/registry.ts';
+import { freePort, MosquittoProcess } from '../test/box/drivers/mosquitto-process.ts';
+import { type BenchRow, printTable } from './table.ts';
+
+const N = Number(process.argv[2] ?? 20_000);
+const DEVICES = 10;
+
+async function until(check: () => boolean): Promise<number> {
+  while (!check()) await new Promise((r) => setTimeout(r, 2));
+  return performance.now();
+}
+
+/**
+ * Both subscribers first make a persistent session and go away; N messages are published and
+ * queued by the broker; then both connect at once and are timed until the counter has counted N
+ * and the box has stored all 2N readings. Measuring the drain of a queue keeps the publisher (one
+ * mqtt.js client, slower than either subscriber) out of the result.
+ */
+async function run(url: string, qos: 0 | 1, dir: string) {
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const counterOptions = { clientId: `count-${prefix}`, clean: false };
+  const setup = await mqtt.connectAsync(url, counterOptions);
+  await setup.subscribeAsync(`${prefix}/zigbee2mqtt/#`, { qos });
+  await setup.endAsync();
+
+  const store = Store.open(join(dir, `${prefix}.db`)); // the box's default: WAL, synchronous NORMAL
+  const drivers = new DriverManager({ store, types: DRIVER_TYPES, log: () => {} });
+  await drivers.start(new AbortController().signal);
+  await drivers.add({
+    id: 'bench',
+    type: 'mqtt',
+    config: { url, topicPrefix: prefix, topics: ['zigbee2mqtt/#'], qos, clientId: `databox-${prefix}` },
+  });
+  await drivers.stop();
+
+  const publisher = await mqtt.connectAsync(url, { clientId: `pub-${prefix}` });
+  for (let i = 0; i < N; i += 1_000) {
+    const chunk: Array<Promise<unknown>> = [];
+    for (let j = i; j < Math.min(N, i + 1_000); j++) {
+      const payload = JSON.stringify({ temperature: 20 + (j % 50) / 10, humidity: 40 + (j % 30), linkquality: 80 });
+      chunk.push(publisher.publishAsync(`${prefix}/zigbee2mqtt/sensor_${j % DEVICES}`, payload, { qos: 1 }));
+    }
+    await Promise.all(chunk); // acked by the broker: queued for both sessions
+  }
+  await publisher.endAsync();
+
+  let counted = 0;
+  const t0 = performance.now();
+  // the handler is attached before connecting: queued messages follow the CONNACK at once
+  const counter = mqtt.connect(url, counterOptions);
+  counter.on('message', () => {
+    counted++;
+  });
+  await drivers.start(new AbortController().signal);
+  const readings = () => drivers.get('bench').status.counters.readings ?? 0;
+  const [tCounted, tStored] = await Promise.all([until(() => counted >= N), until(() => readings() >= 2 * N)]);
+  const status = drivers.get('bench').status;
+  const audits = store.audit.query({ action: 'readings.write' }).length;
+  const stored = readings();
+  await drivers.stop();
+  await counter.endAsync();
+  store.close();
+  return {
+    counted: N / ((tCounted - t0) / 1000),
+    stored: N / ((tStored - t0) / 1000),
+    messages: status.counters.messages ?? 0,
+    readings: stored,
+    audits,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'databox-bench-mqtt-'));
+const broker = new MosquittoProcess(dir);
+const port = await freePort();
+// no cap on queued messages, so a subscriber that falls behind loses nothing
+await broker.start([port], ['max_queued_messages 0', 'queue_qos0_messages true']);
+try {
+  const url = `mqtt://127.0.0.1:${port}`;
+  await run(url, 1, dir); // warm-up (JIT, SQLite page cache)
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  for (const qos of [0, 1] as const) {
+    const r = await run(url, qos, dir);
+    rows.push({
+      name: `QoS ${qos}: publish → durably stored (MqttDriver → SQLite)`,
+      value: r.stored,
+      unit: 'msg/s',
+      baseline: { name: 'mqtt.js subscriber that counts', value: r.counted },
+      target: '≥ 0.5× baseline',
+    });
+    notes.push(
+      `QoS ${qos}: the driver saw ${r.messages} messages and stored ${r.readings} readings in ${r.audits} audited batches`,
+    );
+  }
+  printTable(`MQTT ingest, ${N.toLocaleString('en')} messages × 2 readings, ${DEVICES} devices`, rows);
+  console.log('');
+  for (const note of notes) console.log(note);
+  console.log(`\n${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`);
+} finally {
+  await broker.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
