@@ -9,6 +9,8 @@ import type { BoxConfig } from './config/config-schema.ts';
 import { loadConfig } from './config/load-config.ts';
 import { type BoxPaths, boxPaths } from './config/paths.ts';
 import { DriverManager } from './drivers/driver-manager.ts';
+import { ExportService } from './exports/export-service.ts';
+import { GatewaySupervisor } from './exports/gateway-supervisor.ts';
 import { createHttpApp } from './http/app.ts';
 import { HttpServer } from './http-server.ts';
 import type { BoxPart } from './part.ts';
@@ -47,6 +49,7 @@ export class Box {
   drivers!: DriverManager;
   apps!: AppManager;
   appRunner!: AppRunner;
+  exports!: ExportService;
   readonly #options: BoxOptions;
   readonly #parts: BoxPart[] = [];
   readonly #failed = new Map<string, string>();
@@ -84,6 +87,11 @@ export class Box {
       appsDir: join(this.paths.home, 'apps'),
       tokens: this.appRunner.tokens,
     });
+    this.exports = new ExportService({
+      store: this.store,
+      registry: this.appRunner.registry,
+      boxWidePerDay: config.gateway.boxWidePerDay,
+    });
 
     const app = createHttpApp({
       store: this.store,
@@ -93,6 +101,7 @@ export class Box {
       drivers: this.drivers,
       apps: this.apps,
       appRunner: this.appRunner,
+      exports: this.exports,
     });
     this.#http = new HttpServer(
       app,
@@ -106,6 +115,14 @@ export class Box {
     await this.#startPart(this.drivers);
     await this.#startPart(this.appRunner);
     await this.#startPart(new AppScheduler({ store: this.store, runner: this.appRunner, log: this.log }));
+    await this.#startPart(
+      new GatewaySupervisor({
+        home: this.paths.home,
+        store: this.store,
+        exports: this.exports,
+        log: this.log,
+      }),
+    );
     this.store.audit.append({
       actor: 'box',
       action: 'box.start',
@@ -148,7 +165,8 @@ export class Box {
       startedAt: new Date(this.#startedAt).toISOString(),
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       parts: Object.fromEntries([
-        ...this.#parts.map((p) => [p.name, 'running']),
+        // a part may say more than 'running' (the export gateway: pid, restarts, last error)
+        ...this.#parts.map((p) => [p.name, 'state' in p ? String(p.state) : 'running']),
         ...[...this.#failed].map(([name, error]) => [name, `failed: ${error}`]),
       ]),
     };

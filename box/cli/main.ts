@@ -53,6 +53,11 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/app.ts')).appCommand,
   },
   {
+    name: 'exports',
+    summary: 'What left the home: export ledger, review queue, approve/reject/retry',
+    load: async () => (await import('./commands/exports.ts')).exportsCommand,
+  },
+  {
     name: 'image',
     summary: 'Build the local base image for container apps',
     load: async () => (await import('./commands/image.ts')).imageCommand,

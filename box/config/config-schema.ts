@@ -40,9 +40,19 @@ export const configSchema = z.strictObject({
       connectTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
       totalTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
       /** The most of a receiver's response the gateway reads. */
-      maxResponseBytes: z.number().int().min(0).max(16 * 1024 * 1024).default(65_536),
+      maxResponseBytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(16 * 1024 * 1024)
+        .default(65_536),
       /** Export requests a day across all apps. */
       boxWidePerDay: z.number().int().min(1).max(100_000).default(200),
+      /** Gateway tuning: first retry delay (doubles per attempt, with jitter) and the longest one. */
+      backoffBaseMs: z.number().int().min(1).max(3_600_000).default(1000),
+      backoffMaxMs: z.number().int().min(1).max(86_400_000).default(300_000),
+      /** Deliveries in flight at once. */
+      concurrency: z.number().int().min(1).max(64).default(4),
     })
     .prefault({}),
 });

@@ -4,6 +4,7 @@ import type { AppManager } from '../apps/app-manager.ts';
 import type { AppRunner } from '../apps/app-runner.ts';
 import type { DriverManager } from '../drivers/driver-manager.ts';
 import { PayloadTooLargeError } from '../errors.ts';
+import type { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
 import { requireAdminToken } from './auth.ts';
 import { errorResponse } from './error-handler.ts';
@@ -11,6 +12,7 @@ import { appRoutes } from './routes/apps.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { datasourceRoutes } from './routes/datasources.ts';
 import { driverRoutes } from './routes/drivers.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { hypercatRoutes } from './routes/hypercat.ts';
 import { readingRoutes } from './routes/readings.ts';
 
@@ -25,6 +27,8 @@ export interface HttpDeps {
   /** Mounts `/api/v1/apps` when given (with `appRunner`, runs can be started over HTTP). */
   apps?: AppManager;
   appRunner?: AppRunner;
+  /** Mounts `/api/v1/exports` (the export ledger and review queue) when given. */
+  exports?: ExportService;
 }
 
 /**
@@ -64,6 +68,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.route('/api/v1/audit', auditRoutes(store));
   if (deps.drivers) app.route('/api/v1', driverRoutes(deps.drivers));
   if (deps.apps) app.route('/api/v1/apps', appRoutes(deps.apps, deps.appRunner));
+  if (deps.exports) app.route('/api/v1/exports', exportRoutes(deps.exports));
   app.get('/api/v1/status', (c) =>
     c.json({
       ...deps.status(),
