@@ -127,3 +127,14 @@ describe('Outbox', () => {
     outbox.close();
   });
 });
+
+describe('Outbox durability settings', () => {
+  it('runs in WAL mode with synchronous=FULL, also after a claim', () => {
+    const outbox = new Outbox(join(tempDir(), 'outbox.db'));
+    expect(outbox.durability()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
+    outbox.accept(request('a'), '1', 0);
+    expect(outbox.claimDue(0, 1)).toHaveLength(1);
+    expect(outbox.durability()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
+    outbox.close();
+  });
+});
