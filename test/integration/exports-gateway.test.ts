@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppManager } from '../../box/apps/app-manager.ts';
 import { Box } from '../../box/box.ts';
 import { ExportService } from '../../box/exports/export-service.ts';
+import { GatewaySupervisor } from '../../box/exports/gateway-supervisor.ts';
 import { Store } from '../../box/store/store.ts';
 import { testManifest, writeAppFolder } from '../box/apps/app-fixtures.ts';
 import { writeApp } from '../box/sandbox/isolate/app-bundle.ts';
@@ -80,10 +81,14 @@ function installApp(store: Store, home: string, url: string, body: string) {
   });
 }
 
-async function until<T>(what: string, check: () => T | undefined | false, ms = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -200,4 +205,64 @@ describe('exports end to end with the real export gateway', () => {
     expect(delivered.map((e) => e.details.export).sort()).toEqual([first.id, second.id].sort());
     expect(store.audit.verify()).toMatchObject({ ok: true });
   }, 90_000);
+
+  it('restarts a gateway that dies, and exports made meanwhile go out once it is back', async () => {
+    const sink = await receiver();
+    const home = devHome();
+    const store = Store.open(join(home, 'databox.db'));
+    cleanups.push(async () => store.close());
+    installApp(store, home, sink.url, '');
+    const exports = new ExportService({ store });
+    const logs: string[] = [];
+    const supervisor = new GatewaySupervisor({
+      home,
+      store,
+      exports,
+      pollMs: 100,
+      restartBackoff: { initialMs: 200, maxMs: 200 },
+      log: (m) => logs.push(m),
+    });
+    await supervisor.start(new AbortController().signal);
+    cleanups.push(() => supervisor.stop());
+    const firstPid = await until('the gateway', () => supervisor.process?.pid);
+    await until(
+      'the socket',
+      async () => (await supervisor.client.health().catch(() => undefined))?.status === 200,
+    );
+
+    supervisor.process?.kill('SIGKILL');
+    exports.registry.insertRun({
+      runId: 'run-restart',
+      appId: 'energy-test',
+      appVersion: '1.0.0',
+      trigger: 'manual',
+      runtime: 'isolate',
+      startedAt: Date.now(),
+      endedAt: null,
+      status: 'running',
+      durationMs: null,
+      reads: 0,
+      rowsRead: 0,
+      insights: 0,
+      exports: 0,
+      error: null,
+      logs: [],
+    });
+    const entry = exports.request({
+      appId: 'energy-test',
+      runId: 'run-restart',
+      destination: 'summary',
+      payload: { kwh: 3 },
+    });
+    await until(
+      'delivery after the restart',
+      () => exports.ledger.get(entry.id).status === 'delivered',
+      30_000,
+    );
+    expect(supervisor.process?.restarts).toBe(1);
+    expect(supervisor.process?.pid).not.toBe(firstPid);
+    expect(supervisor.state).toMatch(/^running \(pid \d+, 1 restarts\)$/);
+    expect(logs.join('\n')).toContain('the export gateway stopped (signal SIGKILL); restarting in 200 ms');
+    expect(sink.seen.map((s) => [s.key, s.body])).toEqual([[entry.id, '{"kwh":3}']]);
+  }, 60_000);
 });

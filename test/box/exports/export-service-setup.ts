@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ManifestInput } from '../../../apps-sdk/src/manifest.ts';
 import { AppManager } from '../../../box/apps/app-manager.ts';
 import { ExportService } from '../../../box/exports/export-service.ts';
+import { Store } from '../../../box/store/store.ts';
 import { NOW, testManifest, testStore, writeAppFolder } from '../apps/app-fixtures.ts';
 
 /**
@@ -11,10 +12,23 @@ import { NOW, testManifest, testStore, writeAppFolder } from '../apps/app-fixtur
  */
 export function exportSetup(
   root: string,
-  options: { destinations?: string[]; boxWidePerDay?: number; manifest?: Partial<ManifestInput> } = {},
+  options: {
+    destinations?: string[];
+    boxWidePerDay?: number;
+    manifest?: Partial<ManifestInput>;
+    /** A database file (for the CLI) instead of memory. */
+    database?: string;
+  } = {},
 ) {
   const clock = { now: NOW };
-  const store = testStore(clock);
+  const store = options.database
+    ? Store.open(options.database, { clock: () => clock.now })
+    : testStore(clock);
+  if (options.database)
+    store.createDatasource(
+      { id: 'meter.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+      'user',
+    );
   const apps = new AppManager(store, { appsDir: join(root, 'apps') });
   apps.install(writeAppFolder(root, testManifest(options.manifest)), {
     requests: { power: { datasource: 'meter.power', resolution: '30min', history: 'PT2H' } },
