@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GatewayProcess, gatewayCommand } from '../../../box/exports/gateway-process.ts';
+import { useTempDir } from '../../helpers/temp-dir.ts';
+
+const tempDir = useTempDir();
+
+/** A stand-in for a gateway a killed box left behind: its command line names export-gateway and the home. */
+function leftover(home: string) {
+  const child = spawn(
+    process.execPath,
+    ['-e', 'setInterval(() => {}, 1000)', 'export-gateway/main.ts', '--home', home],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => resolve(signal)),
+  );
+  return { child, exited };
+}
+
+describe('GatewayProcess', () => {
+  it('runs export-gateway/main with tsx from sources, with the home', () => {
+    const { command, args } = gatewayCommand('/srv/home');
+    expect(command).toBe(process.execPath);
+    expect(args[0]).toBe('--import');
+    expect(args[1]).toMatch(/tsx/);
+    expect(args.slice(2)).toEqual([
+      expect.stringMatching(/export-gateway\/main\.ts$/),
+      '--home',
+      '/srv/home',
+    ]);
+  });
+
+  it('ends a gateway left over from a killed box before starting its own, and records its own pid', async () => {
+    const home = tempDir();
+    mkdirSync(join(home, 'gateway'));
+    const old = leftover(home);
+    writeFileSync(join(home, 'gateway', 'box-child.pid'), `${old.child.pid}\n`);
+    const gateway = new GatewayProcess({ home });
+    gateway.start();
+    try {
+      expect(await old.exited).toBe('SIGKILL');
+      expect(readFileSync(join(home, 'gateway', 'box-child.pid'), 'utf8').trim()).toBe(String(gateway.pid));
+    } finally {
+      await gateway.stop();
+    }
+    expect(gateway.state).toBe('stopped');
+    expect(existsSync(join(home, 'gateway', 'box-child.pid'))).toBe(false);
+  });
+
+  it('leaves alone a process in the pid file that is not this home’s gateway', async () => {
+    const home = tempDir();
+    mkdirSync(join(home, 'gateway'));
+    const other = leftover('/some/other/home');
+    writeFileSync(join(home, 'gateway', 'box-child.pid'), `${other.child.pid}\n`);
+    const gateway = new GatewayProcess({ home });
+    gateway.start();
+    await gateway.stop();
+    expect(other.child.exitCode).toBeNull();
+    expect(other.child.signalCode).toBeNull();
+    other.child.kill('SIGTERM');
+    expect(await other.exited).toBe('SIGTERM');
+  });
+});
