@@ -101,17 +101,6 @@ export class DriverManager implements BoxPart {
     this.instances.remove(id, actor);
   }
 
-  /** Picks up changes made to the stored instances by someone else (e.g. the CLI with the box stopped). */
-  async reload(): Promise<void> {
-    const stored = new Map(this.instances.list().map((i) => [i.id, i]));
-    for (const [id, runner] of [...this.#runners]) {
-      const now = stored.get(id);
-      if (!now?.enabled || now.updatedAt !== runner.instance.updatedAt) await this.#halt(id);
-    }
-    for (const instance of stored.values())
-      if (instance.enabled && this.#running && !this.#runners.has(instance.id)) await this.#run(instance);
-  }
-
   async #run(instance: DriverInstance): Promise<void> {
     let type: DriverType;
     try {
