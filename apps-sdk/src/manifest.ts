@@ -80,7 +80,8 @@ export const exportSchema = z.strictObject({
   url: z.string().refine(isExportUrl, 'must be an https:// URL (http:// only to localhost)'),
   reason: text(1000),
   schema: jsonSchema,
-  maxBytes: z.int().positive().max(10_000_000),
+  // 1 MB: inferences are small, and the export gateway's socket takes bodies up to 1 MiB
+  maxBytes: z.int().positive().max(1_000_000),
   maxPerDay: z.int().positive().max(1440),
 });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { buildIsolateApp } from '../../../apps-sdk/src/build-app.ts';
+import { buildApp } from '../../../apps-sdk/src/build-app.ts';
 import { checkApp } from '../../../apps-sdk/src/check-app.ts';
 import { AppManager } from '../../apps/app-manager.ts';
 import { AppRunner } from '../../apps/app-runner.ts';
@@ -147,7 +147,7 @@ export const appCommand: Command = {
     }
     if (sub === 'build') {
       if (!arg) throw new BadRequestError('app build needs a DIR');
-      const built = await buildIsolateApp(arg);
+      const built = await buildApp(arg);
       console.log(`wrote ${built.outfile} (${built.bytes} bytes)`);
       return 0;
     }
