@@ -8,7 +8,7 @@ import type { DriverType } from '../../drivers/driver.ts';
 import { BadRequestError, ConflictError, issuesToDetails, NotFoundError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from '../store/types.ts';
-import { findDriverType, redactConfig } from './driver-types.ts';
+import { findDriverType, isRedacted, redactConfig } from './driver-types.ts';
 
 export const DRIVERS_KV_NAMESPACE = 'drivers';
 
@@ -38,7 +38,10 @@ const addSchema = z.strictObject({
 });
 
 const patchSchema = z.strictObject({
-  /** Merged into the stored config key by key; a `null` value removes that key. */
+  /**
+   * Merged into the stored config key by key; a `null` value removes that key, and a secret sent
+   * back as `"***"` (as the API shows it) keeps the stored one.
+   */
   config: configObject.optional(),
   enabled: z.boolean().optional(),
 });
@@ -135,6 +138,7 @@ export class DriverInstances {
       const before = this.get(id);
       const config = { ...before.config };
       for (const [key, value] of Object.entries(patch.config ?? {})) {
+        if (isRedacted(key, value)) continue; // sent back as read: keep the stored secret
         if (value === null) delete config[key];
         else config[key] = value;
       }

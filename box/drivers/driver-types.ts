@@ -51,6 +51,17 @@ export function describeDriverType(type: DriverType): DriverTypeInfo {
 const SECRET_KEY = /pass(word)?|secret|token|key$/i;
 
 /**
+ * Whether `value` is the placeholder {@link redactConfig} put in place of the secret `key`: a
+ * client that sends back a config it read keeps the stored secret.
+ *
+ * @example
+ * isRedacted('password', '***'); // true
+ */
+export function isRedacted(key: string, value: unknown): boolean {
+  return value === '***' && SECRET_KEY.test(key);
+}
+
+/**
  * A copy of a config with secret-looking fields (password, secret, token, …key) replaced by
  * `"***"`, for API answers, the CLI and the audit log.
  *

@@ -1,9 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DriverManager } from '../../../box/drivers/driver-manager.ts';
+import { DriverManager, type DriverView } from '../../../box/drivers/driver-manager.ts';
 import { createHttpApp } from '../../../box/http/app.ts';
 import { Store } from '../../../box/store/store.ts';
 import { DRIVER_TYPES } from '../../../drivers/registry.ts';
 import { fakeTypes } from './fake-drivers.ts';
+
+interface JsonSchema {
+  type: string;
+  required: string[];
+  properties: Record<string, { default?: unknown }>;
+}
+interface ErrorBody {
+  error: { message: string; details: unknown[] };
+}
 
 const TOKEN = 'test-token-0123456789abcdef0123456789abcdef';
 let store: Store;
@@ -42,7 +51,7 @@ describe('/api/v1/drivers', () => {
   it('lists the driver types with their config as JSON Schema', async () => {
     const res = await call('GET', '/api/v1/driver-types');
     expect(res.status).toBe(200);
-    const { types } = (await res.json()) as { types: Array<{ type: string; configSchema: any }> };
+    const { types } = (await res.json()) as { types: Array<{ type: string; configSchema: JsonSchema }> };
     // the test types, then the registry's (mqtt first; others are appended by their authors)
     expect(types.map((t) => t.type).slice(0, 3)).toEqual(['ticking', 'flaky', 'mqtt']);
     const mqtt = types.find((t) => t.type === 'mqtt')!.configSchema;
@@ -59,7 +68,7 @@ describe('/api/v1/drivers', () => {
       config: { source: 'tick.count', everyMs: 5 },
     });
     expect(created.status).toBe(201);
-    const { driver } = (await created.json()) as { driver: any };
+    const { driver } = (await created.json()) as { driver: DriverView };
     expect(driver).toMatchObject({
       id: 'tick',
       type: 'ticking',
@@ -67,11 +76,11 @@ describe('/api/v1/drivers', () => {
       status: { state: 'connected' },
     });
 
-    const list = (await (await call('GET', '/api/v1/drivers')).json()) as { drivers: any[] };
+    const list = (await (await call('GET', '/api/v1/drivers')).json()) as { drivers: DriverView[] };
     expect(list.drivers.map((d) => d.id)).toEqual(['tick']);
 
     const disabled = await call('PATCH', '/api/v1/drivers/tick', { enabled: false });
-    expect(((await disabled.json()) as { driver: any }).driver).toMatchObject({
+    expect(((await disabled.json()) as { driver: DriverView }).driver).toMatchObject({
       enabled: false,
       status: { state: 'stopped' },
     });
@@ -79,18 +88,26 @@ describe('/api/v1/drivers', () => {
     expect((await call('DELETE', '/api/v1/drivers/tick')).status).toBe(204);
     const gone = await call('GET', '/api/v1/drivers/tick');
     expect(gone.status).toBe(404);
-    expect(((await gone.json()) as any).error.message).toBe('no driver instance "tick"');
+    expect(((await gone.json()) as ErrorBody).error.message).toBe('no driver instance "tick"');
 
     // an mqtt instance pointing nowhere: stored, reported failed, password not shown
     const mqtt = await call('POST', '/api/v1/drivers', {
       type: 'mqtt',
       config: { url: 'mqtt://127.0.0.1:9', username: 'box', password: 'hunter2', connectTimeoutMs: 500 },
     });
-    const body = (await mqtt.json()) as { driver: any };
+    const body = (await mqtt.json()) as { driver: DriverView };
     expect(body.driver.id).toBe('mqtt');
     expect(body.driver.config).toMatchObject({ username: 'box', password: '***' });
     expect(body.driver.status.state).toBe('failed');
     expect(JSON.stringify(store.audit.query({ action: 'driver.add' }))).not.toContain('hunter2');
+    // sending back the config as read keeps the stored password
+    const patched = await call('PATCH', '/api/v1/drivers/mqtt', {
+      config: { ...(body.driver.config as Record<string, unknown>), username: 'box2' },
+    });
+    expect(patched.status).toBe(200);
+    expect(store.kv.get('drivers', 'mqtt')).toMatchObject({
+      config: { username: 'box2', password: 'hunter2' },
+    });
   });
 
   it('answers 400 with every config problem as path and message', async () => {
@@ -119,7 +136,7 @@ describe('/api/v1/drivers', () => {
     expect((await call('POST', '/api/v1/drivers', body)).status).toBe(409);
     const bad = await call('PATCH', '/api/v1/drivers/x', { config: { everyMs: -1 } });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).error.details).toEqual([
+    expect(((await bad.json()) as ErrorBody).error.details).toEqual([
       { path: 'config.everyMs', message: 'must be at least 1' },
     ]);
   });
