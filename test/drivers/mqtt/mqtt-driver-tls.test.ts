@@ -84,34 +84,38 @@ function makeCertificates(at: string): void {
   );
 }
 
-beforeEach(async () => {
-  dir = tempDir();
-  makeCertificates(dir);
-  execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), 'databox', 'correct horse']);
-  port = await freePort();
-  broker = new MosquittoProcess(dir);
-  await broker.start(
-    [port],
-    [
-      `cafile ${dir}/ca.pem`,
-      `certfile ${dir}/server.pem`,
-      `keyfile ${dir}/server.key`,
-      `password_file ${dir}/passwd`,
-      'allow_anonymous false',
-    ],
-  );
-  store = Store.open(':memory:');
-  drivers = new DriverManager({ store, types: DRIVER_TYPES, log: () => {}, backoff: { initialMs: 60_000 } });
-  await drivers.start(new AbortController().signal);
-});
-
-afterEach(async () => {
-  await drivers.stop();
-  store.close();
-  await broker.stop();
-});
-
 describeWithMosquitto('MQTT driver over TLS with a password', () => {
+  beforeEach(async () => {
+    dir = tempDir();
+    makeCertificates(dir);
+    execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), 'databox', 'correct horse']);
+    port = await freePort();
+    broker = new MosquittoProcess(dir);
+    await broker.start(
+      [port],
+      [
+        `cafile ${dir}/ca.pem`,
+        `certfile ${dir}/server.pem`,
+        `keyfile ${dir}/server.key`,
+        `password_file ${dir}/passwd`,
+        'allow_anonymous false',
+      ],
+    );
+    store = Store.open(':memory:');
+    drivers = new DriverManager({
+      store,
+      types: DRIVER_TYPES,
+      log: () => {},
+      backoff: { initialMs: 60_000 },
+    });
+    await drivers.start(new AbortController().signal);
+  });
+
+  afterEach(async () => {
+    await drivers.stop();
+    store.close();
+    await broker.stop();
+  });
   it('connects with the CA file and credentials and stores what is published', async () => {
     expect(existsSync(join(dir, 'server.pem'))).toBe(true);
     const prefix = `tls-${randomUUID().slice(0, 8)}`;

@@ -19,20 +19,6 @@ let drivers: DriverManager;
 let prefix: string;
 let publisher: mqtt.MqttClient;
 
-beforeEach(async () => {
-  store = Store.open(':memory:');
-  drivers = new DriverManager({ store, types: DRIVER_TYPES, log: () => {} });
-  await drivers.start(new AbortController().signal);
-  prefix = `t-${randomUUID().slice(0, 8)}`; // this test's own topic space on the shared broker
-  publisher = await mqtt.connectAsync(mqttUrl(), { clientId: `pub-${prefix}` });
-});
-
-afterEach(async () => {
-  await publisher.endAsync();
-  await drivers.stop();
-  store.close();
-});
-
 async function addDriver(config: Record<string, unknown> = {}) {
   return drivers.add({
     id: 'home',
@@ -62,6 +48,19 @@ function values(id: string): number[] {
 }
 
 describeWithMosquitto('MQTT driver against mosquitto', () => {
+  beforeEach(async () => {
+    store = Store.open(':memory:');
+    drivers = new DriverManager({ store, types: DRIVER_TYPES, log: () => {} });
+    await drivers.start(new AbortController().signal);
+    prefix = `t-${randomUUID().slice(0, 8)}`; // this test's own topic space on the shared broker
+    publisher = await mqtt.connectAsync(mqttUrl(), { clientId: `pub-${prefix}` });
+  });
+
+  afterEach(async () => {
+    await publisher.endAsync();
+    await drivers.stop();
+    store.close();
+  });
   describeWithSharedFixtures('shared device captures', () => {
     it('stores Zigbee2MQTT, Tasmota, Glow, Shelly and Home Assistant messages with the right kinds, units and values', async () => {
       await addDriver();
