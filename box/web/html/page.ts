@@ -1,0 +1,90 @@
+import type { Context } from 'hono';
+import { html, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+const NAV = [
+  ['/', 'Overview'],
+  ['/data', 'Data'],
+  ['/drivers', 'Drivers'],
+  ['/apps', 'Apps'],
+  ['/apps/install', 'Install an app'],
+  ['/exports', 'Exports'],
+  ['/audit', 'Audit'],
+] as const;
+
+export interface PageOptions {
+  title: string;
+  /** Session CSRF token; when absent (sign-in pages) no navigation is shown. */
+  csrf?: string;
+  /** Path of the current page, to mark its nav link. */
+  path?: string;
+  /** A status line after an action (`?done=` of the redirect). */
+  notice?: string;
+  /** Extra scripts (served from /assets). */
+  charts?: boolean;
+}
+
+/** The page shell: skip link, navigation, a sign-out form, the main landmark. */
+export function page(options: PageOptions, body: Html): Html {
+  const nav = options.csrf
+    ? html`<nav aria-label="Main"><ul>
+        ${NAV.map(
+          ([href, label]) =>
+            html`<li><a href="${href}"${options.path === href ? raw(' aria-current="page"') : ''}>${label}</a></li>`,
+        )}
+        <li><form method="post" action="/signout">${csrfField(options.csrf)}<button type="submit" class="link">Sign out</button></form></li>
+      </ul></nav>`
+    : '';
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title} · Databox</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
+${options.charts ? html`<link rel="stylesheet" href="/assets/uPlot.min.css"><script src="/assets/uPlot.iife.min.js" defer></script>` : ''}
+<script src="/assets/dashboard.js" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header><a class="brand" href="/">Databox</a>${nav}</header>
+<main id="main" tabindex="-1">
+<h1>${options.title}</h1>
+${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export function csrfField(token: string): Html {
+  return html`<input type="hidden" name="_csrf" value="${token}">`;
+}
+
+/** Renders a page for a handler with the session's token and the `?done=` notice. */
+export function render(c: Context, title: string, body: Html, options: Partial<PageOptions> = {}) {
+  const session = c.get('session') as { csrf: string } | undefined;
+  return c.html(
+    page({ title, csrf: session?.csrf, path: c.req.path, notice: c.req.query('done'), ...options }, body),
+  );
+}
+
+/** Embeds data for the chart script: JSON in a non-executed script element (no inline JS, CSP-safe). */
+export function chartData(id: string, data: unknown): Html {
+  // `<` escaped so no `</script>` in the data can end the element
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  return html`<script type="application/json" id="${id}">${raw(json)}</script>`;
+}
+
+export function time(ms: number | null | undefined): Html {
+  if (ms === null || ms === undefined) return html`—`;
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>`;
+}
+
+export function redirectDone(c: Context, to: string, done: string): Response {
+  const sep = to.includes('?') ? '&' : '?';
+  return c.redirect(`${to}${sep}done=${encodeURIComponent(done)}`, 303);
+}

@@ -1,0 +1,235 @@
+import { type Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import type { Manifest } from '../../../apps-sdk/src/manifest.ts';
+import {
+  GRANT_RESOLUTIONS,
+  type GrantResolution,
+  grantResolutionError,
+} from '../../../apps-sdk/src/resolution.ts';
+import type { AppManager } from '../../apps/app-manager.ts';
+import { loadAppSource } from '../../apps/app-source.ts';
+import { askedResolution, DEFAULT_EXPIRY } from '../../apps/consent.ts';
+import type { ConsentChoices } from '../../apps/types.ts';
+import { DataboxError } from '../../errors.ts';
+import { isIsoDuration, parseIsoDuration } from '../../util/iso-duration.ts';
+import { text } from '../html/form-values.ts';
+import { csrfField, type Html, redirectDone, render } from '../html/page.ts';
+import { samplePayload } from '../html/sample-payload.ts';
+import type { WebEnv } from '../web-env.ts';
+import { consentPreview } from './consent-preview.ts';
+
+type C = Context<WebEnv>;
+const EXPIRIES = [
+  ['P1M', 'one month'],
+  ['P3M', 'three months'],
+  ['P6M', 'six months'],
+  ['P1Y', 'one year'],
+] as const;
+
+function appsOf(c: C): AppManager {
+  const apps = c.var.parts.apps;
+  if (!apps) throw new DataboxError(503, 'apps_unavailable', 'this box runs no app manager');
+  return apps;
+}
+
+/** Who is being consented to: a new install from a path, or an installed app (change = consent again). */
+type Target = { source: string; manifest: Manifest } | { appId: string; manifest: Manifest };
+
+function target(c: C, values: Record<string, string>): Target | undefined {
+  if (values.app) return { appId: values.app, manifest: appsOf(c).get(values.app).manifest };
+  if (!values.source) return undefined;
+  const source = loadAppSource(values.source);
+  try {
+    return { source: values.source, manifest: source.manifest };
+  } finally {
+    source.cleanup();
+  }
+}
+
+/** The form's answers as `ConsentChoices`; an empty datasource declines the request. */
+function choicesOf(manifest: Manifest, form: Record<string, string | string[]>): ConsentChoices {
+  const one = (k: string) => {
+    const v = form[k];
+    return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
+  };
+  const requests: ConsentChoices['requests'] = {};
+  for (const r of manifest.requests) {
+    const datasource = one(`${r.name}.datasource`);
+    requests[r.name] = datasource
+      ? {
+          datasource,
+          resolution: one(`${r.name}.resolution`) || undefined,
+          history: one(`${r.name}.history`) || undefined,
+        }
+      : { decline: true };
+  }
+  const dest = form.dest;
+  return {
+    requests,
+    expires: one('expires') || DEFAULT_EXPIRY,
+    destinations: dest === undefined ? [] : Array.isArray(dest) ? dest : [dest],
+  };
+}
+
+/** Defaults for a first look: the first datasource of the kind, the resolution asked for, the history asked for, no destinations. */
+function defaultChoices(c: C, manifest: Manifest): ConsentChoices {
+  const sources = c.var.parts.store.listDatasources();
+  const requests: ConsentChoices['requests'] = {};
+  for (const r of manifest.requests) {
+    const match = sources.find((s) => s.kind === r.kind);
+    requests[r.name] = match
+      ? { datasource: match.id, resolution: askedResolution(r), history: r.history }
+      : { decline: true };
+  }
+  return { requests, expires: DEFAULT_EXPIRY, destinations: [] };
+}
+
+function consentForm(c: C, t: Target, choices: ConsentChoices, error?: DataboxError): Html {
+  const { store } = c.var.parts;
+  const m = t.manifest;
+  const sources = store.listDatasources();
+  const requestBlocks = m.requests.map((r, i) => {
+    const choice = choices.requests[r.name];
+    const chosen = choice && !('decline' in choice) ? choice : undefined;
+    const asked = askedResolution(r);
+    const options = GRANT_RESOLUTIONS.filter((g) => grantResolutionError(asked, g) === null);
+    const resolution = (chosen?.resolution ?? asked) as GrantResolution;
+    const history = chosen?.history ?? r.history;
+    const source = chosen ? sources.find((s) => s.id === chosen.datasource) : undefined;
+    let preview: Html = html`<p class="muted">Declined: the app gets nothing for this request.</p>`;
+    if (source && options.includes(resolution) && isIsoDuration(history)) {
+      preview = consentPreview(
+        store,
+        { request: r, source, resolution, history, historyMs: parseIsoDuration(history) },
+        `preview-${i}`,
+      );
+    }
+    const kindSources = sources.filter((s) => s.kind === r.kind);
+    return html`
+<fieldset class="card request">
+  <legend>${r.name}: ${r.kind}${r.required ? ' (required)' : ' (optional)'}</legend>
+  <div class="row">
+    <div><label for="${r.name}-datasource">Datasource</label>
+      <select id="${r.name}-datasource" name="${r.name}.datasource" data-autosubmit>
+        ${r.required ? '' : html`<option value="">Decline this request</option>`}
+        ${kindSources.map((s) => html`<option value="${s.id}"${s.id === chosen?.datasource ? ' selected' : ''}>${s.id}</option>`)}
+      </select>
+      ${kindSources.length === 0 ? html`<p class="error">No datasource of kind ${r.kind} exists yet.</p>` : ''}</div>
+    <div><label for="${r.name}-resolution">Resolution (the app asks for ${asked})</label>
+      <select id="${r.name}-resolution" name="${r.name}.resolution" data-autosubmit>
+        ${options.map((o) => html`<option value="${o}"${o === resolution ? ' selected' : ''}>${o}</option>`)}
+      </select></div>
+    <div><label for="${r.name}-history">History window (ISO 8601; the app asks for ${r.history})</label>
+      <input id="${r.name}-history" name="${r.name}.history" value="${history}" required></div>
+  </div>
+  ${preview}
+</fieldset>`;
+  });
+  const dests = new Set(choices.destinations ?? []);
+  const now = new Date(store.now());
+  return html`
+<p>${m.description}</p>
+<p class="muted">${m.name} ${m.version} by ${m.author ?? 'unknown'} · runs in ${m.runtime.type === 'isolate' ? 'an isolated sandbox' : 'a container without network'} · schedule ${m.schedule.type}${'every' in m.schedule ? ` every ${m.schedule.every}` : ''}</p>
+${error ? html`<div class="error card" role="alert"><p>${error.message}</p>${error.details.length ? html`<ul>${error.details.map((d) => html`<li><code>${d.path}</code>: ${d.message}</li>`)}</ul>` : ''}</div>` : ''}
+<form method="post" action="/apps/install" id="consent">
+  ${csrfField(c.var.session.csrf)}
+  ${'source' in t ? html`<input type="hidden" name="source" value="${t.source}">` : html`<input type="hidden" name="app" value="${t.appId}">`}
+  <h2>Data the app asks for</h2>
+  ${requestBlocks}
+  <h2>Where results may be sent</h2>
+  ${
+    m.exports.length === 0
+      ? html`<p>This app sends nothing out of your home.</p>`
+      : m.exports.map(
+          (e) => html`
+  <fieldset class="card">
+    <legend>${e.id}</legend>
+    <label class="check"><input type="checkbox" name="dest" value="${e.id}"${dests.has(e.id) ? ' checked' : ''}> Allow sending to <code>${e.url}</code></label>
+    <p><strong>Why:</strong> ${e.reason}</p>
+    <p>At most ${e.maxPerDay ?? 'unlimited'} a day, up to ${e.maxBytes ?? '?'} bytes each. A sample of what would be sent (values invented):</p>
+    <pre class="payload">${JSON.stringify(samplePayload(e.schema, now), null, 2)}</pre>
+  </fieldset>`,
+        )
+  }
+  <h2>How long</h2>
+  <label for="expires">This consent expires after</label>
+  <select id="expires" name="expires">${EXPIRIES.map(([v, label]) => html`<option value="${v}"${v === (choices.expires ?? DEFAULT_EXPIRY) ? ' selected' : ''}>${label}</option>`)}</select>
+  <div class="row actions">
+    <button type="submit" name="intent" value="preview" class="secondary">Update preview</button>
+    <button type="submit" name="intent" value="approve">Approve${'source' in t ? ' and install' : ' new grants'}</button>
+    <button type="submit" name="intent" value="decline" class="secondary" formnovalidate>Decline</button>
+  </div>
+</form>`;
+}
+
+/**
+ * `/apps/install`: consent. Per request the householder picks the datasource, resolution and
+ * history and sees exactly what the app would get beside what can be inferred at that resolution;
+ * approves destinations seeing each reason and a sample payload; picks an expiry; approves or
+ * declines. `?app=<id>` changes an installed app's grants the same way (consent again).
+ */
+export function installPages(): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+
+  app.get('/', (c) => {
+    const q = c.req.query();
+    const t = target(c, q);
+    if (!t) {
+      return render(
+        c,
+        'Install an app',
+        html`
+<form method="get" action="/apps/install" class="card narrow">
+  <label for="source">App folder or .tgz on this box</label>
+  <input id="source" name="source" required placeholder="/home/me/apps/energy-insights">
+  <button type="submit">Read its request</button>
+</form>`,
+      );
+    }
+    const title = 'source' in t ? `Install ${t.manifest.name}` : `Change what ${t.manifest.name} may see`;
+    return render(c, title, consentForm(c, t, defaultChoices(c, t.manifest)), { charts: true });
+  });
+
+  app.post('/', async (c) => {
+    const form = (await c.req.parseBody({ all: true })) as Record<string, string | string[]>;
+    const values = { source: text(form, 'source'), app: text(form, 'app') };
+    const t = target(c, values);
+    if (!t) throw new DataboxError(400, 'bad_request', 'source: say which app to install');
+    const choices = choicesOf(t.manifest, form);
+    const intent = text(form, 'intent');
+    const title = 'source' in t ? `Install ${t.manifest.name}` : `Change what ${t.manifest.name} may see`;
+    if (intent === 'decline') {
+      c.var.parts.store.audit.append({
+        actor: 'user',
+        action: 'app.decline',
+        subject: t.manifest.id,
+        details: { version: t.manifest.version, via: 'web' },
+      });
+      return redirectDone(
+        c,
+        '/apps',
+        `You declined ${t.manifest.name}; ${'source' in t ? 'nothing was installed' : 'its grants are unchanged'}.`,
+      );
+    }
+    if (intent === 'approve') {
+      try {
+        const result =
+          'source' in t
+            ? appsOf(c).install(t.source, choices, 'web')
+            : appsOf(c).grant(t.appId, choices, 'web');
+        return redirectDone(
+          c,
+          `/apps/${result.app.id}`,
+          `Consent recorded (receipt ${result.consent.receiptId}).`,
+        );
+      } catch (error) {
+        if (!(error instanceof DataboxError) || error.status !== 400) throw error;
+        c.status(400);
+        return render(c, title, consentForm(c, t, choices, error), { charts: true });
+      }
+    }
+    return render(c, title, consentForm(c, t, choices), { charts: true });
+  });
+
+  return app;
+}

@@ -1,0 +1,85 @@
+import { Hono } from 'hono';
+import { html } from 'hono/html';
+import type { ExportRecord } from '../../apps/types.ts';
+import { type Html, render, time } from '../html/page.ts';
+import { fmt, sparkline } from '../html/sparkline.ts';
+import type { WebEnv, WebParts } from '../web-env.ts';
+
+const DAY = 86_400_000;
+
+function datasourceRows(parts: WebParts): Html {
+  const { store } = parts;
+  const now = store.now();
+  const rows = store.listDatasources().map((d) => {
+    const numeric = d.valueType === 'gauge' || d.valueType === 'counter';
+    const latest = numeric ? store.latest(d.id) : undefined;
+    const recent = numeric
+      ? store.read(d.id, {
+          from: now - DAY,
+          to: now + 1,
+          resolution: '30min',
+          aggregate: d.valueType === 'counter' ? 'delta' : 'mean',
+        })
+      : [];
+    return html`<tr>
+      <th scope="row"><a href="/data/${d.id}">${d.id}</a></th>
+      <td>${d.kind}</td>
+      <td class="num">${latest ? html`${fmt(latest.v)} ${d.unit}` : '—'}</td>
+      <td>${latest ? time(latest.t) : '—'}</td>
+      <td>${numeric ? sparkline(recent) : html`<span class="muted">${d.valueType}</span>`}</td>
+    </tr>`;
+  });
+  if (rows.length === 0)
+    return html`<p>No datasources yet. <a href="/drivers">Add a driver</a> or import a file.</p>`;
+  return html`<div class="scroll"><table><thead><tr><th scope="col">Datasource</th><th scope="col">Kind</th><th scope="col">Latest</th><th scope="col">At (UTC)</th><th scope="col">Last 24 h</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/** Every installed app's export requests, newest first. */
+export function allExports(parts: WebParts, limit = 100): ExportRecord[] {
+  if (!parts.apps) return [];
+  return parts.apps
+    .list()
+    .flatMap((a) => parts.apps?.registry.listExports(a.id, limit) ?? [])
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .slice(0, limit);
+}
+
+/** `/`: datasources with latest value and sparkline, drivers, apps and their last run, recent exports, audit chain. */
+export function overviewPage(): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  app.get('/', (c) => {
+    const parts = c.var.parts;
+    const { store } = parts;
+    const drivers = parts.drivers?.list() ?? [];
+    const apps = parts.apps?.list() ?? [];
+    const exports = allExports(parts, 5);
+    const verify = store.audit.verify();
+    const body = html`
+<section aria-labelledby="h-ds"><h2 id="h-ds">Datasources</h2>${datasourceRows(parts)}</section>
+<div class="grid">
+<section aria-labelledby="h-drv" class="card"><h2 id="h-drv">Drivers</h2>
+  ${drivers.length === 0 ? html`<p>None yet. <a href="/drivers">Add one</a>.</p>` : html`<ul class="plain">${drivers.map((d) => html`<li><a href="/drivers#driver-${d.id}">${d.id}</a> (${d.type}): <span class="state state-${d.status.state}">${d.status.state}</span>${d.status.lastError ? html` — <span class="error">${d.status.lastError.message}</span>` : ''}</li>`)}</ul>`}
+</section>
+<section aria-labelledby="h-apps" class="card"><h2 id="h-apps">Apps</h2>
+  ${
+    apps.length === 0
+      ? html`<p>None installed. <a href="/apps/install">Install an app</a>.</p>`
+      : html`<ul class="plain">${apps.map((a) => {
+          const [run] = parts.apps?.registry.listRuns(a.id, 1) ?? [];
+          return html`<li><a href="/apps/${a.id}">${a.name}</a>: ${run ? html`last run ${time(run.startedAt)} <span class="state state-${run.status}">${run.status}</span>` : 'not run yet'}</li>`;
+        })}</ul>`
+  }
+</section>
+<section aria-labelledby="h-exp" class="card"><h2 id="h-exp">Recent exports</h2>
+  ${exports.length === 0 ? html`<p>Nothing has been sent or asked to be sent.</p>` : html`<ul class="plain">${exports.map((e) => html`<li>${time(e.createdAt)} ${e.appId} → ${e.destination}: <span class="state state-${e.status}">${e.status}</span></li>`)}</ul>`}
+  <p><a href="/exports">All exports</a></p>
+</section>
+<section aria-labelledby="h-audit" class="card"><h2 id="h-audit">Audit trail</h2>
+  ${verify.ok ? html`<p><span class="state state-ok">intact</span> ${verify.count} entries, chain verified.</p>` : html`<p class="error" role="alert">The chain is broken at entry ${verify.brokenAt}: ${verify.reason}</p>`}
+  <p><a href="/audit">Open the audit timeline</a></p>
+</section>
+</div>`;
+    return render(c, 'Overview', body);
+  });
+  return app;
+}
