@@ -102,6 +102,7 @@ export class Box {
       apps: this.apps,
       appRunner: this.appRunner,
       exports: this.exports,
+      web: true,
     });
     this.#http = new HttpServer(
       app,

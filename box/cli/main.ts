@@ -58,6 +58,11 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/exports.ts')).exportsCommand,
   },
   {
+    name: 'user',
+    summary: 'Set the dashboard password',
+    load: async () => (await import('../web/user-command.ts')).userCommand,
+  },
+  {
     name: 'image',
     summary: 'Build the local base image for container apps',
     load: async () => (await import('./commands/image.ts')).imageCommand,

@@ -6,6 +6,7 @@ import type { DriverManager } from '../drivers/driver-manager.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import type { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
+import { createWebApp } from '../web/web-app.ts';
 import { requireAdminToken } from './auth.ts';
 import { errorResponse } from './error-handler.ts';
 import { appRoutes } from './routes/apps.ts';
@@ -29,6 +30,8 @@ export interface HttpDeps {
   appRunner?: AppRunner;
   /** Mounts `/api/v1/exports` (the export ledger and review queue) when given. */
   exports?: ExportService;
+  /** Mounts the householder's web dashboard at `/` (session cookie, not the bearer token). */
+  web?: boolean;
 }
 
 /**
@@ -76,5 +79,18 @@ export function createHttpApp(deps: HttpDeps): Hono {
       audit: store.audit.head(),
     }),
   );
+  if (deps.web) {
+    // after the API: its routes answer first and keep their bearer token
+    app.route(
+      '/',
+      createWebApp({
+        store,
+        drivers: deps.drivers,
+        apps: deps.apps,
+        appRunner: deps.appRunner,
+        exports: deps.exports,
+      }),
+    );
+  }
   return app;
 }

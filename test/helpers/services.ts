@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, it } from 'vitest';
 import { createDockerClient, describeDockerTarget, pingDocker } from '../../box/containers/docker-client.ts';
@@ -46,6 +47,16 @@ export function describeWithDocker(name: string, fn: () => void | Promise<void>)
 /** `describe` for tests that need an MQTT broker at {@link mqttUrl} (mosquitto in CI). */
 export function describeWithMosquitto(name: string, fn: () => void | Promise<void>): void {
   describeWithService(name, fn, 'MQTT broker (mosquitto)', probeMosquitto);
+}
+
+/** Chromium for browser tests (Debian's `chromium` package; `scripts/setup-services.sh` installs it). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** `describe` for tests that drive a real browser (playwright-core with {@link CHROMIUM_PATH}). */
+export function describeWithChromium(name: string, fn: () => void | Promise<void>): void {
+  describeWithService(name, fn, 'Chromium browser', async () =>
+    existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} does not exist (apt-get install chromium)`,
+  );
 }
 
 function describeWithService(

@@ -1,0 +1,248 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildIsolateApp } from '../../apps-sdk/src/build-app.ts';
+import { Store } from '../../box/store/store.ts';
+import {
+  type BoxProcess,
+  REPO_ROOT,
+  runCli,
+  startBoxProcess,
+  stopBoxProcess,
+} from '../helpers/box-process.ts';
+import { describeWithChromium } from '../helpers/services.ts';
+import { sharedFixture } from '../helpers/shared-fixtures.ts';
+import { focused, launchChromium, screenshot } from './browser.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const EXAMPLE = join(REPO_ROOT, 'examples', 'energy-insights');
+
+/** The calendar month (UTC) before now: the one energy-insights exports once its every day is stored. */
+function previousMonth(now = new Date()): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+describeWithChromium('the dashboard in a real browser', () => {
+  let home: string;
+  let box: BoxProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'databox-web-'));
+    await buildIsolateApp(EXAMPLE);
+    const set = runCli(['user', 'set-password', '--home', home], `${PASSWORD}\n`);
+    expect(set.stderr).toBe('');
+    expect(set.status).toBe(0);
+    box = await startBoxProcess(home);
+    browser = await launchChromium();
+    context = await browser.newContext({ baseURL: box.url, viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(30_000);
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (box) await stopBoxProcess(box);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses a wrong password, then signs in with the keyboard only', { timeout: 120_000 }, async () => {
+    await page.goto('/');
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    const field = page.getByLabel('Password');
+    await field.waitFor();
+    expect(await focused(page)).toBe('password');
+    await page.keyboard.type('not the password');
+    await page.keyboard.press('Enter');
+    await page.waitForLoadState();
+    expect(await page.getByRole('alert').textContent()).toContain('not right');
+    await screenshot(page, '01-sign-in-refused');
+
+    // tab order: password field, then the button (hidden fields are skipped)
+    await page.getByLabel('Password').focus();
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('Sign in');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.pathname === '/');
+    expect(await page.locator('h1').textContent()).toBe('Overview');
+    const cookie = (await context.cookies()).find((c) => c.name === 'databox_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await screenshot(page, '02-overview-empty');
+  });
+
+  it('adds the simulator driver with 63 days of history and charts its power', {
+    timeout: 120_000,
+  }, async () => {
+    await page.goto('/drivers');
+    await page.getByLabel('Backfill history (ISO 8601, e.g. P7D)').fill('P63D');
+    await page.getByRole('button', { name: 'Add simulator' }).click();
+    await page.waitForURL((u) => u.searchParams.has('done'));
+    expect(await page.getByRole('status').first().textContent()).toContain('Driver sim added');
+    // the backfill writes in the background: wait until the last 30 days have data
+    await expect
+      .poll(
+        async () => {
+          await page.goto(
+            '/data/sim.power?resolution=1d&from=' +
+              new Date(Date.now() - 62 * 86_400_000).toISOString().slice(0, 16),
+          );
+          return Number(
+            await page
+              .locator('figcaption')
+              .first()
+              .evaluate((el) => /^(\d+)/.exec(el.textContent ?? '')?.[1] ?? 0),
+          );
+        },
+        { timeout: 90_000, interval: 2_000 },
+      )
+      .toBeGreaterThanOrEqual(62);
+    await page.goto('/data/sim.power');
+    await page.locator('[data-chart][data-drawn="true"]').waitFor();
+    await screenshot(page, '03-data-sim-power');
+  });
+
+  it('imports an Octopus file with a progress bar', { timeout: 120_000 }, async () => {
+    await page.goto('/drivers');
+    await page.getByLabel('What kind of file').selectOption('octopus');
+    await page
+      .getByLabel('File', { exact: true })
+      .setInputFiles(sharedFixture('octopus/octopus_api_electricity_consumption_page1.json'));
+    await page.getByRole('button', { name: 'Upload and import' }).click();
+    await page.waitForURL((u) => u.searchParams.has('done'));
+    // SOURCES.md: page 1 of the API holds 99 half-hour readings
+    expect(await page.getByRole('status').first().textContent()).toContain(
+      '99 readings into octopus.electricity.import.interval',
+    );
+    await screenshot(page, '04-drivers');
+  });
+
+  it('installs energy-insights at 30 minutes after seeing exactly what it would get', {
+    timeout: 120_000,
+  }, async () => {
+    await page.goto('/apps/install');
+    await page.getByLabel('App folder or .tgz on this box').fill(EXAMPLE);
+    await page.getByRole('button', { name: 'Read its request' }).click();
+    const caption = async () =>
+      ((await page.getByTestId('preview-caption').textContent()) ?? '').replace(/\s+/g, ' ');
+    await page.getByLabel('Resolution (the app asks for 30min)').selectOption('1h');
+    await expect.poll(caption).toContain('1h mean values of sim.power');
+    await page.getByLabel('Resolution (the app asks for 30min)').selectOption('30min');
+    await expect.poll(caption).toContain('30min mean values of sim.power');
+    // 63 days of data inside the 90-day window: 48 half hours a day
+    const points = Number(await page.getByTestId('preview-points').textContent());
+    expect(points).toBeGreaterThanOrEqual(62 * 48);
+    expect(points).toBeLessThanOrEqual(64 * 48);
+    expect(await page.locator('.inference').textContent()).toContain(
+      'Beckel et al., Energy and Buildings 2014',
+    );
+    await page.locator('[data-chart][data-drawn="true"]').waitFor();
+    expect(await page.locator('pre.payload').textContent()).toContain('"kWh"');
+    await page.getByLabel('Allow sending to https://energy-coop.example/api/v1/monthly').check();
+    await screenshot(page, '05-install-consent');
+    await page.getByRole('button', { name: 'Approve and install' }).click();
+    await page.waitForURL((u) => u.pathname === '/apps/energy-insights');
+    expect(await page.getByRole('status').first().textContent()).toContain('Consent recorded');
+    const receipt = await page.request.get('/apps/energy-insights/receipt');
+    expect(receipt.headers()['content-disposition']).toContain('attachment');
+    expect(JSON.stringify(await receipt.json())).toContain('monthly-summary');
+  });
+
+  it('runs the app in review mode and shows its insights', { timeout: 120_000 }, async () => {
+    await page.getByLabel('Exports of this app').selectOption('review');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL((u) => u.searchParams.has('done'));
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL((u) => u.searchParams.has('done'));
+    expect(await page.getByRole('status').first().textContent()).toContain(
+      'Run finished: 3 insights, 1 export requests',
+    );
+    await page.getByTestId('insight-daily-use').waitFor();
+    expect(await page.locator('.insight').count()).toBe(3);
+    await screenshot(page, '06-app');
+  });
+
+  it('approves the export in review and finds it in the ledger and the audit timeline', {
+    timeout: 120_000,
+  }, async () => {
+    await page.goto('/exports');
+    const payload = JSON.parse((await page.getByTestId('review-payload').textContent()) ?? '{}');
+    expect(payload.month).toBe(previousMonth());
+    expect(payload.kWh).toBeGreaterThan(0);
+    await screenshot(page, '07-exports-review');
+    await page.getByRole('button', { name: 'Approve and send' }).click();
+    await page.waitForURL((u) => u.searchParams.has('done'));
+    expect(await page.getByRole('status').first().textContent()).toContain(
+      'Approved: energy-insights → monthly-summary is pending',
+    );
+    const ledger = page.locator('section[aria-labelledby="h-ledger"] tbody tr');
+    expect(await ledger.count()).toBe(1);
+    expect(await ledger.first().textContent()).toContain('decided by user');
+    await screenshot(page, '08-exports-ledger');
+
+    await page.goto('/audit');
+    await page.getByLabel('Action').fill('export.*');
+    await page.getByLabel('Action').press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('action') === 'export.*');
+    const actions = await page
+      .locator('.timeline li')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
+    expect(actions).toContain('export.approve');
+    await page.getByRole('link', { name: 'Verify chain' }).click();
+    expect(await page.getByTestId('verify').textContent()).toContain('Chain intact');
+    await screenshot(page, '09-audit');
+    const csv = await page.request.get('/audit/export?format=csv&action=export.approve');
+    expect((await csv.text()).split('\n').filter((l) => l.includes('export.approve'))).toHaveLength(1);
+  });
+
+  it('refuses a POST without the form token and one from a foreign origin', {
+    timeout: 120_000,
+  }, async () => {
+    const cookie = (await context.cookies()).find((c) => c.name === 'databox_session');
+    const headers = {
+      cookie: `databox_session=${cookie?.value}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    const noToken = await fetch(`${box.url}/drivers/sim/disable`, {
+      method: 'POST',
+      headers: { ...headers, origin: box.url },
+      body: '',
+      redirect: 'manual',
+    });
+    expect(noToken.status).toBe(403);
+    expect(await noToken.text()).toContain('form token is missing');
+    const csrf = await page
+      .goto('/drivers')
+      .then(() => page.locator('input[name="_csrf"]').first().inputValue());
+    const foreign = await fetch(`${box.url}/drivers/sim/disable`, {
+      method: 'POST',
+      headers: { ...headers, origin: 'http://evil.example' },
+      body: `_csrf=${encodeURIComponent(csrf)}`,
+      redirect: 'manual',
+    });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.text()).toContain('came from http://evil.example');
+    await page.goto('/drivers');
+    expect(await page.locator('#driver-sim').textContent()).not.toContain('(disabled)');
+  });
+
+  it('sends an expired session back to sign-in', { timeout: 120_000 }, async () => {
+    const store = Store.open(join(home, 'databox.db'));
+    try {
+      for (const { key, value } of store.kv.list('web:sessions'))
+        store.kv.set('web:sessions', key, { ...(value as object), expiresAt: Date.now() - 1 }, Date.now());
+    } finally {
+      store.close();
+    }
+    await page.goto('/apps');
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    expect(await page.getByRole('alert').textContent()).toContain('session has ended');
+    await screenshot(page, '10-session-ended');
+  });
+});
