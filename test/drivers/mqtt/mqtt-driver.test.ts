@@ -132,6 +132,24 @@ describeWithMosquitto('MQTT driver against mosquitto', () => {
     });
   });
 
+  it('subscribes to a Home Assistant state topic outside its topics once a discovery config names it', async () => {
+    await addDriver();
+    const config = {
+      device_class: 'temperature',
+      state_topic: 'home/bedroom/state',
+      unit_of_measurement: '°C',
+      value_template: '{{ value_json.t }}',
+      unique_id: 'bedroomt99',
+    };
+    await send('homeassistant/sensor/bedroomT/config', JSON.stringify(config));
+    await until(() => counter('messages') === 1, 'the discovery config');
+    await new Promise((r) => setTimeout(r, 300)); // the new subscription's SUBACK
+    await send('home/bedroom/state', '{"t":18.25}');
+    await until(() => values('ha.bedroomt99').length === 1, 'the state');
+    expect(values('ha.bedroomt99')).toEqual([18.25]);
+    expect(store.getDatasource('ha.bedroomt99')).toMatchObject({ unit: '°C', driver: 'home' });
+  });
+
   it('counts malformed payloads and unknown topics and keeps ingesting', async () => {
     await addDriver({ topics: ['zigbee2mqtt/#', 'misc/#'] });
     await send('zigbee2mqtt/kitchen', 'this is not json');
