@@ -74,7 +74,7 @@ export const driverCommand: Command = {
     'Examples:',
     '  databox driver add mqtt --broker mqtt://192.168.1.10:1883 --username databox --password secret',
     '  databox driver add mqtt --id z2m --broker mqtt://hub.local --topic "zigbee2mqtt/#"',
-    '  databox driver add dsmr --config \'{"source":{"type":"tcp","host":"192.168.1.20","port":23}}\'',
+    '  databox driver add dsmr --set source=tcp --set host=192.168.1.20 --set port=23',
     '  databox driver list',
     '  databox driver rm z2m',
   ],
