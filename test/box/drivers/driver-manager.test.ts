@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { DriverManager } from '../../../box/drivers/driver-manager.ts';
 import { BadRequestError } from '../../../box/errors.ts';
 import { Store } from '../../../box/store/store.ts';
+import type { DriverType } from '../../../drivers/driver.ts';
 import { fakeTypes } from './fake-drivers.ts';
 
 const FAST = { backoff: { initialMs: 20, maxMs: 200 }, flushIntervalMs: 10 };
@@ -113,6 +115,38 @@ describe('DriverManager', () => {
     expect(m.get('bad').status.restarts).toBe(3);
     expect(stored('good.count')).toBeGreaterThan(goodBefore);
     await until(() => stored('bad.count') > 0, 'readings from the recovered driver');
+  });
+
+  it('restarts a running driver that reports it cannot go on (ctx.fail), with a fresh driver object', async () => {
+    let created = 0;
+    const failing: DriverType<Record<string, never>> = {
+      type: 'failing',
+      description: 'fails 20 ms after each start',
+      configSchema: z.strictObject({}),
+      create: () => {
+        created++;
+        let timer: NodeJS.Timeout | undefined;
+        return {
+          async start(ctx) {
+            timer = setTimeout(() => ctx.fail?.(new Error(`lost the device (run ${created})`)), 20);
+          },
+          async stop() {
+            clearTimeout(timer);
+          },
+        };
+      },
+    };
+    const m = manager([failing as DriverType]);
+    await m.start(abort.signal);
+    expect((await m.add({ id: 'f', type: 'failing' })).status.state).toBe('connected');
+    await until(() => created >= 3, 'two restarts');
+    const status = m.get('f').status;
+    expect(status.restarts).toBeGreaterThanOrEqual(2);
+    expect(status.lastError?.message).toMatch(/^lost the device \(run \d\)$/);
+    await m.remove('f');
+    const after = created;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(created).toBe(after); // no restart after removal
   });
 
   it('starts the stored instances again in a new manager (a box restart); disabled ones stay stopped', async () => {
