@@ -31,6 +31,7 @@ describeWithChromium('the dashboard in a real browser', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let previewPoints = 0;
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'databox-web-'));
@@ -137,6 +138,7 @@ describeWithChromium('the dashboard in a real browser', () => {
     await expect.poll(caption).toContain('30min mean values of sim.power');
     // 63 days of data inside the 90-day window: 48 half hours a day
     const points = Number(await page.getByTestId('preview-points').textContent());
+    previewPoints = points;
     expect(points).toBeGreaterThanOrEqual(62 * 48);
     expect(points).toBeLessThanOrEqual(64 * 48);
     expect(await page.locator('.inference').textContent()).toContain(
@@ -165,6 +167,18 @@ describeWithChromium('the dashboard in a real browser', () => {
     );
     await page.getByTestId('insight-daily-use').waitFor();
     expect(await page.locator('.insight').count()).toBe(3);
+    // the run read exactly as many values as the consent preview said it would (one more bucket
+    // may have closed between the preview and the run)
+    const rows = await page
+      .locator('table')
+      .last()
+      .locator('tbody tr')
+      .first()
+      .locator('td')
+      .nth(3)
+      .textContent();
+    const rowsRead = Number(/\((\d+)\)/.exec(rows ?? '')?.[1]);
+    expect(Math.abs(rowsRead - previewPoints)).toBeLessThanOrEqual(1);
     await screenshot(page, '06-app');
   });
 
@@ -199,6 +213,33 @@ describeWithChromium('the dashboard in a real browser', () => {
     await screenshot(page, '09-audit');
     const csv = await page.request.get('/audit/export?format=csv&action=export.approve');
     expect((await csv.text()).split('\n').filter((l) => l.includes('export.approve'))).toHaveLength(1);
+  });
+
+  it('fits a phone screen', { timeout: 60_000 }, async () => {
+    const phone = await browser.newContext({
+      baseURL: box.url,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    });
+    const small = await phone.newPage();
+    await small.goto('/signin');
+    await small.getByLabel('Password').fill(PASSWORD);
+    await small.getByLabel('Password').press('Enter');
+    await small.waitForURL((u) => u.pathname === '/');
+    const overflow = async () =>
+      small.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(small, '11-phone-overview');
+    await small.goto('/apps/install?app=energy-insights');
+    // changing grants starts from the consent as it stands
+    expect(
+      await small.getByLabel('Allow sending to https://energy-coop.example/api/v1/monthly').isChecked(),
+    ).toBe(true);
+    expect(await small.getByLabel('Resolution (the app asks for 30min)').inputValue()).toBe('30min');
+    await small.locator('[data-chart][data-drawn="true"]').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(small, '12-phone-consent');
+    await phone.close();
   });
 
   it('refuses a POST without the form token and one from a foreign origin', {

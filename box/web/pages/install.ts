@@ -71,6 +71,26 @@ function choicesOf(manifest: Manifest, form: Record<string, string | string[]>):
   };
 }
 
+/** For a change of grants: the app's current grants and approved destinations, as they stand. */
+function currentChoices(c: C, appId: string, manifest: Manifest): ConsentChoices {
+  const apps = appsOf(c);
+  const live = apps.grants(appId).filter((g) => g.revokedAt === null);
+  const requests: ConsentChoices['requests'] = {};
+  for (const r of manifest.requests) {
+    const g = live.find((x) => x.request === r.name);
+    requests[r.name] = g
+      ? { datasource: g.datasource, resolution: g.resolution, history: g.history }
+      : { decline: true };
+  }
+  let destinations: string[] = [];
+  try {
+    destinations = apps.receipt(appId).destinations;
+  } catch {
+    // no receipt yet: none approved
+  }
+  return { requests, expires: DEFAULT_EXPIRY, destinations };
+}
+
 /** Defaults for a first look: the first datasource of the kind, the resolution asked for, the history asked for, no destinations. */
 function defaultChoices(c: C, manifest: Manifest): ConsentChoices {
   const sources = c.var.parts.store.listDatasources();
@@ -187,7 +207,8 @@ export function installPages(): Hono<WebEnv> {
       );
     }
     const title = 'source' in t ? `Install ${t.manifest.name}` : `Change what ${t.manifest.name} may see`;
-    return render(c, title, consentForm(c, t, defaultChoices(c, t.manifest)), { charts: true });
+    const choices = 'appId' in t ? currentChoices(c, t.appId, t.manifest) : defaultChoices(c, t.manifest);
+    return render(c, title, consentForm(c, t, choices), { charts: true });
   });
 
   app.post('/', async (c) => {
