@@ -4,54 +4,7 @@ import { PasswordStore } from '../../../box/web/auth/password.ts';
 import { SESSION_IDLE_MS } from '../../../box/web/auth/sessions.ts';
 import { SignInLimiter } from '../../../box/web/auth/sign-in-limiter.ts';
 import { createWebApp } from '../../../box/web/web-app.ts';
-
-const PASSWORD = 'a long enough secret';
-const ORIGIN = 'http://box.test';
-
-/** A dashboard on an in-memory store with a clock the test moves. */
-async function dashboard() {
-  let now = Date.UTC(2024, 2, 1);
-  const store = Store.open(':memory:', { clock: () => now });
-  await new PasswordStore(store).set(PASSWORD);
-  const app = createWebApp({ store });
-  const jar = new Map<string, string>();
-  const request = async (
-    path: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
-  ) => {
-    const headers: Record<string, string> = {
-      cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-      ...init.headers,
-    };
-    let body: string | undefined;
-    if (init.form) {
-      body = new URLSearchParams(init.form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    const res = await app.request(`${ORIGIN}${path}`, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
-      headers,
-      body,
-    });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const [name, value] = pair.split('=');
-      if (value === '') jar.delete(name);
-      else jar.set(name, value);
-    }
-    return res;
-  };
-  const formToken = async (path: string) => {
-    const html = await (await request(path)).text();
-    return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  };
-  const signIn = async (password = PASSWORD) =>
-    request('/signin', {
-      form: { _csrf: await formToken('/signin'), password },
-      headers: { origin: ORIGIN },
-    });
-  return { store, request, formToken, signIn, jar, advance: (ms: number) => (now += ms) };
-}
+import { dashboard, ORIGIN, PASSWORD } from '../dashboard-client.ts';
 
 describe('dashboard sign-in and sessions', () => {
   it('sends a visitor without a session to the sign-in page, keeping where they were going', async () => {
