@@ -36,6 +36,8 @@
           series,
           axes: [{}, { size: 60 }],
           scales: { x: { time: true } },
+          // the pages give times in UTC; so do the chart axes
+          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         },
         [spec.x].concat(spec.ys),
         el,
