@@ -77,20 +77,18 @@ export class Box {
     this.#recordConfig();
     this.#startedAt = Date.now();
     this.drivers = new DriverManager({ store: this.store, types: DRIVER_TYPES, log: this.log });
+    // one export service for the HTTP API, the CLI's view and every app run, with the configured caps
+    this.exports = new ExportService({ store: this.store, boxWidePerDay: config.gateway.boxWidePerDay });
     // Without a Docker engine the container runtime fails to start and only container apps stop working.
     this.appRunner = new AppRunner({
       store: this.store,
       runtimes: { isolate: new IsolateRuntime(), container: new ContainerRuntime() },
+      exports: this.exports,
       log: this.log,
     });
     this.apps = new AppManager(this.store, {
       appsDir: join(this.paths.home, 'apps'),
       tokens: this.appRunner.tokens,
-    });
-    this.exports = new ExportService({
-      store: this.store,
-      registry: this.appRunner.registry,
-      boxWidePerDay: config.gateway.boxWidePerDay,
     });
 
     const app = createHttpApp({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Arbiter } from '../arbiter/arbiter.ts';
 import { TokenRegistry } from '../arbiter/token-registry.ts';
 import { ConflictError, DataboxError } from '../errors.ts';
+import type { ExportService } from '../exports/export-service.ts';
 import type { BoxPart } from '../part.ts';
 import type { Store } from '../store/store.ts';
 import { AppRegistry } from './app-registry.ts';
@@ -19,6 +20,8 @@ export interface AppRunnerOptions {
   tokens?: TokenRegistry;
   log?: (message: string) => void;
   maxReadsPerRun?: number;
+  /** Checks and records the runs' export requests (the box's configured service; a default one otherwise). */
+  exports?: ExportService;
 }
 
 /**
@@ -135,6 +138,7 @@ export class AppRunner implements BoxPart {
       runId,
       manifest,
       maxReads: this.#options.maxReadsPerRun,
+      exports: this.#options.exports,
       tokens: this.tokens,
       token,
     });

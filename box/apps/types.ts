@@ -3,6 +3,7 @@
  * runs, insights and export requests.
  */
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
+import type { LedgerStatus } from '../exports/types.ts';
 import type { Aggregate, ReadResolution } from '../store/types.ts';
 
 export interface InstalledApp {
@@ -113,6 +114,7 @@ export interface ExportRecord {
   url: string;
   payload: unknown;
   bytes: number;
-  status: 'pending' | 'sent' | 'failed' | 'refused';
+  /** The export ledger's status (see `box/exports/types.ts`). */
+  status: LedgerStatus;
   createdAt: number;
 }
