@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/mqtt-ingest.ts [N]      (default N = 20000; needs /usr/sbin/mosquitto)
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { DriverManager } from '../box/drivers/driver-manager.ts';
 import { Store } from '../box/store/store.ts';
 import { DRIVER_TYPES } from '../drivers/registry.ts';
 import { freePort, MosquittoProcess } from '../test/box/drivers/mosquitto-process.ts';
+import { REPO_ROOT } from '../test/helpers/box-process.ts';
 import { type BenchRow, printTable } from './table.ts';
 
 const N = Number(process.argv[2] ?? 20_000);
@@ -92,6 +94,76 @@ async function run(url: string, qos: 0 | 1, dir: string) {
   };
 }
 
+/**
+ * End to end as devices see it: subscriber connected, then a publisher in its own process (a
+ * device fleet) sends N messages as fast as the broker takes them; timed from the first publish
+ * to the last message counted (baseline) or durably stored (the driver), one after the other.
+ */
+async function runLive(url: string, qos: 0 | 1, dir: string) {
+  const prefix = `live-${randomUUID().slice(0, 8)}`;
+  const publish = () =>
+    new Promise<number>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--input-type=module', '-e', PUBLISHER, url, prefix, String(N), String(qos)],
+        {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let started = 0;
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (!started && chunk.toString().includes('go')) started = performance.now();
+      });
+      child.once('exit', (code) =>
+        code === 0 ? resolve(started) : reject(new Error(`publisher exited ${code}`)),
+      );
+    });
+
+  let counted = 0;
+  const counter = await mqtt.connectAsync(url, { clientId: `count-${prefix}` });
+  counter.on('message', () => {
+    counted++;
+  });
+  await counter.subscribeAsync(`${prefix}/zigbee2mqtt/#`, { qos });
+  const t0 = await publish();
+  const tCounted = await until(() => counted >= N);
+  await counter.endAsync();
+
+  const store = Store.open(join(dir, `${prefix}.db`));
+  const drivers = new DriverManager({ store, types: DRIVER_TYPES, log: () => {} });
+  await drivers.start(new AbortController().signal);
+  await drivers.add({
+    id: 'live',
+    type: 'mqtt',
+    config: { url, topicPrefix: prefix, topics: ['zigbee2mqtt/#'], qos, clientId: `databox-${prefix}` },
+  });
+  await until(() => drivers.get('live').status.state === 'connected');
+  const t1 = await publish();
+  const readings = () => drivers.get('live').status.counters.readings ?? 0;
+  const tStored = await until(() => readings() >= 2 * N);
+  await drivers.stop();
+  store.close();
+  return { counted: N / ((tCounted - t0) / 1000), stored: N / ((tStored - t1) / 1000) };
+}
+
+/** The publisher process: connects, prints "go", publishes N Zigbee2MQTT-style messages, exits. */
+const PUBLISHER = `
+import mqtt from 'mqtt';
+const [url, prefix, n, qos] = process.argv.slice(1);
+const client = await mqtt.connectAsync(url, { clientId: 'pub-' + prefix });
+process.stdout.write('go\\n');
+for (let i = 0; i < Number(n); i += 1000) {
+  const chunk = [];
+  for (let j = i; j < Math.min(Number(n), i + 1000); j++) {
+    const payload = JSON.stringify({ temperature: 20 + (j % 50) / 10, humidity: 40 + (j % 30), linkquality: 80 });
+    chunk.push(client.publishAsync(prefix + '/zigbee2mqtt/sensor_' + (j % ${DEVICES}), payload, { qos: Number(qos) }));
+  }
+  await Promise.all(chunk);
+}
+await client.endAsync();
+`;
+
 const dir = mkdtempSync(join(tmpdir(), 'databox-bench-mqtt-'));
 const broker = new MosquittoProcess(dir);
 const port = await freePort();
@@ -114,6 +186,16 @@ try {
     notes.push(
       `QoS ${qos}: the driver saw ${r.messages} messages and stored ${r.readings} readings in ${r.audits} audited batches`,
     );
+  }
+  for (const qos of [0, 1] as const) {
+    const r = await runLive(url, qos, dir);
+    rows.push({
+      name: `QoS ${qos}, live: publisher process → durably stored`,
+      value: r.stored,
+      unit: 'msg/s',
+      baseline: { name: 'publisher process → counted', value: r.counted },
+      target: '≥ 0.5× baseline',
+    });
   }
   printTable(`MQTT ingest, ${N.toLocaleString('en')} messages × 2 readings, ${DEVICES} devices`, rows);
   console.log('');
