@@ -144,6 +144,7 @@ async function idleRssBench(home: string): Promise<BenchRow[]> {
       baseline: { name: 'bare node process', value: bareRss },
       target: '< 100 MB',
       higherIsBetter: false,
+      ratioAs: 'multiple',
     },
   ];
 }

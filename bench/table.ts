@@ -8,6 +8,8 @@ export interface BenchRow {
   target?: string;
   /** Whether higher values are better (throughput) or lower (latency, memory). */
   higherIsBetter?: boolean;
+  /** For lower-is-better rows: say "N× faster" (time, the default) or "N× the baseline" (memory). */
+  ratioAs?: 'speedup' | 'multiple';
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2));
@@ -20,9 +22,9 @@ export function printTable(title: string, rows: BenchRow[]): void {
     const base = row.baseline ? `${row.baseline.name}: ${fmt(row.baseline.value)} ${row.unit}` : '—';
     let ratio = '—';
     if (row.baseline) {
-      const r =
-        row.higherIsBetter === false ? row.baseline.value / row.value : row.value / row.baseline.value;
-      ratio = `${r.toFixed(2)}×${row.higherIsBetter === false ? ' faster' : ''}`;
+      if (row.ratioAs === 'multiple') ratio = `${(row.value / row.baseline.value).toFixed(2)}× the baseline`;
+      else if (row.higherIsBetter === false) ratio = `${(row.baseline.value / row.value).toFixed(2)}× faster`;
+      else ratio = `${(row.value / row.baseline.value).toFixed(2)}×`;
     }
     console.log(`| ${row.name} | ${fmt(row.value)} ${row.unit} | ${base} | ${ratio} | ${row.target ?? ''} |`);
   }

@@ -1,7 +1,17 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvType, ValidateFunction } from 'ajv';
 import type { ErrorDetail } from '../errors.ts';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// ajv (~8 MB resident) is loaded on the first check, not at box start: most boxes validate an
+// app's schemas only when it emits an insight or requests an export.
+let ajv: AjvType | undefined;
+function validator(): AjvType {
+  if (!ajv) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new Ajv({ allErrors: true, strict: false });
+  }
+  return ajv;
+}
 const cache = new Map<string, ValidateFunction>();
 
 /**
@@ -20,7 +30,7 @@ export function checkJsonSchema(
   let validate = cache.get(key);
   if (!validate) {
     try {
-      validate = ajv.compile(schema);
+      validate = validator().compile(schema);
     } catch (error) {
       return [
         { path: prefix, message: `the manifest's schema does not compile: ${(error as Error).message}` },
