@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { BadRequestError, issuesToDetails } from '../box/errors.ts';
 
 /**
- * The gateway's settings: key `gateway` of `<home>/config.json`. The first six are the shared
+ * The gateway's settings: key `gateway` of `<home>/config.json` (the box's config schema uses this
+ * same schema for that key, so both processes accept and refuse the same settings). The first six are the shared
  * contract; `backoffBaseMs`, `backoffMaxMs` and `concurrency` are gateway tuning (tests shorten them).
  */
-export const gatewayOptionsSchema = z.object({
+export const gatewayOptionsSchema = z.strictObject({
   /** Allows loopback destinations and plain http:// to loopback. Never on a real box. */
   devMode: z.boolean().default(false),
   /** Attempts before an export is marked failed. */

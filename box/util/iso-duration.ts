@@ -1,33 +1,10 @@
 /**
- * ISO 8601 durations as used in retention settings, grants and manifests (`P30D`, `PT6H`, `P1Y`).
- * Calendar units are fixed-length here: a year is 365 days, a month 30 days, a week 7 days, so a
- * duration is a plain number of milliseconds (good enough for retention and history windows).
- */
-const PATTERN =
-  /^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
-const UNIT_MS = [365 * 86_400_000, 30 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000];
-
-/** True when `text` is an ISO 8601 duration this module understands. */
-export function isIsoDuration(text: string): boolean {
-  return PATTERN.test(text);
-}
-
-/**
- * Parses an ISO 8601 duration into milliseconds.
+ * ISO 8601 durations (`P30D`, `PT6H`, `P1Y`) for retention settings, grants and manifests. The
+ * box and apps must read them identically, so this is the apps-sdk's parser under the box's names
+ * (calendar units fixed: a year is 365 days, a month 30 days, a week 7 days).
  *
  * @example
  * parseIsoDuration('P30D'); // 2_592_000_000
- * parseIsoDuration('PT30M'); // 1_800_000
- * @throws Error naming the text when it is not a duration.
+ * isIsoDuration('30 days'); // false
  */
-export function parseIsoDuration(text: string): number {
-  const match = PATTERN.exec(text);
-  if (!match) throw new Error(`"${text}" is not an ISO 8601 duration (e.g. P30D, PT6H, P1Y)`);
-  let ms = 0;
-  for (let i = 0; i < UNIT_MS.length; i++) {
-    const part = match[i + 1];
-    if (part !== undefined) ms += Number(part) * UNIT_MS[i];
-  }
-  return Math.round(ms);
-}
+export { durationMs as parseIsoDuration, isDuration as isIsoDuration } from '../../apps-sdk/src/duration.ts';
