@@ -36,7 +36,15 @@ export function buildConsentReceipt(input: ReceiptInput): Record<string, unknown
   const expires = new Date(consent.expiresAt).toISOString();
   const destinations = manifest.exports
     .filter((e) => consent.destinations.includes(e.id))
-    .map((e) => ({ id: e.id, url: e.url, reason: e.reason, maxBytes: e.maxBytes, maxPerDay: e.maxPerDay }));
+    .map((e) => ({
+      id: e.id,
+      url: e.url,
+      reason: e.reason,
+      maxBytes: e.maxBytes,
+      maxPerDay: e.maxPerDay,
+      // the householder said it is on the home network: the gateway may connect to a private address
+      homeNetwork: consent.homeNetwork?.includes(e.id) ?? false,
+    }));
   const data = consent.grants.map((g) => {
     const inference = inferenceFor(g.kind, g.resolution);
     return {

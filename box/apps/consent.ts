@@ -31,6 +31,8 @@ export interface ResolvedConsent {
   grants: ResolvedGrant[];
   declined: string[];
   destinations: string[];
+  /** Approved destinations marked as on the home network. */
+  homeNetwork: string[];
   expires: string;
   expiresAt: number;
 }
@@ -134,6 +136,14 @@ export function resolveConsent(
         message: `the app declares no export "${id}" (it declares: ${manifest.exports.map((e) => e.id).join(', ') || 'none'})`,
       });
   }
+  const homeNetwork = [...new Set(choices.homeNetwork ?? [])];
+  for (const id of homeNetwork) {
+    if (!destinations.includes(id))
+      errors.push({
+        path: `homeNetwork.${id}`,
+        message: `only an approved destination can be marked as on the home network; approve "${id}" too`,
+      });
+  }
   const expires = choices.expires ?? DEFAULT_EXPIRY;
   let expiresAt = 0;
   if (!isIsoDuration(expires) || parseIsoDuration(expires) <= 0)
@@ -145,5 +155,5 @@ export function resolveConsent(
       details: errors,
       code: 'invalid_grant',
     });
-  return { grants, declined, destinations, expires, expiresAt };
+  return { grants, declined, destinations, homeNetwork, expires, expiresAt };
 }

@@ -70,6 +70,11 @@ export interface ConsentChoices {
   expires?: string;
   /** Ids of the manifest's exports the householder approves (default none). */
   destinations?: string[];
+  /**
+   * Approved destinations the householder says are on the home network (e.g. a local energy
+   * display): only for these may the export gateway connect to a private address.
+   */
+  homeNetwork?: string[];
 }
 
 export type RunTrigger = 'manual' | 'interval' | 'on-new-data';

@@ -1,3 +1,4 @@
+import { AppRegistry } from '../apps/app-registry.ts';
 import type { Store } from '../store/store.ts';
 import { EXPORTS_KV } from './export-service.ts';
 import { describe, type GatewayClient } from './gateway-client.ts';
@@ -36,8 +37,22 @@ export interface SyncResult {
 export class GatewaySync {
   readonly #options: GatewaySyncOptions;
 
+  readonly #apps: AppRegistry;
+
   constructor(options: GatewaySyncOptions) {
     this.#options = options;
+    this.#apps = new AppRegistry(options.store.db);
+  }
+
+  /**
+   * Whether the householder marked this export's destination as on the home network in the app's
+   * current consent; only then may the gateway connect to a private address for it.
+   */
+  #onHomeNetwork(entry: LedgerEntry): boolean {
+    const receipt = this.#apps.currentConsent(entry.appId)?.receipt as
+      | { destinations?: Array<{ id?: string; homeNetwork?: boolean }> }
+      | undefined;
+    return receipt?.destinations?.some((d) => d.id === entry.destination && d.homeNetwork === true) ?? false;
   }
 
   get cursor(): number {
@@ -59,8 +74,7 @@ export class GatewaySync {
         id: entry.id,
         appId: entry.appId,
         runId: entry.runId,
-        // the box has no "home network" approval yet: every destination must be public
-        destination: { id: entry.destination, url: entry.url, allowPrivate: false },
+        destination: { id: entry.destination, url: entry.url, allowPrivate: this.#onHomeNetwork(entry) },
         payload: JSON.parse(payloadText),
         payloadSha256: entry.sha256,
         createdAt: entry.createdAt,

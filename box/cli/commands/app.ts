@@ -49,6 +49,7 @@ async function consentChoices(
     requests: parseGrantSpecs(list(values.grant), list(values.decline)),
     expires: stringOption(values, 'expires'),
     destinations: list(values['approve-destination']),
+    homeNetwork: list(values['home-network-destination']),
   };
   const interactive = process.stdin.isTTY && process.stdout.isTTY && !values.yes;
   if (!interactive) return preset;
@@ -116,6 +117,13 @@ export const appCommand: Command = {
       type: 'string',
       multiple: true,
       description: 'install/grant: approve an export destination',
+      placeholder: 'ID',
+    },
+    'home-network-destination': {
+      type: 'string',
+      multiple: true,
+      description:
+        'install/grant: an approved destination that is on your home network (private address allowed)',
       placeholder: 'ID',
     },
     yes: { type: 'boolean', description: 'install/grant: do not prompt; use the flags as given' },

@@ -20,6 +20,8 @@ const consentBody = z.strictObject({
   grants: z.record(z.string(), requestChoice).default({}),
   expires: z.string().optional(),
   destinations: z.array(z.string()).default([]),
+  /** Approved destinations on the home network (the gateway may then connect to a private address). */
+  homeNetwork: z.array(z.string()).default([]),
 });
 
 const installBody = consentBody.extend({
@@ -35,7 +37,12 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
 }
 
 function choices(body: z.output<typeof consentBody>): ConsentChoices {
-  return { requests: body.grants, expires: body.expires, destinations: body.destinations };
+  return {
+    requests: body.grants,
+    expires: body.expires,
+    destinations: body.destinations,
+    homeNetwork: body.homeNetwork,
+  };
 }
 
 /**

@@ -161,6 +161,7 @@ describe('AppManager.install', () => {
         reason: 'monthly summary for the energy coach',
         maxBytes: 200,
         maxPerDay: 2,
+        homeNetwork: false,
       },
     ]);
     expect(r.expires).toBe(new Date(NOW + 30 * DAY).toISOString());

@@ -14,6 +14,8 @@ export function exportSetup(
   root: string,
   options: {
     destinations?: string[];
+    /** Approved destinations the householder marks as on the home network. */
+    homeNetwork?: string[];
     boxWidePerDay?: number;
     manifest?: Partial<ManifestInput>;
     /** A database file (for the CLI) instead of memory. */
@@ -33,6 +35,7 @@ export function exportSetup(
   apps.install(writeAppFolder(root, testManifest(options.manifest)), {
     requests: { power: { datasource: 'meter.power', resolution: '30min', history: 'PT2H' } },
     destinations: options.destinations ?? ['summary'],
+    homeNetwork: options.homeNetwork,
   });
   const service = new ExportService({ store, registry: apps.registry, boxWidePerDay: options.boxWidePerDay });
   let runs = 0;

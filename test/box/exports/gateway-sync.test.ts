@@ -13,9 +13,12 @@ afterEach(async () => {
   for (const g of gateways.splice(0)) await g.close();
 });
 
-async function setup(options: { listen?: boolean } = {}) {
+async function setup(options: { listen?: boolean; homeNetwork?: string[] } = {}) {
   const root = tempDir();
-  const parts = exportSetup(root, { destinations: ['summary', 'research'] });
+  const parts = exportSetup(root, {
+    destinations: ['summary', 'research'],
+    homeNetwork: options.homeNetwork,
+  });
   const socket = join(root, 'gateway', 'gateway.sock');
   const gateway = new FakeGateway();
   gateways.push(gateway);
@@ -29,6 +32,31 @@ async function setup(options: { listen?: boolean } = {}) {
 }
 
 describe('GatewaySync', () => {
+  it('lets the gateway reach a private address only for a destination the householder put on the home network', async () => {
+    const { startRun, request, gateway, sync, apps } = await setup({ homeNetwork: ['research'] });
+    const runId = startRun();
+    request(runId, 'summary', { kwh: 1 });
+    request(runId, 'research', { n: 1 });
+    await sync.tick();
+    const allow = Object.fromEntries(
+      gateway.submissions.map((s) => [s.body.destination.id, s.body.destination.allowPrivate]),
+    );
+    expect(allow).toEqual({ summary: false, research: true });
+    const receipt = apps.receipt('energy-test').receipt as unknown as {
+      destinations: Array<{ id: string; homeNetwork: boolean }>;
+    };
+    expect(receipt.destinations.map((d) => [d.id, d.homeNetwork])).toEqual([
+      ['summary', false],
+      ['research', true],
+    ]);
+  });
+
+  it('refuses to mark a destination as on the home network unless it is approved', () => {
+    expect(() => exportSetup(tempDir(), { destinations: ['summary'], homeNetwork: ['research'] })).toThrow(
+      /cannot be recorded/,
+    );
+  });
+
   it('forwards approved exports with the exact bytes, their hash and the idempotency key; never review or rejected ones', async () => {
     const { service, startRun, request, gateway, sync } = await setup();
     const runId = startRun();
