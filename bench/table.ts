@@ -23,8 +23,10 @@ export function printTable(title: string, rows: BenchRow[]): void {
     let ratio = '—';
     if (row.baseline) {
       if (row.ratioAs === 'multiple') ratio = `${(row.value / row.baseline.value).toFixed(2)}× the baseline`;
-      else if (row.higherIsBetter === false) ratio = `${(row.baseline.value / row.value).toFixed(2)}× faster`;
-      else ratio = `${(row.value / row.baseline.value).toFixed(2)}×`;
+      else if (row.higherIsBetter === false) {
+        const r = row.baseline.value / row.value;
+        ratio = r >= 1 ? `${r.toFixed(2)}× faster` : `${(1 / r).toFixed(2)}× slower`;
+      } else ratio = `${(row.value / row.baseline.value).toFixed(2)}×`;
     }
     console.log(`| ${row.name} | ${fmt(row.value)} ${row.unit} | ${base} | ${ratio} | ${row.target ?? ''} |`);
   }
