@@ -1,4 +1,5 @@
 import { Box } from '../../box.ts';
+import { PasswordStore } from '../../web/auth/password.ts';
 import { type Command, HOME_OPTION, stringOption } from '../command.ts';
 
 export const startCommand: Command = {
@@ -42,6 +43,12 @@ export const startCommand: Command = {
         `  first run: the admin token was written to ${box.paths.adminToken} (readable only by you)`,
       );
       console.log('  use it as "Authorization: Bearer <token>"; the CLI reads it from there itself');
+    }
+    console.log(`  dashboard: ${box.url}/`);
+    if (!new PasswordStore(box.store).isSet()) {
+      console.log(
+        `  no dashboard password yet: open ${box.url}/setup on this machine, or run "databox user set-password"`,
+      );
     }
     console.log('  press Ctrl-C to stop');
     const signal = await stopped;
