@@ -32,7 +32,7 @@ for (const file of report.testResults ?? []) {
     console.error(`failed to run: ${file.name}${file.message ? `: ${file.message.split('\n')[0]}` : ''}`);
   }
 }
-if (failedFiles > 0) console.error(`${failedFiles} test file(s) failed`);
+if (failedFiles > 0) console.error(`${failedFiles} test suite(s) (files or describe blocks) failed`);
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || failedFiles > 0 || report.success === false ? 1 : 0);
