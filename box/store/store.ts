@@ -161,36 +161,40 @@ export class Store {
    * `readings.write` entry in the same transaction.
    */
   writeReadings(id: string, input: unknown, actor: Actor, options: WriteOptions = {}): WriteResult {
-    let readings = validateReadings(input);
-    return this.transaction(() => {
-      const entry = this.#numeric(id);
-      let skipped = 0;
-      if (readings.length > 0 && readings[0].t < entry.rawHorizon) {
-        if (options.beforeHorizon !== 'skip') {
-          throw new BadRequestError(
-            `readings before ${new Date(entry.rawHorizon).toISOString()} can no longer be written to "${id}": raw data up to then has expired under its retention`,
-          );
-        }
-        const kept = readings.filter((r) => r.t >= entry.rawHorizon);
-        skipped = readings.length - kept.length;
-        readings = kept;
+    const readings = validateReadings(input);
+    return this.transaction(() => this.#writeSorted(id, readings, actor, options));
+  }
+
+  /** Writes validated, sorted readings; runs inside the caller's transaction. */
+  #writeSorted(id: string, sorted: Reading[], actor: Actor, options: WriteOptions): WriteResult {
+    let readings = sorted;
+    const entry = this.#numeric(id);
+    let skipped = 0;
+    if (readings.length > 0 && readings[0].t < entry.rawHorizon) {
+      if (options.beforeHorizon !== 'skip') {
+        throw new BadRequestError(
+          `readings before ${new Date(entry.rawHorizon).toISOString()} can no longer be written to "${id}": raw data up to then has expired under its retention`,
+        );
       }
-      const result = this.#writer.write(entry, readings);
-      if (readings.length > 0) {
-        this.audit.append({
-          actor,
-          action: 'readings.write',
-          subject: id,
-          details: {
-            ...result,
-            ...(skipped ? { skipped } : {}),
-            from: readings[0].t,
-            to: readings[readings.length - 1].t,
-          },
-        });
-      }
-      return skipped ? { ...result, skipped } : result;
-    });
+      const kept = readings.filter((r) => r.t >= entry.rawHorizon);
+      skipped = readings.length - kept.length;
+      readings = kept;
+    }
+    const result = this.#writer.write(entry, readings);
+    if (readings.length > 0) {
+      this.audit.append({
+        actor,
+        action: 'readings.write',
+        subject: id,
+        details: {
+          ...result,
+          ...(skipped ? { skipped } : {}),
+          from: readings[0].t,
+          to: readings[readings.length - 1].t,
+        },
+      });
+    }
+    return skipped ? { ...result, skipped } : result;
   }
 
   /**
@@ -209,7 +213,7 @@ export class Store {
     return this.transaction(() => {
       const results = new Map<string, WriteResult>();
       for (const batch of validated) {
-        const result = this.writeReadings(batch.id, batch.readings, actor, options);
+        const result = this.#writeSorted(batch.id, batch.readings, actor, options);
         const before = results.get(batch.id);
         results.set(
           batch.id,

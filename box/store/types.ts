@@ -76,6 +76,8 @@ export interface WriteResult {
   written: number;
   /** Readings ignored because their timestamp was already stored (first write wins). */
   duplicates: number;
+  /** Readings dropped because they were behind the retention horizon (`beforeHorizon: 'skip'`). */
+  skipped?: number;
 }
 
 /** One aggregated value at a resolution: `t` is the bucket start. */

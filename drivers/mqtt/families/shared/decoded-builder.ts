@@ -1,6 +1,9 @@
 import { DATASOURCE_ID_PATTERN, type DatasourceSpec } from '../../../../box/store/types.ts';
 import { type DecodeContext, type Decoded, DecodeError } from '../../decoded.ts';
 
+/** Ids already checked against the pattern (the check runs per reading on a hot path). */
+const VALID_IDS = new Set<string>();
+
 /**
  * Collects the datasources, readings and events of one message: each datasource is listed once,
  * ids are checked against the catalogue pattern, values must be finite and times integral ms.
@@ -23,8 +26,16 @@ export class DecodedBuilder {
 
   /** Declares a datasource (also without data, e.g. from a discovery config); returns its id. */
   source(spec: DatasourceSpec): string {
-    if (!DATASOURCE_ID_PATTERN.test(spec.id)) {
-      throw new DecodeError(this.topic, `datasource id "${spec.id}" does not match ${DATASOURCE_ID_PATTERN}`);
+    if (!VALID_IDS.has(spec.id)) {
+      if (!DATASOURCE_ID_PATTERN.test(spec.id)) {
+        throw new DecodeError(
+          this.topic,
+          `datasource id "${spec.id}" does not match ${DATASOURCE_ID_PATTERN}`,
+        );
+      }
+      // a house has a few hundred ids at most; the cap only guards against a flood of new names
+      if (VALID_IDS.size >= 10_000) VALID_IDS.clear();
+      VALID_IDS.add(spec.id);
     }
     if (!this.specs.has(spec.id)) {
       const driver = this.ctx.options?.driver;
