@@ -177,11 +177,11 @@ try {
   for (const qos of [0, 1] as const) {
     const r = await run(url, qos, dir);
     rows.push({
-      name: `QoS ${qos}: publish → durably stored (MqttDriver → SQLite)`,
+      name: `QoS ${qos}, drain a queued backlog → durably stored (MqttDriver → SQLite)`,
       value: r.stored,
       unit: 'msg/s',
       baseline: { name: 'mqtt.js subscriber that counts', value: r.counted },
-      target: '≥ 0.5× baseline',
+      target: 'diagnostic (no publisher in the loop)',
     });
     notes.push(
       `QoS ${qos}: the driver saw ${r.messages} messages and stored ${r.readings} readings in ${r.audits} audited batches`,
@@ -190,7 +190,7 @@ try {
   for (const qos of [0, 1] as const) {
     const r = await runLive(url, qos, dir);
     rows.push({
-      name: `QoS ${qos}, live: publisher process → durably stored`,
+      name: `QoS ${qos}, end to end: publisher process → durably stored`,
       value: r.stored,
       unit: 'msg/s',
       baseline: { name: 'publisher process → counted', value: r.counted },

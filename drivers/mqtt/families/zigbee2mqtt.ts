@@ -65,6 +65,7 @@ const PROPERTIES: Record<string, { suffix: string; measure: MeasureName; flag?: 
   current: { suffix: 'current', measure: 'current' },
   battery: { suffix: 'battery', measure: 'battery' },
 };
+const PROPERTY_LIST = Object.entries(PROPERTIES);
 
 const exposeSchema: z.ZodType<{ property?: string; unit?: string; features?: unknown[] }> = z.looseObject({
   property: z.string().optional(),
@@ -158,7 +159,7 @@ function decodeDeviceState(
   const out = new DecodedBuilder(topic, ctx);
   const t = ctx.now();
   const slug = slugify(name);
-  for (const [key, property] of Object.entries(PROPERTIES)) {
+  for (const [key, property] of PROPERTY_LIST) {
     if (!(key in body)) continue;
     if (key === 'illuminance' && body.illuminance_lux != null) continue;
     const raw = property.flag ? optionalFlag(topic, body, key) : optionalNumber(topic, body, key);
@@ -177,7 +178,27 @@ function decodeDeviceState(
   return out.build();
 }
 
+/** Specs by id, reused while the device's description (from bridge/devices) is the same object. */
+const SPECS = new Map<
+  string,
+  { device: Zigbee2MqttDevice | undefined; name: string; spec: DatasourceSpec }
+>();
+
 function describeSource(
+  id: string,
+  measure: MeasureName,
+  name: string,
+  device: Zigbee2MqttDevice | undefined,
+): DatasourceSpec {
+  const cached = SPECS.get(id);
+  if (cached && cached.device === device && cached.name === name) return cached.spec;
+  const spec = buildSpec(id, measure, name, device);
+  if (SPECS.size >= 10_000) SPECS.clear();
+  SPECS.set(id, { device, name, spec });
+  return spec;
+}
+
+function buildSpec(
   id: string,
   measure: MeasureName,
   name: string,

@@ -17,6 +17,19 @@ export const MAX_SLUG_LENGTH = 36;
  * ```
  */
 export function slugify(name: string, maxLength = MAX_SLUG_LENGTH, { caseInsensitive = false } = {}): string {
+  // pure, and called per message with the same few device names: remember the answers
+  const key = `${caseInsensitive ? 'i' : 's'}${maxLength}\u0000${name}`;
+  const known = SLUGS.get(key);
+  if (known !== undefined) return known;
+  const slug = computeSlug(name, maxLength, caseInsensitive);
+  if (SLUGS.size >= 10_000) SLUGS.clear();
+  SLUGS.set(key, slug);
+  return slug;
+}
+
+const SLUGS = new Map<string, string>();
+
+function computeSlug(name: string, maxLength: number, caseInsensitive: boolean): string {
   const base = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
