@@ -66,25 +66,12 @@ export interface LedgerFilter {
   limit?: number;
 }
 
-/** `POST /v1/exports` on the gateway socket. */
-export interface GatewaySubmission {
-  id: string;
-  appId: string;
-  runId: string;
-  destination: { id: string; url: string; allowPrivate: boolean };
-  payload: unknown;
-  payloadSha256: string;
-  createdAt: number;
-}
-
-/** One entry of the gateway's append-only delivery log (`GET /v1/events`). */
-export interface GatewayEvent {
-  seq: number;
-  id: string;
-  type: 'attempt' | 'delivered' | 'failed';
-  at: number;
-  attempt: number;
-  responseStatus?: number;
-  error?: string;
-  bytes: number;
-}
+/**
+ * The socket API's wire types come from the gateway's own protocol module, so the box and the
+ * gateway cannot drift apart: a submission (`POST /v1/exports`) and a delivery-log event
+ * (`GET /v1/events`).
+ */
+export type {
+  DeliveryEvent as GatewayEvent,
+  ExportRequest as GatewaySubmission,
+} from '../../export-gateway/protocol.ts';
