@@ -9,7 +9,7 @@ import { Box } from '../../box/box.ts';
 import { ExportService } from '../../box/exports/export-service.ts';
 import { GatewaySupervisor } from '../../box/exports/gateway-supervisor.ts';
 import { Store } from '../../box/store/store.ts';
-import { testManifest, writeAppFolder } from '../box/apps/app-fixtures.ts';
+import { insertRun, testManifest, writeAppFolder } from '../box/apps/app-fixtures.ts';
 import { writeApp } from '../box/sandbox/isolate/app-bundle.ts';
 import { type BoxProcess, startBoxProcess, stopBoxProcess } from '../helpers/box-process.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
@@ -153,23 +153,7 @@ describe('exports end to end with the real export gateway', () => {
     const exports = new ExportService({ store });
     // what an app run does: a live run asks for exports (the run path itself is covered above)
     const runId = 'run-before-kill';
-    exports.registry.insertRun({
-      runId,
-      appId: 'energy-test',
-      appVersion: '1.0.0',
-      trigger: 'manual',
-      runtime: 'isolate',
-      startedAt: Date.now(),
-      endedAt: null,
-      status: 'running',
-      durationMs: null,
-      reads: 0,
-      rowsRead: 0,
-      insights: 0,
-      exports: 0,
-      error: null,
-      logs: [],
-    });
+    insertRun(exports.registry, { runId, startedAt: Date.now() });
     const first = exports.request({
       appId: 'energy-test',
       runId,
@@ -231,23 +215,7 @@ describe('exports end to end with the real export gateway', () => {
     );
 
     supervisor.process?.kill('SIGKILL');
-    exports.registry.insertRun({
-      runId: 'run-restart',
-      appId: 'energy-test',
-      appVersion: '1.0.0',
-      trigger: 'manual',
-      runtime: 'isolate',
-      startedAt: Date.now(),
-      endedAt: null,
-      status: 'running',
-      durationMs: null,
-      reads: 0,
-      rowsRead: 0,
-      insights: 0,
-      exports: 0,
-      error: null,
-      logs: [],
-    });
+    insertRun(exports.registry, { runId: 'run-restart', startedAt: Date.now() });
     const entry = exports.request({
       appId: 'energy-test',
       runId: 'run-restart',

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManifestInput } from '../../../apps-sdk/src/manifest.ts';
+import type { AppRegistry } from '../../../box/apps/app-registry.ts';
 import { Store } from '../../../box/store/store.ts';
 
 /** 2024-01-10 12:10 UTC: ten minutes into a 30 min bucket, so window alignment shows. */
@@ -104,4 +105,29 @@ export function testStore(clock: { now: number } = { now: NOW }): Store {
   for (let t = NOW - 3 * DAY; t < NOW; t += MINUTE) readings.push({ t, v: new Date(t).getUTCMinutes() });
   store.writeReadings('meter.power', readings, 'user');
   return store;
+}
+
+/** Records a run of `appId` as an app run would (status `running` = a live run) and returns its id. */
+export function insertRun(
+  registry: AppRegistry,
+  run: { runId: string; appId?: string; startedAt: number; status?: 'running' | 'ok' },
+): string {
+  registry.insertRun({
+    runId: run.runId,
+    appId: run.appId ?? 'energy-test',
+    appVersion: '1.0.0',
+    trigger: 'manual',
+    runtime: 'isolate',
+    startedAt: run.startedAt,
+    endedAt: null,
+    status: run.status ?? 'running',
+    durationMs: null,
+    reads: 0,
+    rowsRead: 0,
+    insights: 0,
+    exports: 0,
+    error: null,
+    logs: [],
+  });
+  return run.runId;
 }

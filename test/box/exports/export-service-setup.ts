@@ -3,7 +3,7 @@ import type { ManifestInput } from '../../../apps-sdk/src/manifest.ts';
 import { AppManager } from '../../../box/apps/app-manager.ts';
 import { ExportService } from '../../../box/exports/export-service.ts';
 import { Store } from '../../../box/store/store.ts';
-import { NOW, testManifest, testStore, writeAppFolder } from '../apps/app-fixtures.ts';
+import { insertRun, NOW, testManifest, testStore, writeAppFolder } from '../apps/app-fixtures.ts';
 
 /**
  * A store with the CORE test app (`energy-test`: exports `summary` {kwh} ≤ 200 bytes, 2 a day, and
@@ -42,23 +42,7 @@ export function exportSetup(
   /** Records a run of `energy-test` in `status` (default running: a live run) and returns its id. */
   const startRun = (status: 'running' | 'ok' = 'running'): string => {
     const runId = `run-${++runs}`;
-    apps.registry.insertRun({
-      runId,
-      appId: 'energy-test',
-      appVersion: '1.0.0',
-      trigger: 'manual',
-      runtime: 'isolate',
-      startedAt: clock.now,
-      endedAt: null,
-      status,
-      durationMs: null,
-      reads: 0,
-      rowsRead: 0,
-      insights: 0,
-      exports: 0,
-      error: null,
-      logs: [],
-    });
+    insertRun(apps.registry, { runId, startedAt: clock.now, status });
     return runId;
   };
   const request = (runId: string, destination: string, payload: unknown) =>
