@@ -1,10 +1,11 @@
-/** Stable codes of app API errors; the box maps them to HTTP statuses (400, 401, 403, 404, 429, 500). */
+/** Stable codes of app API errors; the box maps them to HTTP statuses (400, 401, 403, 404, 429, 507, 500). */
 export type AppApiErrorCode =
   | 'bad_request'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'internal';
 
 /**

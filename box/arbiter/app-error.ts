@@ -7,6 +7,8 @@ const STATUS: Record<AppApiErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   rate_limited: 429,
+  /** A storage quota of the app (kv, insights) is full: 507 Insufficient Storage. */
+  quota_exceeded: 507,
   internal: 500,
 };
 
@@ -26,6 +28,7 @@ export function appError(code: AppApiErrorCode, message: string, details?: Error
 export function toAppError(error: unknown): DataboxError {
   if (error instanceof AppApiError) return appError(error.code, error.message);
   if (error instanceof DataboxError) {
+    if (error.code === 'quota_exceeded') return error;
     const code: AppApiErrorCode =
       error.status === 403
         ? 'forbidden'

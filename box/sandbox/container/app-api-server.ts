@@ -7,14 +7,30 @@ import { DataboxError, issuesToDetails } from '../../errors.ts';
 /** Answers one app call; CORE's `RunSession.handle` (it validates params and enforces the grant). */
 export type CallHandler = (method: string, params: unknown) => Promise<unknown>;
 
+/**
+ * Default largest body: the largest legitimate call is an export at the manifest's largest
+ * `maxBytes` (1,000,000 bytes of JSON), plus its envelope; 1 MiB + 64 KiB leaves room for both.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024 + 64 * 1024;
+
 export interface AppApiServerOptions {
   /**
-   * Largest request body accepted, in bytes (413 past it). Default 16 MiB: room for an export
-   * payload at the manifest's largest `maxBytes` (10 MB) as JSON; the session checks the real limit.
+   * Largest request body accepted, in bytes: counted as it streams, 413 and the connection closed
+   * as soon as it is passed. Default {@link DEFAULT_MAX_BODY_BYTES}; the session checks the real limit.
    */
   maxBodyBytes?: number;
   /** Calls handled at once; more get 429 until one finishes. Default 8. */
   maxConcurrentCalls?: number;
+  /** Open connections at once; the server closes further ones as soon as it accepts them. Default 8. */
+  maxConnections?: number;
+  /** Body bytes buffered across all of the run's requests at once; past it, 429. Default 4 MiB. */
+  maxInFlightBytes?: number;
+  /** A connection must send its whole header within this (slowloris). Default 5000 ms. */
+  headersTimeoutMs?: number;
+  /** …and its whole request within this. Default 30,000 ms. */
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this. Default 5000 ms. */
+  idleTimeoutMs?: number;
   /** Called when `handle` fails with something other than a `DataboxError` (answered as a 500). */
   onInternalError?: (method: string, error: unknown) => void;
 }
@@ -44,20 +60,46 @@ export class AppApiServer {
   readonly #handle: CallHandler;
   readonly #maxBodyBytes: number;
   readonly #maxConcurrent: number;
+  readonly #maxInFlightBytes: number;
   readonly #onInternalError: (method: string, error: unknown) => void;
   readonly #server: Server;
   #revoked = false;
   #inFlight = 0;
   #calls = 0;
+  #bufferedBytes = 0;
 
   constructor(handle: CallHandler, options: AppApiServerOptions = {}) {
     this.#handle = handle;
-    this.#maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#maxConcurrent = options.maxConcurrentCalls ?? 8;
+    this.#maxInFlightBytes = options.maxInFlightBytes ?? 4 * 1024 * 1024;
     this.#onInternalError = options.onInternalError ?? (() => {});
-    this.#server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000 }, (req, res) => {
-      this.#serve(req, res).catch((error: unknown) => this.#fail(res, error));
-    });
+    const headersTimeout = options.headersTimeoutMs ?? 5_000;
+    const idleTimeout = options.idleTimeoutMs ?? 5_000;
+    this.#server = createServer(
+      {
+        headersTimeout,
+        requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? 30_000),
+        keepAliveTimeout: idleTimeout,
+        // how often Node enforces the two timeouts above (its default, 30 s, lets slow clients linger)
+        connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+      },
+      (req, res) => {
+        this.#serve(req, res).catch((error: unknown) => this.#fail(res, error));
+      },
+    );
+    // Every connection holds a file descriptor of the daemon: one app must not be able to take
+    // them all (an attacker opened ~20,000 half-open ones). Past the cap Node closes each new one.
+    this.#server.maxConnections = options.maxConnections ?? 8;
+    // a connection that goes silent mid-body is closed too
+    this.#server.setTimeout(Math.max(idleTimeout, headersTimeout));
+  }
+
+  /** Connections open right now (at most `maxConnections`). */
+  connections(): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.#server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
   }
 
   /** Number of calls that passed authentication and reached the handler. */
@@ -105,7 +147,7 @@ export class AppApiServer {
       res.setHeader('allow', 'POST');
       throw new DataboxError(405, 'method_not_allowed', `use POST for /v1/call, not ${req.method}`);
     }
-    const body = parseCall(await readBody(req, this.#maxBodyBytes));
+    const body = parseCall(await this.#readBody(req));
     if (this.#inFlight >= this.#maxConcurrent) {
       throw new DataboxError(429, 'too_many_requests', `at most ${this.#maxConcurrent} calls at once`);
     }
@@ -125,6 +167,62 @@ export class AppApiServer {
     }
   }
 
+  /**
+   * Reads the body, counting bytes as they arrive: past `maxBodyBytes` (or the run's in-flight
+   * byte budget) it stops reading at once, so a 16 MiB body costs at most the limit in memory.
+   */
+  #readBody(req: IncomingMessage): Promise<string> {
+    const limit = this.#maxBodyBytes;
+    const tooLarge = () =>
+      unread(
+        new DataboxError(413, 'payload_too_large', `request body is larger than the limit of ${limit} bytes`),
+      );
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.pause();
+      return Promise.reject(tooLarge());
+    }
+    // Events rather than `for await`: leaving that loop early destroys the socket before the 413 is sent.
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const release = () => {
+        this.#bufferedBytes -= size;
+        size = 0;
+      };
+      const stop = (error: DataboxError) => {
+        req.off('data', onData);
+        req.pause();
+        release();
+        reject(error);
+      };
+      const onData = (chunk: Buffer) => {
+        if (size + chunk.length > limit) return stop(tooLarge());
+        if (this.#bufferedBytes + chunk.length > this.#maxInFlightBytes)
+          return stop(
+            unread(
+              new DataboxError(
+                429,
+                'rate_limited',
+                `this run's calls in flight already hold ${this.#maxInFlightBytes} bytes: wait for one to finish`,
+              ),
+            ),
+          );
+        size += chunk.length;
+        this.#bufferedBytes += chunk.length;
+        chunks.push(chunk);
+      };
+      req.on('data', onData);
+      req.once('error', (error) => {
+        release();
+        reject(error);
+      });
+      req.once('end', () => {
+        release();
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+    });
+  }
+
   #authorized(header: string | undefined): boolean {
     if (this.#revoked || header === undefined) return false;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -137,7 +235,11 @@ export class AppApiServer {
       return;
     }
     if (error instanceof DataboxError) {
-      if (error.status === 413) res.setHeader('connection', 'close'); // the rest of the body is unread
+      if (UNREAD_BODY.has(error)) {
+        // the rest of the body stays unread: answer, then drop the connection instead of draining it
+        res.setHeader('connection', 'close');
+        res.once('finish', () => res.socket?.destroy());
+      }
       send(res, error.status, {
         error: {
           code: error.code,
@@ -152,6 +254,13 @@ export class AppApiServer {
   }
 }
 
+/** Errors answered before the body was read: the connection is closed after the answer. */
+const UNREAD_BODY = new WeakSet<DataboxError>();
+function unread(error: DataboxError): DataboxError {
+  UNREAD_BODY.add(error);
+  return error;
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
@@ -163,33 +272,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const tooLarge = () =>
-    new DataboxError(413, 'payload_too_large', `request body is larger than the limit of ${limit} bytes`);
-  if (Number(req.headers['content-length'] ?? 0) > limit) {
-    req.resume();
-    return Promise.reject(tooLarge());
-  }
-  // Events rather than `for await`: leaving that loop early destroys the socket before the 413 is sent.
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      req.off('data', onData);
-      req.resume(); // discard the rest
-      reject(tooLarge());
-    };
-    req.on('data', onData);
-    req.once('error', reject);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }
 
 function parseCall(text: string): z.infer<typeof CALL_BODY> {

@@ -32,7 +32,7 @@ export interface ContainerRuntimeOptions {
   pidsLimit?: number;
   /** Lines of output kept for the outcome (the last ones). Default 200. */
   maxLogLines?: number;
-  /** Largest app API request body in bytes. Default 16 MiB (exports may be up to 10 MB). */
+  /** Largest app API request body in bytes. Default 1 MiB + 64 KiB (exports may be up to 1 MB). */
   maxBodyBytes?: number;
 }
 

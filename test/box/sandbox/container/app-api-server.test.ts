@@ -3,7 +3,11 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BadRequestError, ForbiddenError } from '../../../../box/errors.ts';
-import { AppApiServer, type CallHandler } from '../../../../box/sandbox/container/app-api-server.ts';
+import {
+  AppApiServer,
+  type CallHandler,
+  DEFAULT_MAX_BODY_BYTES,
+} from '../../../../box/sandbox/container/app-api-server.ts';
 import { useTempDir } from '../../../helpers/temp-dir.ts';
 
 interface Reply {
@@ -184,21 +188,21 @@ describe('AppApiServer', () => {
     expect((await call(socket, { token: server.token, body: small })).status).toBe(200);
   });
 
-  it('accepts by default a body the size of the largest export a manifest may declare (10 MB)', async () => {
+  it('accepts by default a body the size of the largest export a manifest may declare (1 MB)', async () => {
     const { server, socket } = await serve(
       async (_method, params) => (params as { payload: string }).payload.length,
     );
     const body = JSON.stringify({
       method: 'export.request',
-      params: { destination: 'x', payload: 'a'.repeat(10_000_000) },
+      params: { destination: 'x', payload: 'a'.repeat(1_000_000) },
     });
     expect(await call(socket, { token: server.token, body })).toEqual({
       status: 200,
-      body: { result: 10_000_000 },
+      body: { result: 1_000_000 },
     });
     const over = JSON.stringify({
       method: 'export.request',
-      params: { payload: 'a'.repeat(16 * 1024 * 1024) },
+      params: { payload: 'a'.repeat(DEFAULT_MAX_BODY_BYTES) },
     });
     expect((await call(socket, { token: server.token, body: over })).status).toBe(413);
   });
