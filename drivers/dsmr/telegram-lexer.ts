@@ -41,9 +41,13 @@ export function lexTelegram(input: string | Buffer): LexedTelegram {
     .slice(bang + 1)
     .split(/\r?\n/, 1)[0]
     .trim();
-  const computed = formatCrc16(crc16(body));
+  const computedValue = crc16(body);
+  const computed = formatCrc16(computedValue);
   const given = crcText === '' ? null : crcText.toUpperCase();
-  const crc: TelegramCrc = { given, computed, valid: given === null ? null : given === computed };
+  // Compared as numbers: some meters drop leading zeros (a heat meter sends `!B9F` for 0x0B9F).
+  const valid =
+    given === null ? null : /^[0-9A-F]{1,4}$/.test(given) && Number.parseInt(given, 16) === computedValue;
+  const crc: TelegramCrc = { given, computed, valid };
 
   const textLines = body.slice(0, -1).split(/\r?\n/);
   const header = textLines[0].slice(1).trim();
