@@ -4,6 +4,8 @@ import { DRIVER_TYPES } from '../drivers/registry.ts';
 import { AppManager } from './apps/app-manager.ts';
 import { AppRunner } from './apps/app-runner.ts';
 import { AppScheduler } from './apps/app-scheduler.ts';
+import { AuditJob } from './audit/audit-job.ts';
+import { HOUR_WINDOW_MS } from './audit/ingest-window.ts';
 import { ensureAdminToken } from './config/admin-token.ts';
 import type { BoxConfig } from './config/config-schema.ts';
 import { loadConfig } from './config/load-config.ts';
@@ -15,6 +17,7 @@ import { createHttpApp } from './http/app.ts';
 import { HttpServer } from './http-server.ts';
 import type { BoxPart } from './part.ts';
 import { RetentionJob } from './retention-job.ts';
+import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { ContainerRuntime } from './sandbox/container/container-runtime.ts';
 import { IsolateRuntime } from './sandbox/isolate/isolate-runtime.ts';
 import { Store } from './store/store.ts';
@@ -70,10 +73,14 @@ export class Box {
   /** Opens the store, then starts each part; a failing part is reported and the rest run on. */
   async start(): Promise<void> {
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
+    await this.#checkNotRunning();
     const { config } = loadConfig(this.paths.config);
     this.config = config;
     this.adminToken = ensureAdminToken(this.paths.adminToken);
-    this.store = Store.open(this.paths.database, { synchronous: config.store.synchronous });
+    this.store = Store.open(this.paths.database, {
+      synchronous: config.store.synchronous,
+      ingestWindowMs: HOUR_WINDOW_MS,
+    });
     this.#recordConfig();
     this.#startedAt = Date.now();
     this.drivers = new DriverManager({ store: this.store, types: DRIVER_TYPES, log: this.log });
@@ -101,6 +108,7 @@ export class Box {
       appRunner: this.appRunner,
       exports: this.exports,
       web: true,
+      hosts: { bindHost: this.#options.host ?? config.http.host, allowedHosts: config.http.allowedHosts },
     });
     this.#http = new HttpServer(
       app,
@@ -110,6 +118,15 @@ export class Box {
     // the HTTP server is the box's front door: if it cannot start, the box does not either
     await this.#http.start();
     this.#parts.push(this.#http);
+    // tell the other commands where this box is (they read it to find a box on another port)
+    writeRuntimeFile(this.paths.runtime, {
+      url: this.url,
+      pid: process.pid,
+      startedAt: new Date(this.#startedAt).toISOString(),
+      version: VERSION,
+      home: this.paths.home,
+    });
+    await this.#startPart(new AuditJob({ store: this.store, log: this.log }));
     await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
     await this.#startPart(this.drivers);
     await this.#startPart(this.appRunner);
@@ -127,6 +144,28 @@ export class Box {
       action: 'box.start',
       details: { version: VERSION, url: this.url },
     });
+  }
+
+  /** Two daemons on one data folder would each think they own it: refuse, and replace a stale file. */
+  async #checkNotRunning(): Promise<void> {
+    const found = readRuntimeFile(this.paths.runtime);
+    if (found.state === 'stale') {
+      this.log(`databox: note: ${found.reason}; replacing it`);
+      return;
+    }
+    if (found.state !== 'running' || found.runtime.pid === process.pid) return;
+    const answers = await fetch(`${found.runtime.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (answers) {
+      throw new Error(
+        `a box is already running on ${this.paths.home} at ${found.runtime.url} (pid ${found.runtime.pid}); stop it first`,
+      );
+    }
+    this.log(
+      `databox: note: ${this.paths.runtime} names pid ${found.runtime.pid}, but nothing answers at ${found.runtime.url}; replacing it`,
+    );
   }
 
   async #startPart(part: BoxPart): Promise<void> {
@@ -174,6 +213,7 @@ export class Box {
   /** Stops parts in reverse order, then closes the store. Safe to call twice. */
   async stop(): Promise<void> {
     this.#abort.abort();
+    const url = this.url;
     for (const part of this.#parts.splice(0).reverse()) {
       try {
         await part.stop();
@@ -181,6 +221,7 @@ export class Box {
         this.log(`databox: part "${part.name}" failed to stop: ${(error as Error).message}`);
       }
     }
+    if (url) removeRuntimeFile(this.paths.runtime, { url });
     if (this.store?.db.open) {
       this.store.audit.append({ actor: 'box', action: 'box.stop', details: {} });
       this.store.close();

@@ -18,7 +18,7 @@ export interface AppSchedulerOptions {
 /**
  * Starts app runs by schedule (a BoxPart): `interval` apps when `every` has passed since their
  * last run; `on-new-data` apps when a datasource they hold a live grant for got readings since the
- * last tick (seen through `readings.write` audit entries, which commit with the readings, so no
+ * last tick (seen through the store's ingest revisions, which commit with the readings, so no
  * write is missed, whichever process wrote it) and `minInterval` has passed. `manual` apps only
  * run on request. One run per app at a time.
  *
@@ -30,7 +30,7 @@ export class AppScheduler implements BoxPart {
   readonly name = 'app-scheduler';
   readonly #options: AppSchedulerOptions;
   #timer: NodeJS.Timeout | undefined;
-  #seenSeq = 0;
+  #seenRev = 0;
   #ticking = false;
 
   constructor(options: AppSchedulerOptions) {
@@ -38,7 +38,7 @@ export class AppScheduler implements BoxPart {
   }
 
   async start(_signal: AbortSignal): Promise<void> {
-    this.#seenSeq = this.#options.store.audit.head().seq;
+    this.#seenRev = this.#options.store.ingest.changedSince(0).cursor;
     this.#timer = setInterval(() => {
       void this.tick();
     }, this.#options.tickMs ?? 10_000);
@@ -74,6 +74,8 @@ export class AppScheduler implements BoxPart {
         if (!trigger) continue;
         // an app whose every grant was revoked or expired has nothing to run on
         if (app.manifest.requests.length > 0 && runner.arbiter.liveGrants(app.id, now).length === 0) continue;
+        // past its runs-per-hour quota the app waits (silently: this is checked every tick)
+        if (runner.scheduledRunRefusal(app.id)) continue;
         try {
           void runner
             .run(app.id, trigger)
@@ -91,18 +93,10 @@ export class AppScheduler implements BoxPart {
 
   /** Datasources written since the last look (by any process sharing the database). */
   #newlyWritten(): Set<string> {
-    const { audit } = this.#options.store;
-    // Entries up to `head` are read now; later ones (appended meanwhile) on the next tick.
-    const head = audit.head().seq;
-    const sources = new Set<string>();
-    let after = this.#seenSeq;
-    while (after < head) {
-      const page = audit.query({ action: 'readings.write', afterSeq: after, order: 'asc', limit: 1000 });
-      for (const entry of page) if (entry.seq <= head) sources.add(entry.subject);
-      if (page.length < 1000) break;
-      after = page[page.length - 1].seq;
-    }
-    this.#seenSeq = head;
-    return sources;
+    // readings.write audit entries are sealed per hour window, so they would be late by up to an
+    // hour; the ingest revision moves with every batch
+    const { cursor, ids } = this.#options.store.ingest.changedSince(this.#seenRev);
+    this.#seenRev = cursor;
+    return new Set(ids);
   }
 }

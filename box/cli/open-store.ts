@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { HOUR_WINDOW_MS } from '../audit/ingest-window.ts';
 import { boxPaths } from '../config/paths.ts';
 import { Store } from '../store/store.ts';
 
@@ -12,5 +13,6 @@ export function openStore(home: string | undefined, options: { mustExist?: boole
   if (options.mustExist && !existsSync(paths.database)) {
     throw new Error(`no box data at ${paths.home} (run "databox start" once, or pass --home)`);
   }
-  return Store.open(paths.database);
+  // the same ingest window as the daemon, so CLI writes join the hour's readings.write entry
+  return Store.open(paths.database, { ingestWindowMs: HOUR_WINDOW_MS });
 }

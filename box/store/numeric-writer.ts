@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ReadingDigest } from '../audit/ingest-window.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import {
   BucketStats,
@@ -49,19 +50,23 @@ export class NumericWriter {
     this.#upsert = db.prepare(UPSERT_ROLLUP_SQL);
   }
 
-  /** `readings` must be validated and sorted by `t` (ties keep arrival order). */
-  write(entry: CatalogueEntry, readings: readonly Reading[]): WriteResult {
+  /**
+   * `readings` must be validated and sorted by `t` (ties keep arrival order). Every reading
+   * actually stored (not a duplicate) is added to `digest`, in the order stored, for the audit.
+   */
+  write(entry: CatalogueEntry, readings: readonly Reading[], digest?: ReadingDigest): WriteResult {
     if (readings.length === 0) return { written: 0, duplicates: 0 };
     const newest = this.#newest.get(entry.sid);
     return newest === undefined || readings[0].t > newest.t
-      ? this.#append(entry, readings, newest)
-      : this.#merge(entry, readings);
+      ? this.#append(entry, readings, newest, digest)
+      : this.#merge(entry, readings, digest);
   }
 
   #append(
     entry: CatalogueEntry,
     readings: readonly Reading[],
     newest: StoredReading | undefined,
+    digest: ReadingDigest | undefined,
   ): WriteResult {
     const { sid } = entry;
     const counter = entry.valueType === 'counter';
@@ -78,6 +83,7 @@ export class NumericWriter {
       }
       const inc = counter ? counterIncrement(v, previousV) : null;
       this.#insert.run(sid, t, v, inc);
+      digest?.add(t, v);
       written++;
       previousT = t;
       previousV = v;
@@ -96,7 +102,11 @@ export class NumericWriter {
     return { written, duplicates };
   }
 
-  #merge(entry: CatalogueEntry, readings: readonly Reading[]): WriteResult {
+  #merge(
+    entry: CatalogueEntry,
+    readings: readonly Reading[],
+    digest: ReadingDigest | undefined,
+  ): WriteResult {
     const { sid } = entry;
     const counter = entry.valueType === 'counter';
     const touched = new Map<string, BucketStats>();
@@ -123,6 +133,7 @@ export class NumericWriter {
         duplicates++;
         continue;
       }
+      digest?.add(t, v);
       written++;
       for (const width of ROLLUP_WIDTHS) statsFor(width, t).add(t, v, inc);
       if (next !== undefined) {

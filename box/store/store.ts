@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditLog } from '../audit/audit-log.ts';
+import { IngestWindows } from '../audit/ingest-window.ts';
 import { BadRequestError } from '../errors.ts';
 import { Catalogue, type CatalogueEntry, datasourceKvNamespace, publicDatasource } from './catalogue.ts';
 import { Eraser, type ErasureReport } from './erasure.ts';
@@ -29,6 +30,11 @@ export interface StoreOptions {
   clock?: () => number;
   /** `NORMAL` survives a crash of the process; `FULL` also survives power loss, at some write speed. */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Ingest audit window in ms: one `readings.write` entry per datasource, writer and window
+   * (the daemon and CLI use one hour, `HOUR_WINDOW_MS`). 0 (the default) audits every batch at once.
+   */
+  ingestWindowMs?: number;
 }
 
 export interface WriteOptions {
@@ -56,6 +62,8 @@ export class Store {
   readonly audit: AuditLog;
   readonly catalogue: Catalogue;
   readonly kv: KvStore;
+  /** Open ingest windows: `sealDue` / `sealAll` turn them into `readings.write` entries. */
+  readonly ingest: IngestWindows;
   readonly #clock: () => number;
   readonly #writer: NumericWriter;
   readonly #reader: NumericReader;
@@ -67,6 +75,7 @@ export class Store {
     this.#clock = options.clock ?? Date.now;
     migrateStore(db);
     this.audit = new AuditLog(db, this.#clock);
+    this.ingest = new IngestWindows(db, this.audit, options.ingestWindowMs ?? 0);
     this.catalogue = new Catalogue(db);
     this.kv = new KvStore(db);
     this.#writer = new NumericWriter(db);
@@ -140,6 +149,7 @@ export class Store {
   deleteDatasource(id: string, actor: Actor): void {
     this.transaction(() => {
       const entry = this.catalogue.get(id);
+      this.ingest.sealAll('erase', id);
       this.catalogue.delete(entry);
       this.audit.append({ actor, action: 'datasource.delete', subject: id, details: { kind: entry.kind } });
     });
@@ -157,8 +167,8 @@ export class Store {
 
   /**
    * Stores a batch of readings `[{ t, v }]` (validated: integer ms timestamps 1970–9999, finite
-   * values; any bad reading rejects the whole batch) and updates its rollups, audited as one
-   * `readings.write` entry in the same transaction.
+   * values; any bad reading rejects the whole batch) and updates its rollups. It is audited in
+   * the same transaction through the datasource's ingest window (`readings.write` when sealed).
    */
   writeReadings(id: string, input: unknown, actor: Actor, options: WriteOptions = {}): WriteResult {
     const readings = validateReadings(input);
@@ -180,26 +190,24 @@ export class Store {
       skipped = readings.length - kept.length;
       readings = kept;
     }
-    const result = this.#writer.write(entry, readings);
-    if (readings.length > 0) {
-      this.audit.append({
-        actor,
-        action: 'readings.write',
-        subject: id,
-        details: {
-          ...result,
-          ...(skipped ? { skipped } : {}),
-          from: readings[0].t,
-          to: readings[readings.length - 1].t,
-        },
-      });
-    }
+    if (readings.length === 0)
+      return { ...this.#writer.write(entry, readings), ...(skipped ? { skipped } : {}) };
+    // the window's row is updated in this transaction, so readings and their audit commit together
+    const now = this.now();
+    const window = this.ingest.open(id, actor, now);
+    const result = this.#writer.write(entry, readings, window.digest);
+    window.written += result.written;
+    window.duplicates += result.duplicates;
+    window.skipped += skipped;
+    window.from = Math.min(window.from, readings[0].t);
+    window.to = Math.max(window.to, readings[readings.length - 1].t);
+    this.ingest.save(window, now);
     return skipped ? { ...result, skipped } : result;
   }
 
   /**
    * Writes batches for several datasources in one transaction (drivers flush their buffer this
-   * way): all or nothing, one `readings.write` audit entry per datasource.
+   * way): all or nothing, each datasource's batch audited through its ingest window.
    */
   writeMany(
     batches: ReadonlyArray<{ id: string; readings: unknown }>,
@@ -317,6 +325,8 @@ export class Store {
   erase(id: string, from: number, to: number, actor: Actor): ErasureReport {
     validateRange(from, to);
     return this.transaction(() => {
+      // the writes being erased are audited before their erasure, in chain order
+      this.ingest.sealAll('erase', id);
       const report = this.#eraser.erase(this.catalogue.get(id), from, to);
       this.audit.append({ actor, action: 'readings.erase', subject: id, details: { from, to, ...report } });
       return report;

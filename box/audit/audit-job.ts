@@ -1,0 +1,52 @@
+import type { BoxPart } from '../part.ts';
+import type { Store } from '../store/store.ts';
+
+export interface AuditJobOptions {
+  store: Store;
+  /** How often closed ingest windows are sealed (default one minute). */
+  sealEveryMs?: number;
+  /** Extra work on the same timer (the box makes its scheduled checkpoints here). */
+  onTick?: () => void;
+  log?: (message: string) => void;
+}
+
+/**
+ * The audit log's housekeeping (a BoxPart): seals ingest windows whose hour has passed, also for
+ * sources that stopped writing (a crashed process's open windows are sealed at the next start),
+ * and seals every open window at stop, so a clean stop leaves nothing pending.
+ */
+export class AuditJob implements BoxPart {
+  readonly name = 'audit';
+  readonly #options: AuditJobOptions;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: AuditJobOptions) {
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    this.tick();
+    this.#timer = setInterval(() => this.tick(), this.#options.sealEveryMs ?? 60_000);
+    this.#timer.unref();
+  }
+
+  /** One round: seal due windows, then the extra work. Failures are logged, never thrown. */
+  tick(): void {
+    const { store } = this.#options;
+    try {
+      store.ingest.sealDue(store.now());
+      this.#options.onTick?.();
+    } catch (error) {
+      this.#options.log?.(`audit: ${(error as Error).message}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    try {
+      this.#options.store.ingest.sealAll('stop');
+    } catch (error) {
+      this.#options.log?.(`audit: sealing open ingest windows at stop failed: ${(error as Error).message}`);
+    }
+  }
+}
