@@ -7,7 +7,7 @@ export interface DriverStatus {
   /** When the last reading or event was stored (ms), if ever. */
   lastReadingAt?: number;
   lastError?: { at: number; message: string };
-  /** Named counters, e.g. `messages`, `malformed`, `crcErrors`, `unknownTopics`. */
+  /** Named counters, e.g. `messages`, `malformed`, `crcErrors`, `unknownTopics`, `ignoredTopics`. */
   counters: Record<string, number>;
 }
 

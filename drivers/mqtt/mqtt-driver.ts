@@ -8,7 +8,8 @@
  * - QoS 1 messages are acknowledged only after their readings are stored ({@link AckAfterStore});
  *   the buffer is flushed as soon as mqtt.js has no more packets at hand, because the broker stops
  *   sending after ~20 unacknowledged messages (mosquitto's `max_inflight_messages`).
- * - A malformed payload, an unknown topic or a value the store refuses is counted and dropped;
+ * - A malformed payload, an unknown topic, a recognised but ignored one (`ignoredTopics`) or a value
+ *   the store refuses is counted and dropped;
  *   a store failure makes the driver `ctx.fail`, so the manager restarts it and the broker
  *   redelivers what was not acknowledged.
  * - Reconnects by itself; the delay doubles from `reconnectPeriodMs` to `maxReconnectPeriodMs`.
@@ -179,6 +180,8 @@ export class MqttDriver implements Driver {
         const more = followHaStateTopics(this.#decodeCtx, this.#subscribed, (t) => this.#withPrefix(t));
         this.#subscribe(more);
       }
+      if (decoded.datasources.length === 0 && decoded.readings.length === 0 && decoded.events.length === 0)
+        ctx.count('ignoredTopics'); // a family's topic it recognises but does not store
       for (const spec of decoded.datasources) ctx.registerDatasource(spec);
       writes = this.#writes(decoded.readings, decoded.events);
     } catch (error) {

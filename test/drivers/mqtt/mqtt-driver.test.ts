@@ -150,8 +150,9 @@ describeWithMosquitto('MQTT driver against mosquitto', () => {
     expect(store.getDatasource('ha.bedroomt99')).toMatchObject({ unit: '°C', driver: 'home' });
   });
 
-  it('counts malformed payloads and unknown topics and keeps ingesting', async () => {
-    await addDriver({ topics: ['zigbee2mqtt/#', 'misc/#'] });
+  it('counts malformed payloads, unknown and ignored topics and keeps ingesting', async () => {
+    await addDriver({ topics: ['zigbee2mqtt/#', 'misc/#', 'shellies/#'] });
+    await send('shellies/shellyem-XYZ/emeter/0/reactive_power', '12.5');
     await send('zigbee2mqtt/kitchen', 'this is not json');
     await send('zigbee2mqtt/kitchen', '{"temperature":"hot"}');
     await send('misc/thing', '42');
@@ -159,9 +160,10 @@ describeWithMosquitto('MQTT driver against mosquitto', () => {
     await send('zigbee2mqtt/kitchen', '{"temperature":19.5}');
     await until(() => values('z2m.kitchen.temperature').length === 1, 'the good message');
     expect(values('z2m.kitchen.temperature')).toEqual([19.5]);
-    expect(counter('messages')).toBe(5);
+    expect(counter('messages')).toBe(6);
     expect(counter('malformed')).toBe(3);
     expect(counter('unknownTopics')).toBe(1);
+    expect(counter('ignoredTopics')).toBe(1);
     const status = drivers.get('home').status;
     expect(status.state).toBe('connected');
     expect(status.lastError?.message).toMatch(/zigbee2mqtt\/kitchen/);

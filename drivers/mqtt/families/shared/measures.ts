@@ -23,6 +23,8 @@
  * | current            | `current`                   | A     | gauge      |                                |
  * | battery            | `battery`                   | %     | gauge      | state of charge                |
  * | batteryVoltage     | `battery.voltage`           | V     | gauge      | (devices report mV)            |
+ * | powerFactor        | `power_factor`              | (0-1) | gauge      |                                |
+ * | switchState        | `switch`                    | (0/1) | gauge      | 1 = relay on                   |
  *
  * Appliance kinds (`electricity.power`) and meter kinds (`electricity.import.power`) differ on
  * purpose: a whole-home app must not be handed one plug, nor an appliance app the grid meter.
@@ -66,6 +68,8 @@ export const MEASURES = {
   current: gauge('current', 'A'),
   battery: gauge('battery', '%'),
   batteryVoltage: gauge('battery.voltage', 'V'),
+  powerFactor: gauge('power_factor', ''),
+  switchState: gauge('switch', ''),
 } as const satisfies Record<string, Measure>;
 
 export type MeasureName = keyof typeof MEASURES;
