@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import type { TokenRegistry } from '../arbiter/token-registry.ts';
@@ -9,6 +9,14 @@ import { AppRegistry } from './app-registry.ts';
 import { loadAppSource } from './app-source.ts';
 import { type ResolvedConsent, resolveConsent } from './consent.ts';
 import { buildConsentReceipt } from './consent-receipt.ts';
+import { InstallDigests } from './install-digests.ts';
+import {
+  copyScannedTree,
+  DEFAULT_INSTALL_LIMITS,
+  type InstalledFile,
+  type InstallLimits,
+  treeDigest,
+} from './install-files.ts';
 import type { Consent, ConsentChoices, Grant, InstalledApp } from './types.ts';
 
 export interface AppManagerOptions {
@@ -16,6 +24,15 @@ export interface AppManagerOptions {
   appsDir: string;
   /** Live run tokens to end on uninstall and revocation (the daemon's; the CLI has none). */
   tokens?: TokenRegistry;
+  /** Caps on an app's files (count and bytes, for folders and unpacked archives). */
+  installLimits?: InstallLimits;
+}
+
+/** An installed app with the digest of each of its files (as `app show` and `GET /apps/:id` report it). */
+export interface InstalledAppInfo extends InstalledApp {
+  /** sha256 over every file's path and digest (see `treeDigest`); null for an app installed before digests were kept. */
+  filesDigest: string | null;
+  files: InstalledFile[];
 }
 
 export interface InstallResult {
@@ -39,6 +56,7 @@ export interface InstallResult {
  */
 export class AppManager {
   readonly registry: AppRegistry;
+  readonly digests: InstallDigests;
   readonly #store: Store;
   readonly #options: AppManagerOptions;
 
@@ -46,22 +64,34 @@ export class AppManager {
     this.#store = store;
     this.#options = options;
     this.registry = new AppRegistry(store.db);
+    this.digests = new InstallDigests(store.db);
   }
 
   /**
    * Installs (or upgrades) the app at `source` (folder or .tgz) with the householder's choices.
    * Validation comes first and lists every problem; nothing is copied or stored unless all pass.
+   * Only plain files and folders are installed (links and special files are refused, see
+   * `scanAppFolder`), copied without following anything, and each copy's sha256 is recorded.
    */
   install(source: string, choices: ConsentChoices, method = 'cli'): InstallResult {
-    const app = loadAppSource(source);
+    const app = loadAppSource(source, this.#options.installLimits ?? DEFAULT_INSTALL_LIMITS);
     try {
       const now = this.#store.now();
       const resolved = resolveConsent(this.#store, app.manifest, choices, now);
       const dir = join(this.#options.appsDir, app.manifest.id, app.manifest.version);
-      // A fresh copy: an upgrade under the same version replaces the files wholly.
+      // A fresh copy beside the old one, swapped in once complete: an upgrade under the same
+      // version replaces the files wholly, and a refused copy leaves the installed app as it was.
+      const staging = `${dir}.installing-${randomUUID()}`;
+      mkdirSync(staging, { recursive: true, mode: 0o755 });
+      let files: InstalledFile[];
+      try {
+        files = copyScannedTree(app.folder, app.tree, staging);
+      } catch (error) {
+        rmSync(staging, { recursive: true, force: true });
+        throw error;
+      }
       rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
-      cpSync(app.folder, dir, { recursive: true, dereference: true });
+      renameSync(staging, dir);
       try {
         return this.#store.transaction(() => {
           const before = this.registry.findInstall(app.manifest.id);
@@ -75,6 +105,7 @@ export class AppManager {
             updatedAt: now,
           };
           this.registry.putInstall(installed);
+          this.digests.record(installed.id, files);
           this.#store.audit.append({
             actor: 'user',
             action: 'app.install',
@@ -84,6 +115,8 @@ export class AppManager {
               previousVersion: before?.version ?? null,
               runtime: app.manifest.runtime.type,
               dir,
+              files: files.length,
+              filesDigest: treeDigest(files),
             },
           });
           return { app: installed, ...this.#recordConsent(app.manifest, resolved, now, method) };
@@ -197,6 +230,7 @@ export class AppManager {
       this.registry.endConsent(appId, this.#store.now());
       const kvKeys = this.#store.kv.wipe(`app:${appId}`);
       this.registry.deleteInstall(appId);
+      this.digests.remove(appId);
       this.#store.audit.append({
         actor: 'user',
         action: 'app.uninstall',
@@ -215,8 +249,11 @@ export class AppManager {
     return this.registry.listInstalls();
   }
 
-  get(appId: string): InstalledApp {
-    return this.registry.getInstall(appId);
+  /** The installed app with its files' digests. */
+  get(appId: string): InstalledAppInfo {
+    const app = this.registry.getInstall(appId);
+    const files = this.digests.list(appId);
+    return { ...app, filesDigest: files.length ? treeDigest(files) : null, files };
   }
 
   grants(appId: string): Grant[] {

@@ -7,6 +7,7 @@ import type { ExportService } from '../exports/export-service.ts';
 import type { BoxPart } from '../part.ts';
 import type { Store } from '../store/store.ts';
 import { AppRegistry } from './app-registry.ts';
+import { InstallDigests } from './install-digests.ts';
 import { RunSession } from './run-session.ts';
 import type { AppRuntime, RunOutcome } from './runtime.ts';
 import type { RunRecord, RunTrigger } from './types.ts';
@@ -44,10 +45,12 @@ export class AppRunner implements BoxPart {
   readonly #running = new Map<string, { runId: string; abort: AbortController; done: Promise<RunRecord> }>();
   readonly #sessions = new Map<string, RunSession>();
   readonly #unavailable = new Map<string, string>();
+  readonly #digests: InstallDigests;
 
   constructor(options: AppRunnerOptions) {
     this.#options = options;
     this.registry = new AppRegistry(options.store.db);
+    this.#digests = new InstallDigests(options.store.db);
     this.arbiter = new Arbiter(options.store, this.registry);
     this.tokens = options.tokens ?? new TokenRegistry(() => options.store.now());
   }
@@ -146,9 +149,9 @@ export class AppRunner implements BoxPart {
     const abort = new AbortController();
     const started = performance.now();
     const done = (async () => {
-      let outcome: RunOutcome;
+      let outcome = this.#filesChanged(appId, app.dir);
       try {
-        outcome = await runtime.run({
+        outcome ??= await runtime.run({
           runId,
           appDir: app.dir,
           entry:
@@ -177,6 +180,20 @@ export class AppRunner implements BoxPart {
     })().finally(() => this.#running.delete(appId));
     this.#running.set(appId, { runId, abort, done });
     return done;
+  }
+
+  /** A refusal when the app's folder no longer holds exactly the files installed (see InstallDigests). */
+  #filesChanged(appId: string, dir: string): RunOutcome | undefined {
+    try {
+      this.#digests.verify(appId, dir);
+      return undefined;
+    } catch (error) {
+      const message =
+        error instanceof DataboxError
+          ? error.message
+          : `cannot check the app's files: ${(error as Error).message}`;
+      return { status: 'error', error: message, durationMs: 0, logs: [] };
+    }
   }
 
   #finish(record: RunRecord, session: RunSession, outcome: RunOutcome): RunRecord {

@@ -1,9 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Manifest, validateManifest } from '../../apps-sdk/src/manifest.ts';
 import { BadRequestError } from '../errors.ts';
+import { exportUrlProblem } from './export-url-check.ts';
+import { extractAppArchive } from './install-archive.ts';
+import {
+  DEFAULT_INSTALL_LIMITS,
+  type InstallLimits,
+  type ScannedTree,
+  scanAppFolder,
+} from './install-files.ts';
 
 export const MANIFEST_FILE = 'databox-app.json';
 
@@ -11,6 +18,8 @@ export const MANIFEST_FILE = 'databox-app.json';
 export interface AppSource {
   manifest: Manifest;
   folder: string;
+  /** The folder's plain files and folders (anything else was refused), to copy with `copyScannedTree`. */
+  tree: ScannedTree;
   /** Removes the temporary folder a .tgz was unpacked into (no-op for a folder). */
   cleanup(): void;
 }
@@ -25,15 +34,17 @@ function manifestFolder(root: string): string | undefined {
 }
 
 /**
- * Opens an app to install: a folder, or a `.tgz`/`.tar.gz` (unpacked with the system `tar` into a
- * temp folder; `npm pack` archives with a `package/` folder work). Validates the manifest listing
- * every problem (`path: message`) and checks that an isolate app's bundle exists.
+ * Opens an app to install: a folder, or a `.tgz`/`.tar.gz` (checked entry by entry and unpacked by
+ * {@link extractAppArchive} into a temp folder; `npm pack` archives with a `package/` folder work).
+ * Refuses links, devices, FIFOs, sockets, paths outside the app and trees over `limits`, naming
+ * each offending path, before the manifest is even read. Validates the manifest listing every
+ * problem (`path: message`) and checks that an isolate app's bundle exists.
  *
  * @example
  * const source = loadAppSource('examples/energy-insights');
  * try { console.log(source.manifest.id); } finally { source.cleanup(); }
  */
-export function loadAppSource(path: string): AppSource {
+export function loadAppSource(path: string, limits: InstallLimits = DEFAULT_INSTALL_LIMITS): AppSource {
   const full = resolve(path);
   if (!existsSync(full)) throw new BadRequestError(`${path} does not exist`);
   let folder = full;
@@ -46,13 +57,10 @@ export function loadAppSource(path: string): AppSource {
       throw new BadRequestError(`${path} is neither a folder nor a .tgz archive`);
     temp = mkdtempSync(join(tmpdir(), 'databox-app-'));
     try {
-      // --no-same-owner/permissions: files belong to the box user whatever the archive says
-      execFileSync('tar', ['-xzf', full, '-C', temp, '--no-same-owner', '--no-same-permissions'], {
-        stdio: 'pipe',
-      });
+      extractAppArchive(full, temp, limits);
     } catch (error) {
       cleanup();
-      throw new BadRequestError(`${path} could not be unpacked: ${(error as Error).message.split('\n')[0]}`);
+      throw error;
     }
     const found = manifestFolder(temp);
     if (!found) {
@@ -62,6 +70,7 @@ export function loadAppSource(path: string): AppSource {
     folder = found;
   }
   try {
+    const tree = scanAppFolder(folder, limits, path);
     const manifestPath = join(folder, MANIFEST_FILE);
     if (!existsSync(manifestPath)) throw new BadRequestError(`${path} holds no ${MANIFEST_FILE}`);
     let json: unknown;
@@ -70,18 +79,26 @@ export function loadAppSource(path: string): AppSource {
     } catch (error) {
       throw new BadRequestError(`${MANIFEST_FILE} is not valid JSON: ${(error as Error).message}`);
     }
-    const result = validateManifest(json);
+    // export URLs are judged by the gateway's own policy: no look-alike is ever offered for approval
+    const result = validateManifest(json, { checkExportUrl: exportUrlProblem });
     if (!result.ok)
       throw new BadRequestError(`${MANIFEST_FILE} in ${path} is not valid`, {
         details: result.errors,
         code: 'invalid_manifest',
       });
     const { manifest } = result;
-    if (manifest.runtime.type === 'isolate' && !existsSync(join(folder, manifest.runtime.entry)))
+    const entry =
+      manifest.runtime.type === 'isolate'
+        ? manifest.runtime.entry
+            .split('/')
+            .filter((p) => p !== '' && p !== '.')
+            .join('/')
+        : '';
+    if (manifest.runtime.type === 'isolate' && !tree.files.some((f) => f.path === entry))
       throw new BadRequestError(
         `the app's bundle ${manifest.runtime.entry} is missing (build it with "databox app build ${path}")`,
       );
-    return { manifest, folder, cleanup };
+    return { manifest, folder, tree, cleanup };
   } catch (error) {
     cleanup();
     throw error;
