@@ -153,18 +153,42 @@ export class AuditLog {
    * snapshot while other connections append). Reports the first broken seq and why.
    */
   verify(): AuditVerifyResult {
-    return this.#db.inTransaction ? this.#verify() : this.#db.transaction(() => this.#verify()).deferred();
+    return this.verifyFrom(null);
   }
 
-  #verify(): AuditVerifyResult {
+  /**
+   * Verifies the entries after `from` (a link verified before: its seq and hash), at most `limit`
+   * of them, in one read transaction: O(entries checked), for incremental verification. `head`
+   * is the last entry checked (`from` when none).
+   */
+  verifyFrom(from: ChainLink | null, limit = Number.POSITIVE_INFINITY): AuditVerifyResult {
+    const run = () => this.#verify(from, limit);
+    return this.#db.inTransaction ? run() : this.#db.transaction(run).deferred();
+  }
+
+  /** The stored hash of entry `seq`, or undefined when there is none. */
+  hashAt(seq: number): string | undefined {
+    return (this.#statement('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string } | undefined)
+      ?.hash;
+  }
+
+  /** The stored hashes of entries `from`..`to` (inclusive), ascending (the Merkle tree's leaves). */
+  hashes(from: number, to: number): string[] {
+    return this.#statement('SELECT hash FROM audit WHERE seq BETWEEN ? AND ? ORDER BY seq', true)
+      .all(from, to)
+      .map((row) => (row as [string])[0]);
+  }
+
+  #verify(from: ChainLink | null, limit: number): AuditVerifyResult {
     // Raw rows (arrays) are markedly faster to fetch than objects over a million entries.
     const page = this.#statement(
       `SELECT ${COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
       true,
     );
-    let previous: ChainLink | null = null;
+    let previous: ChainLink | null = from;
     let count = 0;
     for (;;) {
+      if (count >= limit) return { ok: true, count, head: previous ?? { seq: 0, hash: GENESIS_HASH } };
       const rows = page.all(previous?.seq ?? 0) as RawRow[];
       for (const [seq, ts, actor, action, subject, details, prevHash, hash] of rows) {
         const linkReason = linkProblem(previous, seq, prevHash);

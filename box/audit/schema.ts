@@ -26,5 +26,9 @@ export function ensureAuditSchema(db: Database.Database): void {
       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be changed'); END;
     CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be deleted'); END;
+    -- how far the chain was verified (ChainStatus): one row
+    CREATE TABLE IF NOT EXISTS audit_verified (
+      id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL,
+      at INTEGER NOT NULL, broken_seq INTEGER, reason TEXT);
   `);
 }
