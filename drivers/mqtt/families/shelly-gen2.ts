@@ -10,11 +10,13 @@
  * Times: `aenergy.total` is stamped with `aenergy.minute_ts` (the minute it was totalled) when
  * present; power, voltage and current with `params.ts` on `events/rpc` and the receive time on
  * `status/*` (stamping them with the minute would misplace them and collide within the minute).
- * Other components (`sys`, `wifi`, `input:N`, …) are recognised and ignored; the device's internal
+ * Energy meters (`em:N`, `emdata:N`, `em1:N`, `em1data:N`: Pro 3EM, Pro EM, 3EM/EM Gen3) are decoded
+ * by `shelly-gen2-em.ts`. Other components (`sys`, `wifi`, `input:N`, …) are recognised and ignored; the device's internal
  * temperature is not stored (it is not a temperature of the home).
  */
 import type { DecodeContext, Decoded, FamilyDecoder } from '../decoded.ts';
 import { DecodeError, emptyDecoded } from '../decoded.ts';
+import { addEnergyMeter, EM_COMPONENTS } from './shelly-gen2-em.ts';
 import { DecodedBuilder } from './shared/decoded-builder.ts';
 import { type MeasureName, normaliseUnit, specFor } from './shared/measures.ts';
 import {
@@ -55,9 +57,12 @@ export function createShellyGen2Decoder(): FamilyDecoder {
       const status = STATUS_TOPIC.exec(topic);
       if (status) {
         const [, prefix, component, index] = status;
-        if (!METERED.has(component)) return emptyDecoded();
+        if (!METERED.has(component) && !EM_COMPONENTS.has(component)) return emptyDecoded();
         const out = new DecodedBuilder(topic, ctx);
-        addComponent(out, topic, prefix, `${component}:${index}`, parseJsonObject(topic, payload), ctx.now());
+        const body = parseJsonObject(topic, payload);
+        if (EM_COMPONENTS.has(component))
+          addEnergyMeter(out, topic, prefix, component, index, body, ctx.now());
+        else addComponent(out, topic, prefix, `${component}:${index}`, body, ctx.now());
         return out.build();
       }
       return decodeRpc(topic, RPC_TOPIC.exec(topic)![1], payload, ctx);
@@ -77,8 +82,10 @@ function decodeRpc(topic: string, prefix: string, payload: Buffer, ctx: DecodeCo
   const out = new DecodedBuilder(topic, ctx);
   for (const [key, value] of Object.entries(params)) {
     const match = /^([a-z0-9_]+):(\d+)$/.exec(key);
-    if (!match || !METERED.has(match[1]) || !isObject(value)) continue;
-    addComponent(out, topic, prefix, key, value, t, `params.${key}.`);
+    if (!match || !isObject(value)) continue;
+    if (EM_COMPONENTS.has(match[1]))
+      addEnergyMeter(out, topic, prefix, match[1], match[2], value, t, `params.${key}.`);
+    else if (METERED.has(match[1])) addComponent(out, topic, prefix, key, value, t, `params.${key}.`);
   }
   return out.build();
 }
