@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.ts';
+import { INSIGHT_BYTES_SQL } from './app-quotas.ts';
 import { migrateApps } from './apps-schema.ts';
 import type { Consent, ExportRecord, Grant, InsightRecord, InstalledApp, RunRecord } from './types.ts';
 
@@ -290,7 +291,44 @@ export class AppRegistry {
     return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
   }
 
+  /** How many runs of the app started at or after `since` (for the runs-per-hour quota). */
+  countRunsSince(appId: string, since: number): number {
+    const row = this.#get(
+      'SELECT COUNT(*) AS n FROM app_runs WHERE app_id = ? AND started_at >= ?',
+      appId,
+      since,
+    );
+    return Number(row?.n ?? 0);
+  }
+
   // ---- insights and exports ----
+
+  /** Bytes the app's stored insights count for (see `insightBytes` in app-quotas.ts). */
+  insightBytes(appId: string): number {
+    const row = this.#get(`SELECT ${INSIGHT_BYTES_SQL} AS b FROM app_insights WHERE app_id = ?`, appId);
+    return Number(row?.b ?? 0);
+  }
+
+  /** Deletes the app's oldest insights until at least `bytes` are freed; returns what went. */
+  trimOldestInsights(appId: string, bytes: number): { removed: number; freed: number } {
+    let removed = 0;
+    let freed = 0;
+    while (freed < bytes) {
+      const rows = this.#all(
+        `SELECT insight_id AS id, ${INSIGHT_BYTES_SQL.replace(/^SUM/, '')} AS b FROM app_insights
+         WHERE app_id = ? ORDER BY created_at, insight_id LIMIT 200`,
+        appId,
+      );
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (freed >= bytes) break;
+        this.#run('DELETE FROM app_insights WHERE insight_id = ?', row.id);
+        removed++;
+        freed += Number(row.b);
+      }
+    }
+    return { removed, freed };
+  }
 
   insertInsight(insight: Omit<InsightRecord, 'insightId'>): void {
     this.#run(

@@ -6,6 +6,7 @@ import { ConflictError, DataboxError } from '../errors.ts';
 import type { ExportService } from '../exports/export-service.ts';
 import type { BoxPart } from '../part.ts';
 import type { Store } from '../store/store.ts';
+import { HOUR_MS, quotasFor } from './app-quotas.ts';
 import { AppRegistry } from './app-registry.ts';
 import { InstallDigests } from './install-digests.ts';
 import { RunSession } from './run-session.ts';
@@ -91,10 +92,27 @@ export class AppRunner implements BoxPart {
     return binding ? this.#sessions.get(binding.runId) : undefined;
   }
 
-  /** Runs the app once to the end and returns its run record. Refuses a second concurrent run. */
+  /**
+   * Why a scheduled run of the app may not start now (its `runsPerHour` quota is used up by the
+   * runs of the last hour, however they started), or undefined when it may.
+   */
+  scheduledRunRefusal(appId: string): string | undefined {
+    const { store } = this.#options;
+    const { runsPerHour } = quotasFor(store, appId);
+    const recent = this.registry.countRunsSince(appId, store.now() - HOUR_MS);
+    if (recent < runsPerHour) return undefined;
+    return `app "${appId}" ran ${recent} times in the last hour, its runsPerHour quota of ${runsPerHour}: scheduled runs wait (the householder can still run it, or raise the quota)`;
+  }
+
+  /**
+   * Runs the app once to the end and returns its run record. Refuses a second concurrent run, and
+   * a scheduled one past the app's runs-per-hour quota (a manual run is the householder's choice).
+   */
   run(appId: string, trigger: RunTrigger = 'manual'): Promise<RunRecord> {
     if (this.#running.has(appId)) throw new ConflictError(`app "${appId}" is already running`);
     const app = this.registry.getInstall(appId);
+    const refusal = trigger === 'manual' ? undefined : this.scheduledRunRefusal(appId);
+    if (refusal) throw new DataboxError(429, 'rate_limited', refusal);
     const { manifest } = app;
     const runtime = this.#options.runtimes[manifest.runtime.type];
     if (!runtime)

@@ -6,6 +6,7 @@ import type { TokenRegistry } from '../arbiter/token-registry.ts';
 import { issuesToDetails } from '../errors.ts';
 import { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
+import { checkKvSet, insightBytes, type QuotaLimits, quotaError, quotasFor } from './app-quotas.ts';
 import type { AppRegistry } from './app-registry.ts';
 import { checkJsonSchema } from './json-schema-check.ts';
 
@@ -48,6 +49,10 @@ export class RunSession {
   readonly #deps: RunSessionDeps;
   readonly #read: ReadContext;
   #ended = false;
+  #quotas: QuotaLimits | undefined;
+  #exportService: ExportService | undefined;
+  /** Bytes of the app's stored insights, counted once per run then kept up to date here. */
+  #insightBytes: number | undefined;
 
   constructor(deps: RunSessionDeps) {
     this.#deps = deps;
@@ -68,9 +73,17 @@ export class RunSession {
     return this.#ended;
   }
 
-  /** Ends the session: every later call is refused. */
+  /** Ends the session: every later call is refused; export refusals past the audited few are summarised. */
   end(): void {
+    if (this.#ended) return;
     this.#ended = true;
+    this.#exportService?.endRun(this.runId, this.appId);
+  }
+
+  /** The app's quotas, read once per run (the householder's changes apply from the next run). */
+  get quotas(): QuotaLimits {
+    this.#quotas ??= quotasFor(this.#deps.store, this.appId);
+    return this.#quotas;
   }
 
   /** Handles one app call. Rejects with a DataboxError whose code is an SDK app API code. */
@@ -112,8 +125,7 @@ export class RunSession {
       case 'kv.get':
         return this.#deps.store.kv.get(`app:${this.appId}`, p.key as string) ?? null;
       case 'kv.set':
-        this.#deps.store.kv.set(`app:${this.appId}`, p.key as string, p.value, this.#deps.store.now());
-        return { ok: true };
+        return this.#kvSet(p.key as string, p.value);
       case 'log':
         this.#log(p.level as string, p.message as string);
         return { ok: true };
@@ -124,6 +136,17 @@ export class RunSession {
     if (this.logs.length >= MAX_LOG_LINES) return;
     this.logs.push(`${level}: ${message.slice(0, MAX_LOG_LINE)}`);
     if (this.logs.length === MAX_LOG_LINES) this.logs.push(`(log capped at ${MAX_LOG_LINES} lines)`);
+  }
+
+  #kvSet(key: string, value: unknown): { ok: true } {
+    const { store } = this.#deps;
+    const ns = `app:${this.appId}`;
+    const json = JSON.stringify(value === undefined ? null : value);
+    store.transaction(() => {
+      checkKvSet(store, this.quotas, ns, key, json);
+      store.kv.set(ns, key, value === undefined ? null : value, store.now());
+    });
+    return { ok: true };
   }
 
   #emit(p: Record<string, unknown>): { ok: true } {
@@ -141,26 +164,43 @@ export class RunSession {
       if (problems.length > 0)
         throw appError('bad_request', `insight "${declared.key}" data does not match its schema`, problems);
     }
-    store.transaction(() => {
-      registry.insertInsight({
-        appId: this.appId,
-        runId: this.runId,
-        key: declared.key,
-        title: p.title as string,
-        summary: (p.summary as string | undefined) ?? null,
-        value: (p.value as number | undefined) ?? null,
-        unit: (p.unit as string | undefined) ?? null,
-        data: p.data,
-        createdAt: store.now(),
-      });
+    const insight = {
+      appId: this.appId,
+      runId: this.runId,
+      key: declared.key,
+      title: p.title as string,
+      summary: (p.summary as string | undefined) ?? null,
+      value: (p.value as number | undefined) ?? null,
+      unit: (p.unit as string | undefined) ?? null,
+      data: p.data,
+      createdAt: store.now(),
+    };
+    const { insightBytes: max, insightsTotalBytes: total } = this.quotas;
+    const bytes = insightBytes(insight);
+    if (bytes > max) throw quotaError('insightBytes', max, `insight "${declared.key}" is ${bytes} bytes`);
+    if (bytes > total)
+      throw quotaError('insightsTotalBytes', total, `insight "${declared.key}" is ${bytes} bytes`);
+    const before = this.#insightBytes ?? registry.insightBytes(this.appId);
+    const { used, removed } = store.transaction(() => {
+      // past the total the app's oldest insights make room: the newest answers are the ones shown
+      const trimmed =
+        before + bytes > total
+          ? registry.trimOldestInsights(this.appId, before + bytes - total)
+          : { removed: 0, freed: 0 };
+      registry.insertInsight(insight);
+      return { used: before - trimmed.freed + bytes, removed: trimmed.removed };
     });
+    this.#insightBytes = used;
+    if (removed > 0)
+      this.#log('info', `box: removed the ${removed} oldest insights to stay within ${total} bytes`);
     this.stats.insights++;
     return { ok: true };
   }
 
   #export(destination: string, payload: unknown): { id: string; status: 'pending' } {
     const { store, registry, exports } = this.#deps;
-    const service = exports ?? new ExportService({ store, registry });
+    this.#exportService ??= exports ?? new ExportService({ store, registry });
+    const service = this.#exportService;
     const entry = service.request({ appId: this.appId, runId: this.runId, destination, payload });
     this.stats.exports++;
     // `pending` to the app whether it waits for review or for the gateway (see docs/exports.md)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gatewayOptionsSchema } from '../../export-gateway/options.ts';
+import { quotaLimitsSchema } from '../apps/app-quotas.ts';
 
 /**
  * `config.json` in the data folder. Every field has a default, so an empty object is a valid
@@ -29,6 +30,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** How often the retention job runs. */
       intervalMinutes: z.number().min(1).max(10_080).default(60),
+    })
+    .prefault({}),
+  apps: z
+    .strictObject({
+      /** Every app's quotas unless the householder set its own (`databox app quota`); docs/app-developers.md. */
+      quotas: quotaLimitsSchema.prefault({}),
     })
     .prefault({}),
   /** The export gateway (see docs/exports.md); one schema, shared with the gateway process. */

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppApiErrorCode } from '../../apps-sdk/src/app-api-error.ts';
 import type { ExportDeclaration } from '../../apps-sdk/src/manifest.ts';
+import { quotasFor } from '../apps/app-quotas.ts';
 import { AppRegistry } from '../apps/app-registry.ts';
 import { checkJsonSchema } from '../apps/json-schema-check.ts';
 import { appError } from '../arbiter/app-error.ts';
@@ -50,6 +51,11 @@ export class ExportService {
   readonly registry: AppRegistry;
   readonly #store: Store;
   readonly #boxWidePerDay: number | undefined;
+  /** Per live run: refusals audited one by one so far, and those only counted (by check). */
+  readonly #refusals = new Map<
+    string,
+    { audited: number; limit: number; counted: Partial<Record<Check, number>> }
+  >();
 
   constructor(options: ExportServiceOptions) {
     this.#store = options.store;
@@ -71,12 +77,7 @@ export class ExportService {
     const store = this.#store;
     const { appId, runId, destination } = input;
     const refuse = (check: Check, code: AppApiErrorCode, message: string, details?: ErrorDetail[]) => {
-      store.audit.append({
-        actor: `app:${appId}`,
-        action: 'export.refuse',
-        subject: appId,
-        details: { run: runId, destination, check, reason: message },
-      });
+      this.#auditRefusal(appId, runId, () => ({ run: runId, destination, check, reason: message }), check);
       return appError(code, message, details);
     };
     const now = store.now();
@@ -193,6 +194,46 @@ export class ExportService {
       throw refuse(check, 'rate_limited', message);
     }
     return result.entry;
+  }
+
+  /**
+   * Audits a refusal as `export.refuse`, unless the run already had its quota of those
+   * (`exportRefusalsAudited`, default 20): then it is only counted, for {@link endRun}'s summary.
+   * 20,000 refused requests must not write 20,000 entries into a trail that is never erased.
+   */
+  #auditRefusal(appId: string, runId: string, details: () => Record<string, unknown>, check: Check): void {
+    let run = this.#refusals.get(runId);
+    if (!run) {
+      run = { audited: 0, limit: quotasFor(this.#store, appId).exportRefusalsAudited, counted: {} };
+      this.#refusals.set(runId, run);
+    }
+    if (run.audited < run.limit) {
+      run.audited++;
+      this.#store.audit.append({
+        actor: `app:${appId}`,
+        action: 'export.refuse',
+        subject: appId,
+        details: details(),
+      });
+    } else run.counted[check] = (run.counted[check] ?? 0) + 1;
+  }
+
+  /**
+   * The run is over: if some of its refusals were only counted, one `export.refuse.summary` entry
+   * records how many, by check. Called by the run's session when it ends.
+   */
+  endRun(runId: string, appId: string): void {
+    const run = this.#refusals.get(runId);
+    this.#refusals.delete(runId);
+    if (!run) return;
+    const counted = Object.values(run.counted).reduce((sum, n) => sum + (n ?? 0), 0);
+    if (counted === 0) return;
+    this.#store.audit.append({
+      actor: `app:${appId}`,
+      action: 'export.refuse.summary',
+      subject: appId,
+      details: { run: runId, audited: run.audited, notAudited: counted, byCheck: run.counted },
+    });
   }
 
   #liveRun(runId: string, appId: string): boolean {

@@ -13,6 +13,8 @@ export class KvStore {
   readonly #delete: Database.Statement;
   readonly #list: Database.Statement<[string], { key: string; value: string; updated_at: number }>;
   readonly #wipe: Database.Statement;
+  readonly #usage: Database.Statement<[string], { keys: number; bytes: number | null }>;
+  readonly #entryBytes: Database.Statement<[string, string], { bytes: number }>;
 
   constructor(db: Database.Database) {
     this.#get = db.prepare('SELECT value FROM kv WHERE ns = ? AND key = ?');
@@ -22,6 +24,13 @@ export class KvStore {
     this.#delete = db.prepare('DELETE FROM kv WHERE ns = ? AND key = ?');
     this.#list = db.prepare('SELECT key, value, updated_at FROM kv WHERE ns = ? ORDER BY key');
     this.#wipe = db.prepare('DELETE FROM kv WHERE ns = ?');
+    // bytes as quotas count them: UTF-8 key + JSON value
+    this.#usage = db.prepare(
+      'SELECT COUNT(*) AS keys, SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))) AS bytes FROM kv WHERE ns = ?',
+    );
+    this.#entryBytes = db.prepare(
+      'SELECT length(CAST(key AS BLOB)) + length(CAST(value AS BLOB)) AS bytes FROM kv WHERE ns = ? AND key = ?',
+    );
   }
 
   get(ns: string, key: string): unknown {
@@ -47,6 +56,17 @@ export class KvStore {
     return this.#list
       .all(ns)
       .map((r) => ({ key: r.key, value: JSON.parse(r.value), updatedAt: r.updated_at }));
+  }
+
+  /** Keys in the namespace and their bytes (UTF-8 key + JSON value), for quotas. */
+  usage(ns: string): { keys: number; bytes: number } {
+    const row = this.#usage.get(ns);
+    return { keys: row?.keys ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
+  /** Bytes of one entry (UTF-8 key + JSON value), or undefined when the key is not set. */
+  entryBytes(ns: string, key: string): number | undefined {
+    return this.#entryBytes.get(ns, key)?.bytes;
   }
 
   /** Deletes a whole namespace; returns how many keys went. */

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { buildApp } from '../../../apps-sdk/src/build-app.ts';
 import { checkApp } from '../../../apps-sdk/src/check-app.ts';
 import { AppManager } from '../../apps/app-manager.ts';
+import { quotaReport, setQuotasFromFlags } from '../../apps/app-quotas.ts';
 import { AppRunner } from '../../apps/app-runner.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
 import { promptConsent } from '../../apps/consent-prompt.ts';
@@ -27,6 +28,7 @@ const SUBCOMMANDS = [
   'run',
   'runs',
   'insights',
+  'quota',
   'check',
   'build',
 ];
@@ -93,7 +95,7 @@ export const appCommand: Command = {
   name: 'app',
   summary: 'Install apps with the grants you choose, see and revoke them, run them.',
   usage:
-    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights ID | list | check|build DIR',
+    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights|quota ID | list | check|build DIR',
   options: {
     home: HOME_OPTION,
     grant: {
@@ -129,6 +131,12 @@ export const appCommand: Command = {
     yes: { type: 'boolean', description: 'install/grant: do not prompt; use the flags as given' },
     request: { type: 'string', description: 'revoke: only this request', placeholder: 'NAME' },
     receipt: { type: 'string', description: 'receipt: an earlier receipt by id', placeholder: 'ID' },
+    set: {
+      type: 'string',
+      multiple: true,
+      description: 'quota: set a quota, e.g. kvBytes=2000000 (NAME=default returns it to the default)',
+      placeholder: 'NAME=N',
+    },
     json: { type: 'boolean', description: 'print JSON' },
   },
   details: [
@@ -138,6 +146,7 @@ export const appCommand: Command = {
     '  databox app receipt energy-insights > receipt.json',
     '  databox app revoke energy-insights --request power',
     '  databox app run energy-insights',
+    '  databox app quota energy-insights --set kvBytes=5000000 --set runsPerHour=default',
   ],
   async run({ values, positionals }) {
     const [sub, arg] = positionals;
@@ -201,7 +210,20 @@ export const appCommand: Command = {
             ...app,
             grants: apps.grants(arg),
             consent: apps.registry.currentConsent(arg)?.receiptId ?? null,
+            quotas: quotaReport(store, apps.registry, arg),
           });
+          return 0;
+        }
+        case 'quota': {
+          apps.get(arg);
+          if (values.set !== undefined) setQuotasFromFlags(store, arg, list(values.set));
+          const report = quotaReport(store, apps.registry, arg);
+          if (values.json) print(report);
+          else
+            for (const q of report)
+              console.log(
+                `${q.name.padEnd(22)} ${q.used === null ? ''.padStart(12) : String(q.used).padStart(12)} of ${String(q.limit).padStart(11)} ${q.unit}${q.custom ? '  (set for this app)' : ''}`,
+              );
           return 0;
         }
         case 'grants':

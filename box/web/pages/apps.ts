@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppManager } from '../../apps/app-manager.ts';
+import { quotaReport } from '../../apps/app-quotas.ts';
 import { DataboxError } from '../../errors.ts';
 import { text } from '../html/form-values.ts';
 import { insightCard } from '../html/insight-card.ts';
@@ -41,6 +42,7 @@ ${apps.length === 0 ? html`<p>No apps installed.</p>` : ''}
     const latest = [...new Map(insights.map((i) => [i.key, i] as const).reverse()).values()].reverse();
     const mode = a.manifest.exports.length ? c.var.parts.exports.mode(id) : undefined;
     const running = c.var.parts.appRunner?.isRunning(id) ?? false;
+    const quotas = quotaReport(c.var.parts.store, apps.registry, id);
     const body = html`
 <p>${a.manifest.description}</p>
 <div class="row">
@@ -72,6 +74,15 @@ ${grants.map(
 )}
 </tbody></table></div>
 ${grants.length === 0 ? html`<p>No grants.</p>` : ''}
+</section>
+<section aria-labelledby="h-quotas"><h2 id="h-quotas">Storage and limits</h2>
+<div class="scroll"><table><thead><tr><th scope="col">Quota</th><th scope="col">Used</th><th scope="col">Limit</th></tr></thead><tbody>
+${quotas.map(
+  (q) =>
+    html`<tr><th scope="row">${q.name}</th><td>${q.used === null ? '—' : q.used.toLocaleString('en')}${q.used !== null && q.used >= q.limit ? html` <span class="error">full</span>` : ''}</td><td>${q.limit.toLocaleString('en')} ${q.unit}${q.custom ? ' (set for this app)' : ''}</td></tr>`,
+)}
+</tbody></table></div>
+<p>Change with <code>databox app quota ${id} --set NAME=N</code>, or for every app in <code>config.json</code> (<code>apps.quotas</code>).</p>
 </section>
 <section aria-labelledby="h-runs"><h2 id="h-runs">Runs</h2>
 <div class="scroll"><table><thead><tr><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">Outcome</th><th scope="col">Reads (rows)</th><th scope="col">Insights</th><th scope="col">Exports</th><th scope="col">Details</th></tr></thead><tbody>
