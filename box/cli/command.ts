@@ -26,6 +26,12 @@ export const HOME_OPTION: OptionSpec = {
   placeholder: 'DIR',
 };
 
+export const URL_OPTION: OptionSpec = {
+  type: 'string',
+  description: 'the box to use (default $DATABOX_URL, else the running box of the data folder)',
+  placeholder: 'URL',
+};
+
 export function helpText(command: Command): string {
   const lines = [`${command.summary}`, '', `Usage: databox ${command.usage}`, '', 'Options:'];
   const entries = Object.entries({
@@ -40,12 +46,35 @@ export function helpText(command: Command): string {
   return lines.join('\n');
 }
 
+/**
+ * Joins `--name VALUE` into `--name=VALUE` when VALUE starts with "-" but is not an option, so
+ * `--from -7d` works as documented (node's parseArgs refuses it as "ambiguous", since it cannot
+ * tell a value from a forgotten one). A following `--x`, `-h` or `--` stays an option.
+ */
+export function joinDashValues(argv: string[], options: Record<string, OptionSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const spec = arg.startsWith('--') && !arg.includes('=') ? options[arg.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-(?!-)./.test(next) && !/^-[a-zA-Z]$/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Parses argv for `command`, prints help on `--help`, and runs it. */
 export async function runCommand(command: Command, argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinDashValues(argv, command.options),
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,

@@ -7,6 +7,8 @@ export interface BoxPaths {
   database: string;
   config: string;
   adminToken: string;
+  /** Written by a running box: where it listens and its pid (see box/runtime-file.ts). */
+  runtime: string;
 }
 
 /**
@@ -22,5 +24,6 @@ export function boxPaths(homeFlag?: string, env: NodeJS.ProcessEnv = process.env
     database: join(home, 'databox.db'),
     config: join(home, 'config.json'),
     adminToken: join(home, 'admin-token'),
+    runtime: join(home, 'box.json'),
   };
 }

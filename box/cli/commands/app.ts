@@ -6,6 +6,7 @@ import { AppManager } from '../../apps/app-manager.ts';
 import { quotaReport, setQuotasFromFlags } from '../../apps/app-quotas.ts';
 import { AppRunner } from '../../apps/app-runner.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
+import { buildBeforeInstall } from '../../apps/build-before-install.ts';
 import { promptConsent } from '../../apps/consent-prompt.ts';
 import { parseGrantSpecs } from '../../apps/grant-spec.ts';
 import type { AppRuntime } from '../../apps/runtime.ts';
@@ -191,6 +192,14 @@ export const appCommand: Command = {
       switch (sub) {
         case 'install':
         case 'grant': {
+          if (sub === 'install') {
+            // a fresh clone has no examples/*/dist: build from the source as `app build` would
+            const built = await buildBeforeInstall(arg);
+            if (built)
+              console.log(
+                `built ${built.bundle} (${built.reason === 'missing' ? 'it was missing' : 'it was older than its source'}): ${built.result.bytes} bytes`,
+              );
+          }
           const choices = await consentChoices(values, store, sub === 'install' ? arg : undefined, arg);
           const method = values.yes || !process.stdin.isTTY ? 'cli' : 'cli-interactive';
           const result =

@@ -3,8 +3,8 @@ import { finished } from 'node:stream/promises';
 import { writeAuditExport } from '../../audit/export.ts';
 import { verifyAuditJsonl } from '../../audit/verify-jsonl.ts';
 import { BadRequestError } from '../../errors.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
-import { openStore } from '../open-store.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { openBoxStore } from '../find-box.ts';
 import { parseTimeArg } from '../time-arg.ts';
 
 export const auditCommand: Command = {
@@ -14,6 +14,7 @@ export const auditCommand: Command = {
     'audit verify [--file EXPORT.jsonl] | audit export [--format jsonl|csv] [--since T] [--until T] [--actor A] [--action A] [--out FILE]',
   options: {
     home: HOME_OPTION,
+    url: URL_OPTION,
     file: {
       type: 'string',
       description: 'verify: check an exported JSON Lines file instead of the box',
@@ -50,7 +51,7 @@ export const auditCommand: Command = {
         console.log(JSON.stringify(result, null, 2));
         return result.ok ? 0 : 1;
       }
-      const store = openStore(stringOption(values, 'home'), { mustExist: true });
+      const store = await openBoxStore(values, { mustExist: true });
       try {
         const result = store.audit.verify();
         if (result.ok) {
@@ -83,7 +84,7 @@ export const auditCommand: Command = {
       };
       const outFile = stringOption(values, 'out');
       const out = outFile ? createWriteStream(outFile) : process.stdout;
-      const store = openStore(stringOption(values, 'home'), { mustExist: true });
+      const store = await openBoxStore(values, { mustExist: true });
       try {
         const count = await writeAuditExport(store.audit, filter, format, out);
         if (outFile) {

@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
-import { openStore } from '../open-store.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { openBoxStore } from '../find-box.ts';
 
 const SUBCOMMANDS = ['list', 'add', 'show', 'rm'];
 
@@ -10,6 +10,7 @@ export const datasourceCommand: Command = {
   usage: 'datasource list|add|show|rm [ID] [options]',
   options: {
     home: HOME_OPTION,
+    url: URL_OPTION,
     kind: {
       type: 'string',
       description: 'add: what it measures, e.g. electricity.import.power',
@@ -40,7 +41,7 @@ export const datasourceCommand: Command = {
         `datasource needs one of ${SUBCOMMANDS.join(', ')} (got ${sub ?? 'nothing'}); see --help`,
       );
     }
-    const store = openStore(stringOption(values, 'home'));
+    const store = await openBoxStore(values);
     try {
       if (sub === 'list') {
         const list = store.listDatasources();

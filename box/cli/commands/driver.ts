@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
 import { DRIVER_TYPES } from '../../../drivers/registry.ts';
-import { readAdminToken } from '../../config/admin-token.ts';
-import { loadConfig } from '../../config/load-config.ts';
-import { boxPaths } from '../../config/paths.ts';
 import { DriverInstances } from '../../drivers/driver-instances.ts';
 import type { DriverView } from '../../drivers/driver-manager.ts';
 import { redactConfig } from '../../drivers/driver-types.ts';
-import { BadRequestError, DataboxError, type ErrorDetail } from '../../errors.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+import { BadRequestError } from '../../errors.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { boxAnswers, boxApi, locateBox } from '../find-box.ts';
 import { openStore } from '../open-store.ts';
 
 const SUBCOMMANDS = ['add', 'list', 'show', 'rm'];
@@ -28,7 +25,7 @@ export const driverCommand: Command = {
   usage: 'driver add TYPE [--id ID] [--config JSON | type flags] | list | show ID | rm ID',
   options: {
     home: HOME_OPTION,
-    url: { type: 'string', description: 'box URL (default from the config file)', placeholder: 'URL' },
+    url: URL_OPTION,
     id: {
       type: 'string',
       description: 'add: instance id (default: the type, then TYPE-2, …)',
@@ -64,9 +61,10 @@ export const driverCommand: Command = {
     json: { type: 'boolean', description: 'list/show: print JSON' },
   },
   details: [
-    'When a box is running (its URL answers), the command goes through its HTTP API with the admin',
-    'token from the data folder, so the change takes effect at once. When nothing answers, it',
-    'changes the store directly and the box picks the change up at its next start.',
+    'When a box is running (found through box.json in the data folder, --url or DATABOX_URL), the',
+    'command goes through its HTTP API with the admin token from the data folder, so the change',
+    'takes effect at once. When no box runs, it changes the store directly and says so: the box',
+    'starts the driver at its next start.',
     'Removing a driver keeps its datasources and their data.',
     '',
     `Types: ${DRIVER_TYPES.map((t) => t.type).join(', ')} (GET /api/v1/driver-types has each config's JSON Schema)`,
@@ -167,63 +165,30 @@ function configFrom(values: Record<string, unknown>): Record<string, unknown> {
   return config;
 }
 
-/** The running box's API if it answers, else the store. */
+/** The running box's API if it answers, else the store (an explicit --url must answer). */
 async function connect(home: string | undefined, urlFlag: string | undefined): Promise<Backend> {
-  const paths = boxPaths(home);
-  let url = urlFlag;
-  if (!url && existsSync(paths.config)) {
-    const { config } = loadConfig(paths.config);
-    const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-    url = `http://${host}:${config.http.port}`;
-  }
-  const token = readAdminToken(paths.adminToken) ?? '';
-  if (url) {
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000),
-      });
-      if (response.status === 204) return undefined;
-      const json = (await response.json()) as Record<string, unknown> & {
-        error?: { code: string; message: string; details: ErrorDetail[] };
-      };
-      if (!response.ok) {
-        const e = json.error;
-        throw new DataboxError(
-          response.status,
-          e?.code ?? 'http_error',
-          e?.message ?? `HTTP ${response.status}`,
-          {
-            details: e?.details ?? [],
-          },
-        );
-      }
-      return json;
+  const where = locateBox(home, urlFlag);
+  if (where.staleNote) console.error(`note: ${where.staleNote}`);
+  if (where.url && (await boxAnswers(where.url))) {
+    const api = boxApi(where);
+    return {
+      where: `through the box at ${where.url}`,
+      list: async () => ((await api('GET', '/drivers')) as { drivers: DriverView[] }).drivers,
+      show: async (id) =>
+        ((await api('GET', `/drivers/${encodeURIComponent(id)}`)) as { driver: DriverView }).driver,
+      add: async (body) => ((await api('POST', '/drivers', body)) as { driver: DriverView }).driver,
+      remove: async (id) => {
+        await api('DELETE', `/drivers/${encodeURIComponent(id)}`);
+      },
+      close: () => {},
     };
-    const answers = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (answers) {
-      return {
-        where: `through the box at ${url}`,
-        list: async () => ((await api('GET', '/drivers')) as { drivers: DriverView[] }).drivers,
-        show: async (id) =>
-          ((await api('GET', `/drivers/${encodeURIComponent(id)}`)) as { driver: DriverView }).driver,
-        add: async (body) => ((await api('POST', '/drivers', body)) as { driver: DriverView }).driver,
-        remove: async (id) => {
-          await api('DELETE', `/drivers/${encodeURIComponent(id)}`);
-        },
-        close: () => {},
-      };
-    }
   }
+  if (where.explicit)
+    throw new BadRequestError(`no box answers at ${where.url} (from ${where.source}); is it running?`);
   const store = openStore(home);
   const instances = new DriverInstances(store, DRIVER_TYPES);
   return {
-    where: `no box answered${url ? ` at ${url}` : ''}: stored in ${paths.database}; it starts with the box`,
+    where: `no box is running${where.url ? ` (nothing answered at ${where.url})` : ''}: stored in ${where.paths.database}; it starts with the box`,
     list: async () => instances.list().map((i) => ({ ...i, config: redactConfig(i.config) })),
     show: async (id) => {
       const i = instances.get(id);

@@ -1,8 +1,8 @@
 import { BadRequestError } from '../../errors.ts';
 import { ExportService } from '../../exports/export-service.ts';
 import { LEDGER_STATUSES, type LedgerEntry, type LedgerStatus } from '../../exports/types.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
-import { openStore } from '../open-store.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { openBoxStore } from '../find-box.ts';
 
 const SUBCOMMANDS = ['list', 'show', 'review', 'approve', 'reject', 'retry', 'mode'];
 
@@ -30,6 +30,7 @@ export const exportsCommand: Command = {
     'exports list [--app ID] [--status S] | show ID | review | approve ID | reject ID [--reason TEXT] | retry ID | mode APP [auto|review]',
   options: {
     home: HOME_OPTION,
+    url: URL_OPTION,
     app: { type: 'string', description: 'list: only this app', placeholder: 'ID' },
     status: {
       type: 'string',
@@ -57,7 +58,7 @@ export const exportsCommand: Command = {
       throw new BadRequestError(
         `databox exports ${sub} needs ${sub === 'mode' ? 'an app id' : 'an export id'}`,
       );
-    const store = openStore(stringOption(values, 'home'), { mustExist: true });
+    const store = await openBoxStore(values, { mustExist: true });
     try {
       const exports = new ExportService({ store });
       const print = (entries: LedgerEntry[]) => {

@@ -2,8 +2,8 @@ import { importGreenButton } from '../../../drivers/imports/greenbutton-import.t
 import type { ImportProgress, ImportSummary } from '../../../drivers/imports/import-writer.ts';
 import { importOctopus, type OctopusImportSummary } from '../../../drivers/imports/octopus-import.ts';
 import { BadRequestError } from '../../errors.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
-import { openStore } from '../open-store.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { openBoxStore } from '../find-box.ts';
 import { Progress } from '../progress.ts';
 
 const FORMATS = ['greenbutton', 'octopus'] as const;
@@ -48,6 +48,7 @@ export const importCommand: Command = {
   usage: 'import greenbutton|octopus FILE [--id ID] [--home DIR]',
   options: {
     home: HOME_OPTION,
+    url: URL_OPTION,
     id: {
       type: 'string',
       description:
@@ -74,7 +75,7 @@ export const importCommand: Command = {
     if (!file) throw new BadRequestError(`import ${format} needs a FILE; see --help`);
     if (extra.length > 0) throw new BadRequestError(`import takes one FILE, got also: ${extra.join(' ')}`);
     const id = stringOption(values, 'id');
-    const store = openStore(stringOption(values, 'home'));
+    const store = await openBoxStore(values);
     const progress = new Progress(`import ${format}`);
     const onProgress = (p: ImportProgress) => progress.update(progressText(p));
     try {

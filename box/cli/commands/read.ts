@@ -1,7 +1,7 @@
 import { BadRequestError } from '../../errors.ts';
 import { AGGREGATES, type Aggregate, READ_RESOLUTIONS, type ReadResolution } from '../../store/types.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
-import { openStore } from '../open-store.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { openBoxStore } from '../find-box.ts';
 import { parseTimeArg } from '../time-arg.ts';
 
 export const readCommand: Command = {
@@ -10,6 +10,7 @@ export const readCommand: Command = {
   usage: 'read ID [--from T] [--to T] [--resolution R] [--agg A] [--limit N] [--format table|csv|jsonl]',
   options: {
     home: HOME_OPTION,
+    url: URL_OPTION,
     from: {
       type: 'string',
       description: 'start (now, -24h, -7d, ISO date, ms); default -24h',
@@ -52,7 +53,7 @@ export const readCommand: Command = {
     const limit = limitText === undefined ? undefined : Number(limitText);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
       throw new BadRequestError(`--limit must be a positive whole number, got "${limitText}"`);
-    const store = openStore(stringOption(values, 'home'), { mustExist: true });
+    const store = await openBoxStore(values, { mustExist: true });
     try {
       const rows = store.read(
         id,

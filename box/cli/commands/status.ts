@@ -1,45 +1,41 @@
 import { existsSync } from 'node:fs';
-import { readAdminToken } from '../../config/admin-token.ts';
-import { loadConfig } from '../../config/load-config.ts';
-import { boxPaths } from '../../config/paths.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { boxAnswers, boxApi, locateBox } from '../find-box.ts';
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'Show whether the box is running, and its status.',
+  summary: 'Show whether the box is running, where, and the state of its parts.',
   usage: 'status [--home DIR] [--url URL]',
-  options: {
-    home: HOME_OPTION,
-    url: { type: 'string', description: 'box URL (default from the config file)', placeholder: 'URL' },
-  },
+  options: { home: HOME_OPTION, url: URL_OPTION },
+  details: [
+    'A running box writes where it listens to box.json in its data folder, so a box started with',
+    '--port or --host is found without repeating them; one started with --home needs the same',
+    '--home here (or --url). Exits 0 when the box answers, 1 when it does not.',
+    'Examples:',
+    '  databox status',
+    '  databox status --url http://127.0.0.1:8080',
+  ],
   async run({ values }) {
-    const paths = boxPaths(stringOption(values, 'home'));
-    if (!existsSync(paths.config)) {
-      console.log(`no box set up at ${paths.home}: start one with "databox start"`);
+    const where = locateBox(stringOption(values, 'home'), stringOption(values, 'url'));
+    if (where.staleNote) console.log(`note: ${where.staleNote}`);
+    if (!where.url) {
+      console.log(
+        existsSync(where.paths.home)
+          ? `not running; data folder ${where.paths.home}`
+          : `no box set up at ${where.paths.home}: start one with "databox start"`,
+      );
       return 1;
     }
-    const { config } = loadConfig(paths.config);
-    const url =
-      stringOption(values, 'url') ??
-      `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}`;
-    const token = readAdminToken(paths.adminToken) ?? '';
-    try {
-      const response = await fetch(`${url}/api/v1/status`, {
-        headers: { authorization: `Bearer ${token}` },
-        signal: AbortSignal.timeout(3000),
-      });
-      const body = (await response.json()) as Record<string, unknown>;
-      if (!response.ok) {
-        console.log(`the box at ${url} answered ${response.status}: ${JSON.stringify(body)}`);
-        return 1;
-      }
-      console.log(`running at ${url}`);
-      for (const [key, value] of Object.entries(body))
-        console.log(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
-      return 0;
-    } catch {
-      console.log(`not running (nothing answered at ${url}); data folder ${paths.home}`);
+    if (!(await boxAnswers(where.url))) {
+      console.log(
+        `not running (nothing answered at ${where.url}, from ${where.source}); data folder ${where.paths.home}`,
+      );
       return 1;
     }
+    const body = (await boxApi(where)('GET', '/status')) as Record<string, unknown>;
+    console.log(`running at ${where.url}`);
+    for (const [key, value] of Object.entries(body))
+      console.log(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
+    return 0;
   },
 };

@@ -2,8 +2,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BadRequestError } from '../../errors.ts';
 import type { Reading } from '../../store/types.ts';
-import { type Command, HOME_OPTION, stringOption } from '../command.ts';
-import { openStore } from '../open-store.ts';
+import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
+import { openBoxStore } from '../find-box.ts';
 import { Progress } from '../progress.ts';
 import { type LineFormat, parseReadingLine } from '../reading-lines.ts';
 
@@ -16,6 +16,7 @@ export const writeCommand: Command = {
   usage: 'write ID [FILE] [--format csv|jsonl] [--home DIR]',
   options: {
     home: HOME_OPTION,
+    url: URL_OPTION,
     format: {
       type: 'string',
       description: 'csv or jsonl (default: from the file name, else from the first line)',
@@ -45,7 +46,7 @@ export const writeCommand: Command = {
           : undefined;
     const total = file && file !== '-' ? statSync(file).size : undefined;
     const input = file && file !== '-' ? createReadStream(file) : process.stdin;
-    const store = openStore(stringOption(values, 'home'));
+    const store = await openBoxStore(values);
     const progress = new Progress(`write ${id}`);
     let bytes = 0;
     let written = 0;
