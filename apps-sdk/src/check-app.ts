@@ -1,7 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
-import { type ManifestIssue, validateManifest } from './manifest.ts';
+import { type ExportCapacity, exportCapacity } from './export-capacity.ts';
+import { type ManifestIssue, type ValidateManifestOptions, validateManifest } from './manifest.ts';
 import { finestOf, isFinerThan } from './resolution.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface CheckAppResult {
   errors: ManifestIssue[];
   /** Things that work but a householder or reviewer will question. */
   warnings: ManifestIssue[];
+  /** Per export destination, the most it can send (as the consent screen shows it). */
+  exports: Array<{ id: string; url: string; capacity: ExportCapacity }>;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -30,9 +33,25 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Keywords whose strings are matched with `format`: the box checks none of them. */
+function formatsIn(node: unknown, path: string, out: ManifestIssue[]): void {
+  if (typeof node !== 'object' || node === null) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'format' && typeof value === 'string')
+      out.push({
+        path: `${path}.format`,
+        message: `"${value}" is not checked by the box (an annotation only); use pattern or maxLength`,
+      });
+    else if (key !== 'const' && key !== 'enum' && key !== 'default' && key !== 'examples')
+      formatsIn(value, `${path}.${key}`, out);
+  }
+}
+
 /**
  * Checks an app folder as `databox app check DIR` does: the manifest parses and validates (every
- * error listed), the isolate entry file exists, and every insight and export JSON Schema compiles.
+ * error listed: unsafe patterns, oversized schemas, unbounded export schemas, and export URLs
+ * `options.checkExportUrl` refuses), the isolate entry file exists, and every insight and export
+ * JSON Schema compiles. Lists what each export destination can send at most.
  *
  * @example
  * ```ts
@@ -41,9 +60,10 @@ async function exists(path: string): Promise<boolean> {
  * for (const w of warnings) console.warn(`warning ${w.path}: ${w.message}`);
  * ```
  */
-export async function checkApp(dir: string): Promise<CheckAppResult> {
+export async function checkApp(dir: string, options: ValidateManifestOptions = {}): Promise<CheckAppResult> {
   const errors: ManifestIssue[] = [];
   const warnings: ManifestIssue[] = [];
+  const exports: CheckAppResult['exports'] = [];
   const file = join(resolve(dir), MANIFEST_FILE);
   let json: unknown;
   try {
@@ -53,10 +73,10 @@ export async function checkApp(dir: string): Promise<CheckAppResult> {
       (error as NodeJS.ErrnoException).code === 'ENOENT'
         ? `${file} does not exist`
         : (error as Error).message;
-    return { ok: false, errors: [{ path: MANIFEST_FILE, message }], warnings };
+    return { ok: false, errors: [{ path: MANIFEST_FILE, message }], warnings, exports };
   }
-  const result = validateManifest(json);
-  if (!result.ok) return { ok: false, errors: result.errors, warnings };
+  const result = validateManifest(json, options);
+  if (!result.ok) return { ok: false, errors: result.errors, warnings, exports };
   const manifest = result.manifest;
 
   if (manifest.runtime.type === 'isolate') {
@@ -82,9 +102,12 @@ export async function checkApp(dir: string): Promise<CheckAppResult> {
   };
   manifest.insights.forEach((insight, i) => {
     if (insight.schema) compile(`insights[${i}].schema`, insight.schema);
+    formatsIn(insight.schema, `insights[${i}].schema`, warnings);
   });
   manifest.exports.forEach((exp, i) => {
     compile(`exports[${i}].schema`, exp.schema);
+    formatsIn(exp.schema, `exports[${i}].schema`, warnings);
+    exports.push({ id: exp.id, url: exp.url, capacity: exportCapacity(exp) });
   });
 
   manifest.requests.forEach((request, i) => {
@@ -100,5 +123,5 @@ export async function checkApp(dir: string): Promise<CheckAppResult> {
       path: 'insights',
       message: 'declares no insights: the householder will see nothing from this app',
     });
-  return { ok: errors.length === 0, errors, warnings };
+  return { ok: errors.length === 0, errors, warnings, exports };
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { AGGREGATES } from './aggregates.ts';
 import { isDuration } from './duration.ts';
+import { exportPayloadBound } from './export-bound.ts';
 import { MANIFEST_RESOLUTIONS } from './resolution.ts';
+import { schemaSafetyIssues } from './schema-safety.ts';
 
 /**
  * The app manifest, `databox-app.json`: who the app is, how it runs, what data it asks for (kinds,
@@ -202,8 +204,41 @@ function duplicateErrors(input: unknown): ManifestIssue[] {
   return errors;
 }
 
+/** Checks the caller adds to {@link validateManifest}: the box passes its export gateway's URL policy. */
+export interface ValidateManifestOptions {
+  /** Why an export URL would be refused, or `undefined` when it is fine. */
+  checkExportUrl?: (url: string) => string | undefined;
+}
+
 /**
- * Validates a parsed `databox-app.json` and lists EVERY problem, each as `{ path, message }`.
+ * App-supplied schemas are untrusted code: each must be safe to run (`schemaSafetyIssues`), and
+ * an export's must bound what one export can carry, so the consent screen can say how much.
+ */
+function schemaErrors(manifest: Manifest, options: ValidateManifestOptions): ManifestIssue[] {
+  const errors: ManifestIssue[] = [];
+  manifest.insights.forEach((insight, i) => {
+    if (insight.schema) errors.push(...schemaSafetyIssues(insight.schema, `insights[${i}].schema`));
+  });
+  manifest.exports.forEach((exp, i) => {
+    const path = `exports[${i}].schema`;
+    const unsafe = schemaSafetyIssues(exp.schema, path);
+    errors.push(...unsafe);
+    const bound = unsafe.length === 0 ? exportPayloadBound(exp.schema, path) : undefined;
+    if (bound?.why)
+      errors.push({
+        path: bound.why.path,
+        message: `${bound.why.message}; an export schema must bound every value (maxLength, maxItems, additionalProperties: false)`,
+      });
+    const refused = options.checkExportUrl?.(exp.url);
+    if (refused) errors.push({ path: `exports[${i}].url`, message: refused });
+  });
+  return errors;
+}
+
+/**
+ * Validates a parsed `databox-app.json` and lists EVERY problem, each as `{ path, message }`:
+ * the zod schema, duplicates, and the insight and export JSON Schemas (safe regexes, bounded size
+ * and depth; export schemas bound their payload).
  *
  * @example
  * ```ts
@@ -212,12 +247,13 @@ function duplicateErrors(input: unknown): ManifestIssue[] {
  * else console.log(result.manifest.requests.map((r) => r.name));
  * ```
  */
-export function validateManifest(json: unknown): ManifestResult {
+export function validateManifest(json: unknown, options: ValidateManifestOptions = {}): ManifestResult {
   const parsed = manifestSchema.safeParse(json);
   const errors: ManifestIssue[] = parsed.success
     ? []
     : parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
   errors.push(...duplicateErrors(json));
+  if (parsed.success) errors.push(...schemaErrors(parsed.data, options));
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
   return { ok: true, manifest: parsed.data };
 }

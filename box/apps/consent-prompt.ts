@@ -1,3 +1,4 @@
+import { exportCapacity } from '../../apps-sdk/src/export-capacity.ts';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import { isGrantResolution } from '../../apps-sdk/src/resolution.ts';
 import type { Store } from '../store/store.ts';
@@ -67,9 +68,9 @@ export async function promptConsent(
   if (!presetDestinations) {
     for (const e of manifest.exports) {
       io.print('');
-      io.print(
-        `Export "${e.id}" to ${e.url}: ${e.reason} (at most ${e.maxPerDay} a day, ${e.maxBytes} bytes each)`,
-      );
+      io.print(`Export "${e.id}" to ${e.url}: ${e.reason}`);
+      // what the schema and limits allow at most, so raw data cannot leave unnoticed as an "inference"
+      io.print(`  It ${exportCapacity(e).text}.`);
       if (/^y(es)?$/i.test((await io.ask('  approve? [y/N]: ')).trim())) destinations.push(e.id);
     }
   }

@@ -89,7 +89,8 @@ export class RunSession {
   /** Handles one app call. Rejects with a DataboxError whose code is an SDK app API code. */
   async handle(method: string, params: unknown): Promise<unknown> {
     try {
-      return this.#dispatch(method, params);
+      // awaited so that async handlers' rejections become app errors too
+      return await this.#dispatch(method, params);
     } catch (error) {
       throw toAppError(error);
     }
@@ -149,7 +150,7 @@ export class RunSession {
     return { ok: true };
   }
 
-  #emit(p: Record<string, unknown>): { ok: true } {
+  async #emit(p: Record<string, unknown>): Promise<{ ok: true }> {
     const { store, registry, manifest } = this.#deps;
     const declared = manifest.insights.find((i) => i.key === p.key);
     if (!declared)
@@ -160,9 +161,13 @@ export class RunSession {
     if (this.stats.insights >= MAX_INSIGHTS_PER_RUN)
       throw appError('rate_limited', `this run has emitted its ${MAX_INSIGHTS_PER_RUN} insights`);
     if (declared.schema && p.data !== undefined) {
-      const problems = checkJsonSchema(declared.schema, p.data, 'data');
+      // off the main thread, with a time limit: the schema's patterns are the app's code
+      const problems = await checkJsonSchema(declared.schema, p.data, 'data');
       if (problems.length > 0)
         throw appError('bad_request', `insight "${declared.key}" data does not match its schema`, problems);
+      if (this.#ended) throw appError('forbidden', `run ${this.runId} has ended`);
+      if (this.stats.insights >= MAX_INSIGHTS_PER_RUN)
+        throw appError('rate_limited', `this run has emitted its ${MAX_INSIGHTS_PER_RUN} insights`);
     }
     const insight = {
       appId: this.appId,
@@ -197,11 +202,11 @@ export class RunSession {
     return { ok: true };
   }
 
-  #export(destination: string, payload: unknown): { id: string; status: 'pending' } {
+  async #export(destination: string, payload: unknown): Promise<{ id: string; status: 'pending' }> {
     const { store, registry, exports } = this.#deps;
     this.#exportService ??= exports ?? new ExportService({ store, registry });
     const service = this.#exportService;
-    const entry = service.request({ appId: this.appId, runId: this.runId, destination, payload });
+    const entry = await service.request({ appId: this.appId, runId: this.runId, destination, payload });
     this.stats.exports++;
     // `pending` to the app whether it waits for review or for the gateway (see docs/exports.md)
     return { id: entry.id, status: 'pending' };

@@ -72,8 +72,11 @@ export class ExportService {
     return config?.gateway?.boxWidePerDay ?? DEFAULT_BOX_WIDE_PER_DAY;
   }
 
-  /** Checks and records an app's export request; returns the new ledger entry. */
-  request(input: ExportRequestInput): LedgerEntry {
+  /**
+   * Checks and records an app's export request; resolves with the new ledger entry. Async because
+   * the payload's schema check runs off the main thread (app schemas are untrusted code).
+   */
+  async request(input: ExportRequestInput): Promise<LedgerEntry> {
     const store = this.#store;
     const { appId, runId, destination } = input;
     const refuse = (check: Check, code: AppApiErrorCode, message: string, details?: ErrorDetail[]) => {
@@ -115,7 +118,15 @@ export class ExportService {
       throw refuse('grant', 'forbidden', `the grants of app "${appId}" are revoked or expired`);
 
     const payload = input.payload === undefined ? null : input.payload;
-    const problems = checkJsonSchema(declared.schema, payload, 'payload');
+    let problems: ErrorDetail[];
+    try {
+      problems = await checkJsonSchema(declared.schema, payload, 'payload');
+    } catch (error) {
+      throw refuse('schema', 'bad_request', (error as Error).message);
+    }
+    // the check took time: the run may have ended meanwhile
+    if (!this.#liveRun(runId, appId))
+      throw refuse('run', 'forbidden', `export refused: run ${runId} of app "${appId}" is not live`);
     if (problems.length > 0)
       throw refuse(
         'schema',

@@ -60,7 +60,7 @@ describe('buildIsolateApp', () => {
       ['kv.get', '{"key":"n"}'],
       ['insight.emit', '{"key":"k","title":"n is 41"}'],
     ]);
-    expect(await checkApp(dir)).toEqual({ ok: true, errors: [], warnings: [] });
+    expect(await checkApp(dir)).toEqual({ ok: true, errors: [], warnings: [], exports: [] });
   });
 
   it('refuses Node built-ins in an isolate app, naming the import', async () => {
@@ -87,7 +87,8 @@ describe('checkApp', () => {
           id: 'e',
           url: 'https://x.example',
           reason: 'r',
-          schema: { type: 'nonsense' },
+          // bounded by its const, but not a schema ajv compiles
+          schema: { type: 'nonsense', const: 1 },
           maxBytes: 10,
           maxPerDay: 1,
         },

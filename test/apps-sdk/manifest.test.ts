@@ -43,7 +43,7 @@ describe('validateManifest', () => {
           id: 'monthly',
           url: 'https://example.org/upload',
           reason: 'monthly summary',
-          schema: { type: 'object' },
+          schema: { type: 'object', properties: { kwh: { type: 'number' } }, additionalProperties: false },
           maxBytes: 4096,
           maxPerDay: 1,
         },

@@ -37,7 +37,15 @@ const manifest = {
       id: 'dest',
       url: 'https://example.org/in',
       reason: 'r',
-      schema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+      schema: {
+        type: 'object',
+        properties: { n: { type: 'number' } },
+        required: ['n'],
+        // room for a short pad, so the size limit is what refuses a long one
+        maxProperties: 2,
+        propertyNames: { maxLength: 3 },
+        additionalProperties: { type: 'string', maxLength: 20 },
+      },
       maxBytes: 20,
       maxPerDay: 1,
     },

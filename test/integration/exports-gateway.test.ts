@@ -61,7 +61,12 @@ function installApp(store: Store, home: string, url: string, body: string) {
         id: 'summary',
         url,
         reason: 'test receiver',
-        schema: { type: 'object', required: ['kwh'], properties: { kwh: { type: 'number' } } },
+        schema: {
+          type: 'object',
+          required: ['kwh'],
+          properties: { kwh: { type: 'number' } },
+          additionalProperties: false,
+        },
         maxBytes: 200,
         maxPerDay: 10,
       },
@@ -154,7 +159,7 @@ describe('exports end to end with the real export gateway', () => {
     // what an app run does: a live run asks for exports (the run path itself is covered above)
     const runId = 'run-before-kill';
     insertRun(exports.registry, { runId, startedAt: Date.now() });
-    const first = exports.request({
+    const first = await exports.request({
       appId: 'energy-test',
       runId,
       destination: 'summary',
@@ -168,7 +173,7 @@ describe('exports end to end with the real export gateway', () => {
     await stopBoxProcess(box, 'SIGKILL');
     box = undefined;
     // accepted while the box is down: the ledger has it, the gateway does not yet
-    const second = exports.request({
+    const second = await exports.request({
       appId: 'energy-test',
       runId,
       destination: 'summary',
@@ -216,7 +221,7 @@ describe('exports end to end with the real export gateway', () => {
 
     supervisor.process?.kill('SIGKILL');
     insertRun(exports.registry, { runId: 'run-restart', startedAt: Date.now() });
-    const entry = exports.request({
+    const entry = await exports.request({
       appId: 'energy-test',
       runId: 'run-restart',
       destination: 'summary',

@@ -8,6 +8,7 @@ import { AppRunner } from '../../apps/app-runner.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
 import { buildBeforeInstall } from '../../apps/build-before-install.ts';
 import { promptConsent } from '../../apps/consent-prompt.ts';
+import { exportUrlProblem } from '../../apps/export-url-check.ts';
 import { parseGrantSpecs } from '../../apps/grant-spec.ts';
 import type { AppRuntime } from '../../apps/runtime.ts';
 import type { ConsentChoices, Grant } from '../../apps/types.ts';
@@ -157,9 +158,10 @@ export const appCommand: Command = {
       );
     if (sub === 'check') {
       if (!arg) throw new BadRequestError('app check needs a DIR');
-      const result = await checkApp(arg);
+      const result = await checkApp(arg, { checkExportUrl: exportUrlProblem });
       for (const e of result.errors) console.error(`error ${e.path}: ${e.message}`);
       for (const w of result.warnings) console.warn(`warning ${w.path}: ${w.message}`);
+      for (const e of result.exports) console.log(`export ${e.id} to ${e.url}: ${e.capacity.text}`);
       if (result.ok) console.log(`${arg}: ok`);
       return result.ok ? 0 : 1;
     }

@@ -10,6 +10,25 @@ function service(c: Context<WebEnv>): ExportService {
   return c.var.parts.exports;
 }
 
+/** How much of a payload the review queue shows: apps choose payload sizes, the page must not. */
+export const PREVIEW_CHARS = 2048;
+
+/** The first {@link PREVIEW_CHARS} characters of the payload as indented JSON, and whether it was cut. */
+function preview(payload: unknown): { text: string; cut: boolean; chars: number } {
+  const full = JSON.stringify(payload, null, 2) ?? 'null';
+  if (full.length <= PREVIEW_CHARS) return { text: full, cut: false, chars: full.length };
+  // never end between the two halves of a surrogate pair
+  const end = /[\ud800-\udbff]/.test(full[PREVIEW_CHARS - 1]) ? PREVIEW_CHARS - 1 : PREVIEW_CHARS;
+  return { text: full.slice(0, end), cut: true, chars: full.length };
+}
+
+/** A bounded preview with its size, and where to see all of it (this page never prints it whole). */
+function payloadPreview(e: LedgerEntry): Html {
+  const p = preview(e.payload);
+  return html`<pre class="payload" data-testid="review-payload">${p.text}${p.cut ? '\n…' : ''}</pre>
+${p.cut ? html`<p class="muted">Showing the first ${PREVIEW_CHARS} of ${p.chars} characters (${e.bytes} bytes sent). <a href="/exports/${e.id}/payload">See the whole payload</a> or run <code>databox exports show ${e.id}</code>.</p>` : ''}`;
+}
+
 function ledgerTable(entries: LedgerEntry[], csrf: string, withRetry = false): Html {
   if (entries.length === 0) return html`<p>None.</p>`;
   return html`<div class="scroll"><table><thead><tr><th scope="col">Asked</th><th scope="col">App → destination</th><th scope="col">Status</th><th scope="col">Bytes</th><th scope="col">Payload</th><th scope="col">Notes</th></tr></thead><tbody>
@@ -18,7 +37,7 @@ ${entries.map(
     e,
   ) => html`<tr data-export="${e.id}"><td>${time(e.createdAt)}</td><td>${e.appId} → ${e.destination}<br><code class="muted">${e.url}</code></td>
 <td><span class="state state-${e.status}">${e.status}</span>${e.decidedBy ? html`<br><small>decided by ${e.decidedBy} ${time(e.decidedAt)}</small>` : ''}${e.deliveredAt ? html`<br><small>delivered ${time(e.deliveredAt)}</small>` : ''}</td>
-<td>${e.bytes}</td><td><details><summary>show</summary><pre>${JSON.stringify(e.payload, null, 2)}</pre><small>SHA-256 ${e.sha256}</small></details></td>
+<td>${e.bytes}</td><td><a href="/exports/${e.id}/payload">view</a><br><small>SHA-256 ${e.sha256}</small></td>
 <td>${e.lastError ? html`<span class="error">${e.lastError}</span>` : ''}${e.reason ? html`rejected: ${e.reason}` : ''}${e.attempts ? html` ${e.attempts} attempts` : ''}${e.responseStatus ? html` (HTTP ${e.responseStatus})` : ''}
 ${withRetry ? html`<form method="post" action="/exports/${e.id}/retry">${csrfField(csrf)}<button type="submit">Try again</button></form>` : ''}</td></tr>`,
 )}
@@ -26,7 +45,8 @@ ${withRetry ? html`<form method="post" action="/exports/${e.id}/retry">${csrfFie
 }
 
 /**
- * `/exports`: the review queue (each payload in full, approve or reject with a reason), the
+ * `/exports`: the review queue (each payload's first 2 KB, with a link to all of it; approve or
+ * reject with a reason), the
  * ledger of everything apps asked to send, and failed deliveries (try again). Decisions go
  * through the box's ExportService, which audits them.
  */
@@ -48,7 +68,7 @@ ${review.map(
   <h3>${e.appId} wants to send to ${e.destination}</h3>
   <p>To <code>${e.url}</code> · ${e.bytes} bytes · asked ${time(e.createdAt)} in run ${e.runId.slice(0, 8)}</p>
   <p>This is exactly what would be sent:</p>
-  <pre class="payload" data-testid="review-payload">${JSON.stringify(e.payload, null, 2)}</pre>
+  ${payloadPreview(e)}
   <div class="row">
     <form method="post" action="/exports/${e.id}/approve">${csrfField(csrf)}<button type="submit">Approve and send</button></form>
     <form method="post" action="/exports/${e.id}/reject" class="row">${csrfField(csrf)}
@@ -61,6 +81,16 @@ ${review.map(
 <section aria-labelledby="h-failed"><h2 id="h-failed">Failed deliveries (${failed.length})</h2>${ledgerTable(failed, csrf, true)}</section>
 <section aria-labelledby="h-ledger"><h2 id="h-ledger">Ledger: everything apps asked to send</h2>${ledgerTable(ledger, csrf)}</section>`;
     return render(c, 'Exports', body);
+  });
+
+  // The whole payload as JSON text (never as HTML: it is the app's text), for the review page's link.
+  app.get('/:id/payload', (c) => {
+    const entry = service(c).ledger.get(c.req.param('id'));
+    return c.body(JSON.stringify(entry.payload, null, 2), 200, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'",
+    });
   });
 
   app.post('/:id/approve', (c) => {

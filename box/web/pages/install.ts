@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
+import { exportCapacity } from '../../../apps-sdk/src/export-capacity.ts';
 import type { Manifest } from '../../../apps-sdk/src/manifest.ts';
 import {
   GRANT_RESOLUTIONS,
@@ -166,7 +167,7 @@ ${error ? html`<div class="error card" role="alert"><p>${error.message}</p>${err
     <legend>${e.id}</legend>
     <label class="check"><input type="checkbox" name="dest" value="${e.id}"${dests.has(e.id) ? ' checked' : ''}> Allow sending to <code>${e.url}</code></label>
     <p><strong>Why:</strong> ${e.reason}</p>
-    <p>At most ${e.maxPerDay ?? 'unlimited'} a day, up to ${e.maxBytes ?? '?'} bytes each. A sample of what would be sent (values invented):</p>
+    <p data-testid="export-capacity"><strong>This app ${exportCapacity(e).text}.</strong> A sample of what would be sent (values invented):</p>
     <pre class="payload">${JSON.stringify(samplePayload(e.schema, now), null, 2)}</pre>
   </fieldset>`,
         )

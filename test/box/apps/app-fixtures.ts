@@ -66,7 +66,13 @@ export function testManifest(overrides: Partial<ManifestInput> = {}): ManifestIn
         id: 'research',
         url: 'https://research.example.org/in',
         reason: 'research panel',
-        schema: { type: 'object' },
+        // open to any few short keys, each a number or a string: bounded, as export schemas must be
+        schema: {
+          type: 'object',
+          maxProperties: 4,
+          propertyNames: { maxLength: 16 },
+          additionalProperties: { type: ['number', 'string'], maxLength: 1000 },
+        },
         maxBytes: 1000,
         maxPerDay: 1,
       },

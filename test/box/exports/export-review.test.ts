@@ -5,14 +5,14 @@ import { exportSetup } from './export-service-setup.ts';
 const tempDir = useTempDir();
 
 describe('ExportService review', () => {
-  it('holds requests of an app in review mode until the householder approves or rejects them', () => {
+  it('holds requests of an app in review mode until the householder approves or rejects them', async () => {
     const { store, service, startRun, request } = exportSetup(tempDir());
     expect(service.mode('energy-test')).toBe('auto');
     service.setMode('energy-test', 'review');
     expect(service.mode('energy-test')).toBe('review');
     const runId = startRun();
-    const first = request(runId, 'summary', { kwh: 1 });
-    const second = request(runId, 'summary', { kwh: 2 });
+    const first = await request(runId, 'summary', { kwh: 1 });
+    const second = await request(runId, 'summary', { kwh: 2 });
     expect(service.ledger.list({ status: 'review' }).map((e) => e.id)).toEqual([second.id, first.id]);
     expect(store.audit.query({ action: 'export.request' }).map((e) => e.details.mode)).toEqual([
       'review',
@@ -35,9 +35,9 @@ describe('ExportService review', () => {
     expect(decisions[2].details).toMatchObject({ reason: 'too detailed', sha256: rejected.sha256 });
   });
 
-  it('refuses to approve or reject what is not waiting, and to retry what has not failed', () => {
+  it('refuses to approve or reject what is not waiting, and to retry what has not failed', async () => {
     const { service, startRun, request } = exportSetup(tempDir());
-    const entry = request(startRun(), 'summary', { kwh: 1 });
+    const entry = await request(startRun(), 'summary', { kwh: 1 });
     expect(() => service.approve(entry.id)).toThrow(
       expect.objectContaining({
         status: 409,
@@ -49,13 +49,13 @@ describe('ExportService review', () => {
     expect(() => service.approve('nope')).toThrow(expect.objectContaining({ status: 404 }));
   });
 
-  it('re-queues a failed export: to the gateway if it had it, else through forwarding again', () => {
+  it('re-queues a failed export: to the gateway if it had it, else through forwarding again', async () => {
     const { clock, store, service, startRun, request } = exportSetup(tempDir(), {
       destinations: ['summary', 'research'],
     });
     const runId = startRun();
-    const forwarded = request(runId, 'summary', { kwh: 1 });
-    const never = request(runId, 'research', { n: 1 });
+    const forwarded = await request(runId, 'summary', { kwh: 1 });
+    const never = await request(runId, 'research', { n: 1 });
     service.ledger.update(forwarded.id, 'failed', clock.now, {
       forwardedAt: clock.now,
       lastError: 'HTTP 503',

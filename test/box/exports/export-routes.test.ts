@@ -38,8 +38,8 @@ describe('/api/v1/exports', () => {
       'review',
     );
     const runId = startRun();
-    const a = request(runId, 'summary', { kwh: 1 });
-    const b = request(runId, 'research', { n: 2 });
+    const a = await request(runId, 'summary', { kwh: 1 });
+    const b = await request(runId, 'research', { n: 2 });
 
     const queue = await call('GET', '/api/v1/exports/review');
     expect(queue.body.exports.map((e: { id: string }) => e.id)).toEqual([a.id, b.id]);
@@ -66,7 +66,7 @@ describe('/api/v1/exports', () => {
 
   it('answers 409 for a decision on what is not waiting, 404 for an unknown id, 400 for a bad filter or mode', async () => {
     const { call, startRun, request } = setup();
-    const entry = request(startRun(), 'summary', { kwh: 1 });
+    const entry = await request(startRun(), 'summary', { kwh: 1 });
     const again = await call('POST', `/api/v1/exports/${entry.id}/reject`);
     expect(again.status).toBe(409);
     expect(again.body.error.message).toContain('is pending, not waiting for review');

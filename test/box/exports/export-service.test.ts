@@ -7,10 +7,10 @@ import { exportSetup } from './export-service-setup.ts';
 const tempDir = useTempDir();
 
 describe('ExportService.request', () => {
-  it('puts an accepted request in the ledger with the exact bytes and their SHA-256 in the audit chain', () => {
+  it('puts an accepted request in the ledger with the exact bytes and their SHA-256 in the audit chain', async () => {
     const { store, service, startRun, request } = exportSetup(tempDir());
     const runId = startRun();
-    const entry = request(runId, 'summary', { kwh: 1.5 });
+    const entry = await request(runId, 'summary', { kwh: 1.5 });
     // the bytes the gateway will send: JSON.stringify of the payload, written out by hand
     const text = '{"kwh":1.5}';
     const sha256 = createHash('sha256').update(text).digest('hex');
@@ -37,11 +37,11 @@ describe('ExportService.request', () => {
     expect(store.audit.verify()).toMatchObject({ ok: true });
   });
 
-  it('refuses destinations not declared, not approved, or moved since consent, and audits each', () => {
+  it('refuses destinations not declared, not approved, or moved since consent, and audits each', async () => {
     const { apps, service, startRun, request, refusals } = exportSetup(tempDir());
     const runId = startRun();
-    expect(() => request(runId, 'elsewhere', { kwh: 1 })).toThrow(/not declared in the manifest/);
-    expect(() => request(runId, 'research', { a: 1 })).toThrow(
+    await expect(request(runId, 'elsewhere', { kwh: 1 })).rejects.toThrow(/not declared in the manifest/);
+    await expect(request(runId, 'research', { a: 1 })).rejects.toThrow(
       /has not approved export destination "research"/,
     );
     // the stored manifest now points "summary" somewhere else than the householder approved
@@ -49,7 +49,7 @@ describe('ExportService.request', () => {
     const moved = structuredClone(install);
     moved.manifest.exports[0].url = 'https://example.org:8443/upload';
     apps.registry.putInstall(moved);
-    expect(() => request(runId, 'summary', { kwh: 1 })).toThrow(
+    await expect(request(runId, 'summary', { kwh: 1 })).rejects.toThrow(
       /now https:\/\/example.org:8443\/upload, but the householder approved https:\/\/example.org\/upload/,
     );
     expect(refusals().map((e) => [e.details.check, e.details.destination])).toEqual([
@@ -61,34 +61,34 @@ describe('ExportService.request', () => {
     expect(service.ledger.list()).toEqual([]);
   });
 
-  it('refuses a payload that breaks the schema or the size cap', () => {
+  it('refuses a payload that breaks the schema or the size cap', async () => {
     const { service, startRun, request, refusals } = exportSetup(tempDir(), {
       destinations: ['summary', 'research'],
     });
     const runId = startRun();
-    expect(() => request(runId, 'summary', { kwh: 'lots' })).toThrow(
+    await expect(request(runId, 'summary', { kwh: 'lots' })).rejects.toThrow(
       expect.objectContaining({
         status: 400,
         details: [{ path: 'payload.kwh', message: 'must be number' }],
       }),
     );
-    expect(() => request(runId, 'summary', { kwh: 1, extra: true })).toThrow(/does not match its schema/);
+    await expect(request(runId, 'summary', { kwh: 1, extra: true })).rejects.toThrow(/does not match its schema/);
     // research: maxBytes 1000; {"s":"…"} is 8 bytes around the string
-    expect(() => request(runId, 'research', { s: 'x'.repeat(993) })).toThrow(
+    await expect(request(runId, 'research', { s: 'x'.repeat(993) })).rejects.toThrow(
       /is 1001 bytes, over its limit of 1000/,
     );
-    expect(request(runId, 'research', { s: 'x'.repeat(992) }).bytes).toBe(1000);
+    expect((await request(runId, 'research', { s: 'x'.repeat(992) })).bytes).toBe(1000);
     expect(refusals().map((e) => e.details.check)).toEqual(['schema', 'schema', 'size']);
     expect(service.ledger.list()).toHaveLength(1);
   });
 
-  it('refuses over the per-destination quota for 24 h, then accepts again', () => {
+  it('refuses over the per-destination quota for 24 h, then accepts again', async () => {
     const { clock, service, startRun, request, refusals } = exportSetup(tempDir());
     const runId = startRun();
-    request(runId, 'summary', { kwh: 1 });
+    await request(runId, 'summary', { kwh: 1 });
     clock.now += 60_000;
-    request(runId, 'summary', { kwh: 2 });
-    expect(() => request(runId, 'summary', { kwh: 3 })).toThrow(
+    await request(runId, 'summary', { kwh: 2 });
+    await expect(request(runId, 'summary', { kwh: 3 })).rejects.toThrow(
       expect.objectContaining({
         status: 429,
         message: '"summary" allows 2 exports a day; 2 in the last 24 h',
@@ -97,54 +97,52 @@ describe('ExportService.request', () => {
     expect(refusals().map((e) => e.details.check)).toEqual(['rate']);
     // the first request still counts exactly 24 h after it was made, and leaves the window 1 ms later
     clock.now = NOW + DAY;
-    expect(() => request(runId, 'summary', { kwh: 3 })).toThrow(/2 in the last 24 h/);
+    await expect(request(runId, 'summary', { kwh: 3 })).rejects.toThrow(/2 in the last 24 h/);
     clock.now = NOW + DAY + 1;
-    expect(() => request(runId, 'summary', { kwh: 3 })).not.toThrow();
+    await expect(request(runId, 'summary', { kwh: 3 })).resolves.toBeDefined();
     expect(service.ledger.list().map((e) => e.payload)).toEqual([{ kwh: 3 }, { kwh: 2 }, { kwh: 1 }]);
   });
 
-  it('refuses over the box-wide cap across destinations', () => {
+  it('refuses over the box-wide cap across destinations', async () => {
     const { service, startRun, request, refusals } = exportSetup(tempDir(), {
       destinations: ['summary', 'research'],
       boxWidePerDay: 2,
     });
     const runId = startRun();
-    request(runId, 'summary', { kwh: 1 });
-    request(runId, 'research', { n: 1 });
-    expect(() => request(runId, 'summary', { kwh: 2 })).toThrow(
+    await request(runId, 'summary', { kwh: 1 });
+    await request(runId, 'research', { n: 1 });
+    await expect(request(runId, 'summary', { kwh: 2 })).rejects.toThrow(
       'the box allows 2 exports a day across all apps; 2 in the last 24 h',
     );
     expect(refusals().map((e) => e.details.check)).toEqual(['box-rate']);
     expect(service.ledger.list()).toHaveLength(2);
   });
 
-  it('refuses once the grants are revoked or the consent has expired', () => {
+  it('refuses once the grants are revoked or the consent has expired', async () => {
     const revoked = exportSetup(tempDir());
     const run1 = revoked.startRun();
     revoked.apps.revoke('energy-test');
-    expect(() => revoked.request(run1, 'summary', { kwh: 1 })).toThrow(/revoked or expired/);
+    await expect(revoked.request(run1, 'summary', { kwh: 1 })).rejects.toThrow(/revoked or expired/);
     expect(revoked.refusals().map((e) => e.details.check)).toEqual(['grant']);
 
     const expired = exportSetup(tempDir());
     const run2 = expired.startRun();
     const consent = expired.apps.registry.currentConsent('energy-test');
     expired.clock.now = consent?.expiresAt ?? Number.NaN;
-    expect(() => expired.request(run2, 'summary', { kwh: 1 })).toThrow(
+    await expect(expired.request(run2, 'summary', { kwh: 1 })).rejects.toThrow(
       /consent for app "energy-test" has expired/,
     );
     expect(expired.refusals().map((e) => e.details.check)).toEqual(['grant']);
     expect([...revoked.service.ledger.list(), ...expired.service.ledger.list()]).toEqual([]);
   });
 
-  it('refuses a request that does not come from a live run of the app', () => {
+  it('refuses a request that does not come from a live run of the app', async () => {
     const { service, startRun, request, refusals } = exportSetup(tempDir());
     const finished = startRun('ok');
-    expect(() => request(finished, 'summary', { kwh: 1 })).toThrow(/is not live/);
-    expect(() => request('no-such-run', 'summary', { kwh: 1 })).toThrow(/is not live/);
+    await expect(request(finished, 'summary', { kwh: 1 })).rejects.toThrow(/is not live/);
+    await expect(request('no-such-run', 'summary', { kwh: 1 })).rejects.toThrow(/is not live/);
     const live = startRun();
-    expect(() =>
-      service.request({ appId: 'other-app', runId: live, destination: 'summary', payload: { kwh: 1 } }),
-    ).toThrow(/run run-2 of app "other-app" is not live/);
+    await expect(service.request({ appId: 'other-app', runId: live, destination: 'summary', payload: { kwh: 1 } })).rejects.toThrow(/run run-2 of app "other-app" is not live/);
     expect(refusals().map((e) => [e.actor, e.details.check])).toEqual([
       ['app:energy-test', 'run'],
       ['app:energy-test', 'run'],

@@ -31,8 +31,8 @@ describe('databox exports', () => {
     });
     expect((await cli(home, 'mode', 'energy-test', 'review')).out).toBe('energy-test: review');
     const runId = startRun();
-    const a = request(runId, 'summary', { kwh: 7 });
-    const b = request(runId, 'research', { note: 'weekly' });
+    const a = await request(runId, 'summary', { kwh: 7 });
+    const b = await request(runId, 'research', { note: 'weekly' });
     store.close();
 
     const queue = await cli(home, 'review');

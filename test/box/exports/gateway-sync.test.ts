@@ -35,8 +35,8 @@ describe('GatewaySync', () => {
   it('lets the gateway reach a private address only for a destination the householder put on the home network', async () => {
     const { startRun, request, gateway, sync, apps } = await setup({ homeNetwork: ['research'] });
     const runId = startRun();
-    request(runId, 'summary', { kwh: 1 });
-    request(runId, 'research', { n: 1 });
+    await request(runId, 'summary', { kwh: 1 });
+    await request(runId, 'research', { n: 1 });
     await sync.tick();
     const allow = Object.fromEntries(
       gateway.submissions.map((s) => [s.body.destination.id, s.body.destination.allowPrivate]),
@@ -60,10 +60,10 @@ describe('GatewaySync', () => {
   it('forwards approved exports with the exact bytes, their hash and the idempotency key; never review or rejected ones', async () => {
     const { service, startRun, request, gateway, sync } = await setup();
     const runId = startRun();
-    const auto = request(runId, 'summary', { kwh: 2.25 });
+    const auto = await request(runId, 'summary', { kwh: 2.25 });
     service.setMode('energy-test', 'review');
-    const held = request(runId, 'summary', { kwh: 9 });
-    const refused = request(runId, 'research', { n: 1 });
+    const held = await request(runId, 'summary', { kwh: 9 });
+    const refused = await request(runId, 'research', { n: 1 });
     service.reject(refused.id, 'no');
 
     expect(await sync.tick()).toEqual({ forwarded: 1, events: 0 });
@@ -91,8 +91,8 @@ describe('GatewaySync', () => {
   it('applies delivery events to the ledger and the audit chain exactly once, keeping the cursor in kv', async () => {
     const { store, service, startRun, request, gateway, sync } = await setup();
     const runId = startRun();
-    const ok = request(runId, 'summary', { kwh: 1 });
-    const bad = request(runId, 'research', { n: 1 });
+    const ok = await request(runId, 'summary', { kwh: 1 });
+    const bad = await request(runId, 'research', { n: 1 });
     await sync.tick();
     gateway.event({ id: ok.id, type: 'attempt', at: 1000, attempt: 1, responseStatus: 503, bytes: 9 });
     gateway.event({ id: ok.id, type: 'attempt', at: 2000, attempt: 2, responseStatus: 200, bytes: 9 });
@@ -136,7 +136,7 @@ describe('GatewaySync', () => {
 
   it('keeps exports pending while the gateway does not answer, and forwards them once it does', async () => {
     const { service, startRun, request, gateway, sync, socket } = await setup({ listen: false });
-    const entry = request(startRun(), 'summary', { kwh: 1 });
+    const entry = await request(startRun(), 'summary', { kwh: 1 });
     await expect(sync.tick()).rejects.toThrow();
     expect(service.ledger.get(entry.id).status).toBe('pending');
     await gateway.listen(socket);
@@ -149,7 +149,7 @@ describe('GatewaySync', () => {
     const { store, service, startRun, request, gateway, sync } = await setup();
     const runId = startRun();
     gateway.submitStatus = 400;
-    const refused = request(runId, 'summary', { kwh: 1 });
+    const refused = await request(runId, 'summary', { kwh: 1 });
     await sync.tick();
     expect(service.ledger.get(refused.id)).toMatchObject({
       status: 'failed',
@@ -161,7 +161,7 @@ describe('GatewaySync', () => {
     });
 
     gateway.submitStatus = undefined;
-    const queued = request(runId, 'research', { n: 1 });
+    const queued = await request(runId, 'research', { n: 1 });
     await sync.tick();
     gateway.event({ id: queued.id, type: 'failed', at: 5, attempt: 8, error: 'HTTP 503', bytes: 7 });
     await sync.tick();
