@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readRssMiB } from './host-memory.ts';
 import { type ChildMessage, childMessageSchema, type ParentMessage } from './protocol.ts';
 
 export interface IsolateHostOptions {
@@ -13,6 +14,11 @@ export interface IsolateHostOptions {
   restartBackoff?: { initialMs: number; maxMs: number };
   /** How long a run waits for a child to be ready before it fails (ms). Default 20000. */
   startTimeoutMs?: number;
+  /**
+   * Start a new child after a crash (default true). A host that serves one app is not restarted:
+   * the next run of that app gets a fresh host, and the supervisor stops for good.
+   */
+  restartOnCrash?: boolean;
 }
 
 /** What the supervisor reports, e.g. to the box's log. */
@@ -31,8 +37,11 @@ export type IsolateHostEvent =
 export interface IsolateHostHandlers {
   /** Every validated message from the current child. */
   onMessage(message: ChildMessage): void;
-  /** The current child died unexpectedly (runs in flight in it are lost); `reason` says how. */
-  onCrash(reason: string): void;
+  /**
+   * The current child died unexpectedly (runs in flight in it are lost); `reason` says how and
+   * `stderrTail` is the end of what it printed (V8 prints why it aborted there).
+   */
+  onCrash(reason: string, stderrTail: string): void;
   onEvent?(event: IsolateHostEvent): void;
 }
 
@@ -47,7 +56,7 @@ const STDERR_TAIL_CHARS = 4000;
  */
 export class IsolateHostSupervisor {
   readonly #options: Required<IsolateHostOptions>;
-  readonly #handlers: IsolateHostHandlers;
+  #handlers: IsolateHostHandlers;
   #child: ChildProcess | undefined;
   #ready = false;
   #readyAt = 0;
@@ -60,6 +69,7 @@ export class IsolateHostSupervisor {
   #restartTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #stderrTail = '';
+  #readyRssMiB: number | undefined;
   #waiters: Array<{ resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }> = [];
 
   constructor(options: IsolateHostOptions, handlers: IsolateHostHandlers) {
@@ -68,6 +78,7 @@ export class IsolateHostSupervisor {
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
       restartBackoff: options.restartBackoff ?? { initialMs: 250, maxMs: 10_000 },
       startTimeoutMs: options.startTimeoutMs ?? 20_000,
+      restartOnCrash: options.restartOnCrash ?? true,
     };
     this.#handlers = handlers;
   }
@@ -75,6 +86,26 @@ export class IsolateHostSupervisor {
   /** The pid of the current child, if one is running. */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** The current child's resident memory when it became ready (MiB), where procfs tells it. */
+  get readyRssMiB(): number | undefined {
+    return this.#readyRssMiB;
+  }
+
+  /** Whether a child is ready for runs now. */
+  get isReady(): boolean {
+    return this.#ready;
+  }
+
+  /** Whether the supervisor has stopped for good (stop() was called, or a child died and restartOnCrash is off). */
+  get isStopped(): boolean {
+    return this.#state === 'stopped';
+  }
+
+  /** Hands the supervisor to a new owner (a spare host given to an app). */
+  setHandlers(handlers: IsolateHostHandlers): void {
+    this.#handlers = handlers;
   }
 
   /** Starts the child (also after `stop()`) and resolves when it is ready. */
@@ -136,13 +167,7 @@ export class IsolateHostSupervisor {
 
   /** Stops the child and does not restart it. Runs waiting for a child are rejected. */
   async stop(): Promise<void> {
-    this.#state = 'stopped';
-    clearTimeout(this.#restartTimer);
-    clearInterval(this.#watchdog);
-    for (const waiter of this.#waiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new Error('the isolate runtime is stopped'));
-    }
+    this.#stopForGood('the isolate runtime is stopped');
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -153,16 +178,29 @@ export class IsolateHostSupervisor {
     clearTimeout(timer);
   }
 
+  #stopForGood(waiterError: string): void {
+    this.#state = 'stopped';
+    clearTimeout(this.#restartTimer);
+    clearInterval(this.#watchdog);
+    for (const waiter of this.#waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error(waiterError));
+    }
+  }
+
   #spawn(): void {
     const here = fileURLToPath(import.meta.url);
     const fromSource = extname(here) === '.ts';
     const childPath = fileURLToPath(new URL(`./isolate-host-child${extname(here)}`, import.meta.url));
-    const execArgv = ['--no-node-snapshot'];
+    // --no-expose-wasm: isolates made in this process get no WebAssembly global, so an app cannot
+    // grow a WebAssembly.Memory outside isolated-vm's heap limit (measured: 1 GiB under 64 MB).
+    const execArgv = ['--no-node-snapshot', '--no-expose-wasm'];
     if (fromSource)
       execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
     this.#stderrTail = '';
     this.#ready = false;
     this.#readyAt = 0;
+    this.#readyRssMiB = undefined;
     const child = fork(childPath, [String(this.#options.heartbeatMs)], {
       execPath: process.execPath,
       execArgv,
@@ -181,8 +219,8 @@ export class IsolateHostSupervisor {
       this.#lastSeen = Date.now();
       const parsed = childMessageSchema.safeParse(raw);
       if (!parsed.success) return;
-      if (parsed.data.type === 'ready') this.#onReady(parsed.data.pid);
-      this.#handlers.onMessage(parsed.data);
+      if (parsed.data.type === 'ready') void this.#onReady(child, parsed.data.pid);
+      else this.#handlers.onMessage(parsed.data);
     });
     child.on('error', () => {
       // spawn failures are followed by 'exit'; the error itself must not crash the daemon
@@ -190,10 +228,15 @@ export class IsolateHostSupervisor {
     child.on('exit', (code, signal) => this.#onExit(child, code, signal));
   }
 
-  #onReady(pid: number): void {
+  async #onReady(child: ChildProcess, pid: number): Promise<void> {
+    // The baseline of the memory watchdog: what the host uses before any app code runs in it.
+    const rss = child.pid === undefined ? undefined : await readRssMiB(child.pid);
+    if (this.#child !== child) return;
+    this.#readyRssMiB = rss;
     this.#ready = true;
     this.#readyAt = Date.now();
     this.#handlers.onEvent?.({ type: 'ready', pid });
+    this.#handlers.onMessage({ type: 'ready', pid });
     for (const waiter of this.#waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.resolve();
@@ -216,7 +259,12 @@ export class IsolateHostSupervisor {
       stderrTail: this.#stderrTail,
     });
     if (this.#state !== 'running') return;
-    this.#handlers.onCrash(reason);
+    this.#handlers.onCrash(reason, this.#stderrTail);
+    if (!this.#options.restartOnCrash) {
+      this.#stopForGood(`the isolate host exited before it was ready (${reason})`);
+      return;
+    }
+    if (this.#state !== 'running') return;
     if (this.#readyAt > 0 && Date.now() - this.#readyAt > STABLE_AFTER_MS) this.#crashesInRow = 0;
     const { initialMs, maxMs } = this.#options.restartBackoff;
     const delay = Math.min(maxMs, initialMs * 2 ** this.#crashesInRow);

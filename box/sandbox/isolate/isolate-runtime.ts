@@ -2,38 +2,52 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { AppRuntime, RunLimits, RunOutcome } from '../../apps/runtime.ts';
 import {
-  type IsolateHostEvent,
-  type IsolateHostOptions,
-  IsolateHostSupervisor,
-} from './isolate-host-supervisor.ts';
+  CRASH_MESSAGE,
+  type HostedRun,
+  type IsolateAppHost,
+  type IsolateRuntimeEvent,
+} from './isolate-app-host.ts';
+import { IsolateHostPool } from './isolate-host-pool.ts';
+import type { IsolateHostOptions } from './isolate-host-supervisor.ts';
 import type { CallMessage, ChildMessage } from './protocol.ts';
 
-export interface IsolateRuntimeOptions extends IsolateHostOptions {
+export { CRASH_MESSAGE };
+
+export interface IsolateRuntimeOptions extends Omit<IsolateHostOptions, 'restartOnCrash'> {
   /** The largest params JSON an app may send in one call (bytes). Default 1 MiB. */
   maxCallBytes?: number;
-  /** How long after its timeout a run may take to end before the host is restarted (ms). Default 5000. */
+  /**
+   * How long after its timeout a run may take to end before its host is killed (ms): a run stuck
+   * in one native call (a huge `JSON.parse`) cannot be interrupted inside V8. Default 2000.
+   */
   stopGraceMs?: number;
   /** Most log lines kept per run. Default 1000. */
   maxLogLines?: number;
-  /** Host process events (ready, exited, restarting), e.g. for the box's log. */
-  onEvent?: (event: IsolateHostEvent) => void;
+  /**
+   * One host process per app (default true): runs of one app share it, different apps never
+   * do, so one app's crash or memory blow-up cannot end another app's run. `false` shares one
+   * host between all apps (the old mode; the bench compares the two).
+   */
+  hostPerApp?: boolean;
+  /** A per-app host stops after this long without runs (ms). Default 30000. */
+  hostIdleMs?: number;
+  /** Keep one unused host started while apps run, for the next app's first run. Default true. */
+  spareHost?: boolean;
+  /** How often the memory watchdog reads a busy host's resident memory (ms). Default 50. */
+  memoryPollMs?: number;
+  /** Host process events (ready, exited, restarting) with the app they are about, e.g. for the box's log. */
+  onEvent?: (event: IsolateRuntimeEvent) => void;
 }
 
 type RunOptions = Parameters<AppRuntime['run']>[0];
 
-interface ActiveRun {
-  handle: RunOptions['handle'];
-  logs: string[];
-  droppedLogs: number;
-  finish(status: RunOutcome['status'], error?: string): void;
-}
-
-export const CRASH_MESSAGE = 'the isolate host crashed (out of memory?) and was restarted';
 const MAX_LOG_CHARS = 2000;
 
 /**
  * Runs isolate apps (`runtime.type: 'isolate'`): each run in a fresh isolated-vm isolate inside
- * a supervised child process, so a V8 out-of-memory abort can only kill that child. The app's
+ * a supervised child process of its app ({@link IsolateHostPool}; apps are told apart by their
+ * folder), so a V8 out-of-memory abort, a memory-watchdog kill or a stuck native call ends only
+ * that app's runs. The app's
  * calls come back over IPC as JSON text and go to the run's `handle`; the runtime knows nothing
  * about grants. `run()` never throws: app faults, timeouts and host crashes become the outcome.
  *
@@ -46,39 +60,60 @@ const MAX_LOG_CHARS = 2000;
  */
 export class IsolateRuntime implements AppRuntime {
   readonly kind = 'isolate' as const;
-  readonly #host: IsolateHostSupervisor;
-  readonly #runs = new Map<string, ActiveRun>();
+  readonly #pool: IsolateHostPool;
+  readonly #runs = new Map<string, HostedRun>();
   readonly #maxCallBytes: number;
   readonly #stopGraceMs: number;
   readonly #maxLogLines: number;
+  #stopped = false;
 
   constructor(options: IsolateRuntimeOptions = {}) {
     this.#maxCallBytes = options.maxCallBytes ?? 1024 * 1024;
-    this.#stopGraceMs = options.stopGraceMs ?? 5000;
+    this.#stopGraceMs = options.stopGraceMs ?? 2000;
     this.#maxLogLines = options.maxLogLines ?? 1000;
-    this.#host = new IsolateHostSupervisor(options, {
-      onMessage: (message) => this.#onMessage(message),
-      onCrash: (reason) => {
-        for (const run of [...this.#runs.values()]) run.finish('killed', `${CRASH_MESSAGE} (${reason})`);
-      },
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    const {
+      maxCallBytes,
+      stopGraceMs,
+      maxLogLines,
+      hostPerApp,
+      hostIdleMs,
+      spareHost,
+      memoryPollMs,
+      onEvent,
+      ...host
+    } = options;
+    this.#pool = new IsolateHostPool({
+      host,
+      hostPerApp: hostPerApp ?? true,
+      idleMs: hostIdleMs ?? 30_000,
+      spareHost: spareHost ?? true,
+      memoryPollMs: memoryPollMs ?? 50,
+      onMessage: (appHost, message) => this.#onMessage(appHost, message),
+      ...(onEvent ? { onEvent } : {}),
     });
   }
 
-  /** The isolate host's pid while it runs (for diagnostics and tests). */
-  get hostPid(): number | undefined {
-    return this.#host.pid;
+  /** The pids of the running host processes (for diagnostics and tests). */
+  get hostPids(): number[] {
+    return this.#pool.pids;
   }
 
-  /** Starts the isolate host so the first run does not pay for it. Optional: `run()` starts it too. */
+  /** The pid of the host that runs the app in `appDir`, while it has one. */
+  hostPidOf(appDir: string): number | undefined {
+    return this.#pool.hostOf(resolve(appDir))?.pid;
+  }
+
+  /** Starts a host (the spare, or the shared one) so the first run does not wait for it. Optional. */
   start(): Promise<void> {
-    return this.#host.start();
+    this.#stopped = false;
+    return this.#pool.warm();
   }
 
-  /** Stops the isolate host; runs in flight end as `killed`. */
+  /** Stops every isolate host; runs in flight end as `killed`. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     for (const run of [...this.#runs.values()]) run.finish('killed', 'the isolate runtime was stopped');
-    await this.#host.stop();
+    await this.#pool.stop();
   }
 
   async run(opts: RunOptions): Promise<RunOutcome> {
@@ -106,30 +141,23 @@ export class IsolateRuntime implements AppRuntime {
       return outcome('error', `cannot read the app bundle ${opts.entry} (${reason})`);
     }
     if (opts.signal?.aborted) return outcome('killed', 'the run was cancelled before it started');
-    try {
-      await this.#host.ready();
-    } catch (error) {
-      return outcome('error', (error as Error).message);
-    }
+    if (this.#stopped) return outcome('error', 'the isolate runtime is stopped');
+    const host = this.#pool.acquire(resolve(opts.appDir));
 
     return new Promise<RunOutcome>((resolveRun) => {
       const { runId, limits, signal } = opts;
-      const onAbort = () => this.#host.send({ type: 'cancel', runId, reason: 'the run was cancelled' });
-      const backstop = setTimeout(() => {
-        // The child should have ended the run at its timeout; if it did not, it is wedged.
-        active.finish(
-          'timeout',
-          `the run did not stop within ${this.#stopGraceMs} ms of its time limit; the isolate host was restarted`,
-        );
-        this.#host.restart(`run ${runId} did not stop at its time limit`);
-      }, limits.timeoutMs + this.#stopGraceMs);
-      const active: ActiveRun = {
+      const onAbort = () => host.send({ type: 'cancel', runId, reason: 'the run was cancelled' });
+      let backstop: NodeJS.Timeout | undefined;
+      const active: HostedRun = {
+        memoryMb: limits.memoryMb,
         handle: opts.handle,
         logs,
         droppedLogs: 0,
+        started: false,
         finish: (status, error) => {
           if (this.#runs.get(runId) !== active) return;
           this.#runs.delete(runId);
+          host.remove(runId);
           clearTimeout(backstop);
           signal?.removeEventListener('abort', onAbort);
           if (active.droppedLogs > 0) logs.push(`(${active.droppedLogs} more log lines were dropped)`);
@@ -137,44 +165,69 @@ export class IsolateRuntime implements AppRuntime {
         },
       };
       this.#runs.set(runId, active);
+      host.add(runId, active);
       signal?.addEventListener('abort', onAbort, { once: true });
-      const sent = this.#host.send({
-        type: 'run',
-        runId,
-        code,
-        filename: `app:///${opts.entry.replace(/^\.?\/+/, '')}`,
-        limits: {
-          memoryMb: limits.memoryMb,
-          timeoutMs: limits.timeoutMs,
-          ...(limits.cpuMs ? { cpuMs: limits.cpuMs } : {}),
+      host.ready().then(
+        () => {
+          if (!this.#send(host, active, runId, code, opts)) return;
+          // The child should end the run at its timeout; if it did not, it is wedged (e.g. in one
+          // native call V8 cannot interrupt), and only killing its process helps.
+          backstop = setTimeout(() => {
+            active.finish(
+              'timeout',
+              `the run did not stop within ${this.#stopGraceMs} ms of its time limit; its isolate host was killed`,
+            );
+            host.kill(`run ${runId} did not stop at its time limit`);
+          }, limits.timeoutMs + this.#stopGraceMs);
         },
-        maxCallBytes: this.#maxCallBytes,
-      });
-      if (!sent) active.finish('killed', `${CRASH_MESSAGE} (it went away before the run started)`);
+        (error: Error) => active.finish('error', error.message),
+      );
     });
   }
 
-  #onMessage(message: ChildMessage): void {
+  /** Hands the run to its host child; false if it ended meanwhile or could not be sent. */
+  #send(host: IsolateAppHost, active: HostedRun, runId: string, code: string, opts: RunOptions): boolean {
+    if (this.#runs.get(runId) !== active) return false;
+    const { limits } = opts;
+    const sent = host.send({
+      type: 'run',
+      runId,
+      code,
+      filename: `app:///${relative(resolve(opts.appDir), resolve(opts.appDir, opts.entry))}`, // no host path in stacks
+      limits: {
+        memoryMb: limits.memoryMb,
+        timeoutMs: limits.timeoutMs,
+        ...(limits.cpuMs ? { cpuMs: limits.cpuMs } : {}),
+      },
+      maxCallBytes: this.#maxCallBytes,
+    });
+    if (!sent) active.finish('killed', `${CRASH_MESSAGE} (it went away before the run started)`);
+    else active.started = true;
+    return sent;
+  }
+
+  #onMessage(host: IsolateAppHost, message: ChildMessage): void {
     switch (message.type) {
       case 'call':
-        void this.#onCall(message);
+        void this.#onCall(host, message);
         break;
       case 'log': {
-        const run = this.#runs.get(message.runId);
+        const run = host.runs.get(message.runId);
         if (run) this.#addLog(run, `[isolate] ${message.level}: ${message.message}`);
         break;
       }
       case 'done':
-        this.#runs.get(message.runId)?.finish(message.status, message.error);
+        host.runs.get(message.runId)?.finish(message.status, message.error);
         break;
     }
   }
 
-  async #onCall(message: CallMessage): Promise<void> {
+  async #onCall(host: IsolateAppHost, message: CallMessage): Promise<void> {
     const { runId, callId, method } = message;
     const reply = (result: { ok: true; json: string } | { ok: false; message: string; code?: string }) =>
-      this.#host.send({ type: 'result', runId, callId, ...result });
-    const run = this.#runs.get(runId);
+      host.send({ type: 'result', runId, callId, ...result });
+    // only runs of this host: a host cannot call in the name of another app's run
+    const run = host.runs.get(runId);
     if (!run) return void reply({ ok: false, message: 'the run has ended' });
     let params: unknown;
     try {
@@ -211,7 +264,7 @@ export class IsolateRuntime implements AppRuntime {
     reply({ ok: true, json });
   }
 
-  #addLog(run: ActiveRun, line: string): void {
+  #addLog(run: HostedRun, line: string): void {
     if (run.logs.length >= this.#maxLogLines) run.droppedLogs++;
     else run.logs.push(line.length > MAX_LOG_CHARS ? `${line.slice(0, MAX_LOG_CHARS)}…` : line);
   }
