@@ -19,7 +19,10 @@ export interface ConsumptionGap {
  * // [{ start: Date.parse('2020-05-04T23:30Z'), end: Date.parse('2020-05-05T23:30Z'), missing: 48 }, …]
  * ```
  */
-export function gaps(readings: readonly ConsumptionReading[], intervalMs: number): ConsumptionGap[] {
+export function gaps(
+  readings: ReadonlyArray<Pick<ConsumptionReading, 'start' | 'end'>>,
+  intervalMs: number,
+): ConsumptionGap[] {
   if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
   const sorted = [...readings].sort((a, b) => a.start - b.start);
   const out: ConsumptionGap[] = [];

@@ -27,10 +27,11 @@ describeWithSharedFixtures('importGreenButton: the GBA sample (SOURCES.md §2)',
     const first = await importGreenButton(store, sharedFixture(GBA_SAMPLE), {
       onProgress: (p) => progress.push(p),
     });
+    // every hourly reading has a cost, stored beside it as ID.cost
     expect(first).toMatchObject({
-      datasources: [ID],
-      readings: 216,
-      written: 216,
+      datasources: [ID, `${ID}.cost`],
+      readings: 432,
+      written: 432,
       duplicates: 0,
       skipped: 0,
       errors: [],
@@ -53,11 +54,24 @@ describeWithSharedFixtures('importGreenButton: the GBA sample (SOURCES.md §2)',
     expect(raw.at(-1)?.t).toBe(Date.parse('2014-01-10T04:00:00Z')); // the last interval ends at 05:00Z
 
     const last = progress.at(-1);
-    expect(last).toMatchObject({ readings: 216, written: 216 });
+    expect(last).toMatchObject({ readings: 432, written: 432 });
+    // the costs: 2,205,567 hundred-thousandths of a dollar (espi-parser.test.ts) = $22.05567
+    expect(store.getDatasource(`${ID}.cost`)).toMatchObject({
+      unit: 'USD',
+      kind: 'cost.electricity.import.energy.interval',
+    });
+    const cost = store.read(`${ID}.cost`, {
+      from,
+      to,
+      resolution: '1d',
+      aggregate: 'sum',
+    }) as AggregatePoint[];
+    expect(cost.reduce((s, d) => s + d.v, 0)).toBeCloseTo(22.05567, 9);
+    expect(first.gaps).toEqual([]);
     expect(last?.bytesRead).toBe(last?.totalBytes);
 
     const second = await importGreenButton(store, sharedFixture(GBA_SAMPLE));
-    expect(second).toMatchObject({ readings: 216, written: 0, duplicates: 216 });
+    expect(second).toMatchObject({ readings: 432, written: 0, duplicates: 432 });
     expect(store.read(ID, { from, to, resolution: 'raw', aggregate: 'mean' })).toHaveLength(216);
   });
 });
@@ -69,8 +83,9 @@ it('puts forward flow under --id and reverse flow under the export datasource, s
   expect(summary.datasources.sort()).toEqual([
     'greenbutton.electricity.export.interval',
     'house.grid.interval',
+    'house.grid.interval.cost',
   ]);
-  expect(summary.written).toBe(4);
+  expect(summary.written).toBe(6); // 4 energies and the 2 costs the file gives
   const all = {
     from: 0,
     to: Date.parse('2025-01-01T00:00:00Z'),
@@ -85,6 +100,11 @@ it('puts forward flow under --id and reverse flow under the export datasource, s
     { t: t0 + 1_800_000, v: 0.000125 },
   ]);
   expect(store.read('greenbutton.electricity.export.interval', all)).toEqual([{ t: t0, v: 0.007 }]);
+  // costs 30 and 45 hundred-thousandths; the third reading has none
+  expect(store.read('house.grid.interval.cost', all)).toEqual([
+    { t: t0, v: 0.0003 },
+    { t: t0 + 900_000, v: 0.00045 },
+  ]);
 });
 
 it('names a bad --id and a file that is not XML', async () => {

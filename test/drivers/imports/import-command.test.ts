@@ -26,15 +26,17 @@ describeWithSharedFixtures('databox import (CLI, end to end)', () => {
     const home = tempDir();
     const file = sharedFixture('greenbutton/espi_gba_sample_TestGBDataHourlyNineDaysBinnedDaily.xml');
     const first = runCli(['import', 'greenbutton', file, '--home', home]);
-    expect(first.stderr).toMatch(/import greenbutton: 216 readings stored/);
+    expect(first.stderr).toMatch(/import greenbutton: 432 readings stored/);
     expect(first.status).toBe(0);
-    expect(first.stdout).toContain('datasource: greenbutton.electricity.import.interval');
-    expect(first.stdout).toMatch(/^written: 216$/m);
+    expect(first.stdout).toMatch(
+      /^datasources: greenbutton\.electricity\.import\.interval, greenbutton\.electricity\.import\.interval\.cost$/m,
+    );
+    expect(first.stdout).toMatch(/^written: 432$/m);
     expect(first.stdout).toMatch(/^duplicates \(already stored\): 0$/m);
     const second = runCli(['import', 'greenbutton', file, '--home', home]);
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/^written: 0$/m);
-    expect(second.stdout).toMatch(/^duplicates \(already stored\): 216$/m);
+    expect(second.stdout).toMatch(/^duplicates \(already stored\): 432$/m);
     expect(storedCount(home, 'greenbutton.electricity.import.interval')).toBe(216);
   });
 
