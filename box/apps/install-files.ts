@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   constants,
+  fchmodSync,
   fstatSync,
   lstatSync,
   mkdirSync,
@@ -101,10 +103,20 @@ export function scanAppFolder(
  * file as written. Copies are 0644 (0755 if the source was executable by its owner).
  */
 export function copyScannedTree(root: string, tree: ScannedTree, dest: string): InstalledFile[] {
-  for (const dir of tree.dirs) mkdirSync(join(dest, dir), { mode: 0o755 });
+  // Modes are set explicitly, not through the umask: a container's uid 65534 reads staged copies.
+  for (const dir of tree.dirs) {
+    mkdirSync(join(dest, dir));
+    chmodSync(join(dest, dir), 0o755);
+  }
   return tree.files.map((file) => {
     const data = readScannedFile(root, file);
-    writeFileSync(join(dest, file.path), data, { flag: 'wx', mode: file.executable ? 0o755 : 0o644 });
+    const fd = openSync(join(dest, file.path), 'wx', 0o600);
+    try {
+      fchmodSync(fd, file.executable ? 0o755 : 0o644);
+      writeFileSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
     return { path: file.path, bytes: data.length, sha256: sha256(data) };
   });
 }

@@ -23,6 +23,8 @@ export interface HardenedHostConfigOptions {
   cpus?: number;
   /** Maximum number of processes and threads in the container. Default 64. */
   pidsLimit?: number;
+  /** Open files per process (`nofile`, soft = hard). Default 256: node needs ~30; a socket flood stops here. */
+  openFiles?: number;
   /** Size of the writable `/tmp` tmpfs in bytes (counts towards the memory limit). Default 64 MiB. */
   tmpfsBytes?: number;
   /** Remove the container when it exits. Default true; set false to read logs or the exit code late. */
@@ -35,7 +37,8 @@ const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 
 /**
  * HostConfig for a container that runs third-party app code: no network, nothing writable except
- * a small `/tmp`, no capabilities, no privilege escalation, and bounded memory, CPU and processes.
+ * a small `/tmp` (no `/dev/shm`), no capabilities, no privilege escalation, and bounded memory,
+ * CPU, processes and open files.
  * Pair it with `User: APP_CONTAINER_USER` in the container config.
  *
  * @example
@@ -51,6 +54,7 @@ export function hardenedHostConfig(options: HardenedHostConfigOptions = {}): Hos
   const cpus = options.cpus ?? 1;
   const pidsLimit = options.pidsLimit ?? 64;
   const tmpfsBytes = options.tmpfsBytes ?? 64 * 1024 * 1024;
+  const openFiles = options.openFiles ?? 256;
   check(
     Number.isInteger(memoryBytes) && memoryBytes >= MIN_MEMORY_BYTES,
     'memoryBytes',
@@ -59,6 +63,7 @@ export function hardenedHostConfig(options: HardenedHostConfigOptions = {}): Hos
   check(Number.isFinite(cpus) && cpus > 0, 'cpus', 'must be a positive number');
   check(Number.isInteger(pidsLimit) && pidsLimit > 0, 'pidsLimit', 'must be a positive integer');
   check(Number.isInteger(tmpfsBytes) && tmpfsBytes > 0, 'tmpfsBytes', 'must be a positive integer');
+  check(Number.isInteger(openFiles) && openFiles >= 16, 'openFiles', 'must be an integer ≥ 16');
   for (const [i, bind] of (options.binds ?? []).entries()) {
     check(bind.hostPath.startsWith('/'), `binds[${i}].hostPath`, 'must be an absolute path');
     check(bind.containerPath.startsWith('/'), `binds[${i}].containerPath`, 'must be an absolute path');
@@ -85,6 +90,10 @@ export function hardenedHostConfig(options: HardenedHostConfigOptions = {}): Hos
     MemorySwap: memoryBytes,
     /** CPU quota in billionths of a CPU. */
     NanoCpus: Math.round(cpus * 1e9),
+    /** Bounds descriptors: one app cannot hold thousands of connections to its API socket. */
+    Ulimits: [{ Name: 'nofile', Soft: openFiles, Hard: openFiles }],
+    /** No IPC namespace sharing and no `/dev/shm`: `/tmp` stays the only writable place. */
+    IpcMode: 'none',
     /** Scratch space that vanishes with the container; nothing in it can be executed. */
     Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${tmpfsBytes}` },
     /** Nothing of a run outlives it. */

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { AppRuntime, RunLimits, RunOutcome } from '../../apps/runtime.ts';
 import { APP_CONTAINER_USER, hardenedHostConfig } from '../../containers/hardened-host-config.ts';
 import { defaultNodeBaseImageTag, ensureNodeBaseImage } from '../../containers/node-image.ts';
+import { type RunStage, sandboxRoot, stageRun } from '../../containers/run-staging.ts';
 import { AppApiServer } from './app-api-server.ts';
 import { containerCpuReader } from './container-cpu.ts';
 import { dockerLogLines } from './docker-log-lines.ts';
@@ -19,7 +18,11 @@ const SOCKET_NAME = 'api.sock';
 export interface ContainerRuntimeOptions {
   /** Engine client; default {@link createDockerClient} (DOCKER_HOST or /var/run/docker.sock). */
   docker?: Docker;
-  /** Folder for the per-run socket folders. Default the OS temp folder. */
+  /**
+   * Folder for the per-run folders (socket and a copy of the app). Their paths show in the
+   * container's `/proc/self/mountinfo`, so it must not be under the box's home. Default the first
+   * usable of `/run/databox-sandbox`, `$XDG_RUNTIME_DIR/databox-sandbox`, `<tmp>/databox-sandbox`.
+   */
   runRoot?: string;
   /**
    * Image used when a run names none (`entry` empty) or names its repo without a tag
@@ -53,8 +56,10 @@ const CPU_POLL_MS = 200;
 
 /**
  * Runs container apps with Docker: one hardened container per run (no network, read-only root,
- * no capabilities, uid 65534, memory = memory+swap, CPU and pids limits, noexec `/tmp`), the app
- * folder read-only at `/app`, and the app API on a per-run unix socket at
+ * no capabilities, uid 65534, memory = memory+swap, CPU, pids and open-file limits, noexec `/tmp`,
+ * no `/dev/shm`), a copy of the app folder made at run start read-only at `/app` (staged with the
+ * socket folder under a neutral `runRoot/<random>/`, so mountinfo shows no box path), and the app
+ * API on a per-run unix socket at
  * `/run/databox/api.sock` (env `DATABOX_API_SOCKET`, `DATABOX_RUN_TOKEN`). The token dies, the
  * server closes, the container and the socket folder are removed when the run ends, however it ends.
  * `limits.cpuMs`, when given, is watched every 200 ms through the container's cgroup; going over
@@ -75,6 +80,7 @@ export class ContainerRuntime implements AppRuntime {
   readonly #options: ContainerRuntimeOptions;
   readonly #defaultImage: string;
   #baseImage: Promise<string> | undefined;
+  #runRoot: Promise<string> | undefined;
   readonly #active = new Set<{ abort: () => void; done: Promise<RunOutcome> }>();
 
   constructor(options: ContainerRuntimeOptions = {}) {
@@ -132,7 +138,7 @@ export class ContainerRuntime implements AppRuntime {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const logs: string[] = [];
-    let dir: string | undefined;
+    let stage: RunStage | undefined;
     let server: AppApiServer | undefined;
     let container: Docker.Container | undefined;
     let ending: Ending | undefined;
@@ -144,16 +150,17 @@ export class ContainerRuntime implements AppRuntime {
       if (opts.signal?.aborted)
         return { status: 'killed', error: 'run cancelled before it started', durationMs: 0, logs };
       const image = await this.#image(opts.entry);
-      const appDir = opts.appDir ? await readableAppDir(opts.appDir) : undefined;
-
-      dir = await mkdtemp(join(this.#options.runRoot ?? tmpdir(), 'databox-run-'));
-      await chmod(dir, 0o711); // uid 65534 may enter it (to reach the socket) but not list it
+      this.#runRoot ??= sandboxRoot(this.#options.runRoot).catch((error: unknown) => {
+        this.#runRoot = undefined;
+        throw error;
+      });
+      stage = await stageRun(await this.#runRoot, opts.appDir || undefined);
       server = new AppApiServer(opts.handle, {
         maxBodyBytes: this.#options.maxBodyBytes,
         onInternalError: (method, error) =>
           logs.push(`box: ${method} failed: ${error instanceof Error ? error.message : String(error)}`),
       });
-      await server.listen(join(dir, SOCKET_NAME));
+      await server.listen(join(stage.apiDir, SOCKET_NAME));
 
       const memoryBytes = Math.round(opts.limits.memoryMb * 1024 * 1024);
       const hostConfig = hardenedHostConfig({
@@ -163,8 +170,8 @@ export class ContainerRuntime implements AppRuntime {
         tmpfsBytes: Math.max(1024 * 1024, Math.min(64 * 1024 * 1024, Math.floor(memoryBytes / 2))),
         autoRemove: false, // removed in `finally`, after reading the exit state and logs
         binds: [
-          { hostPath: dir, containerPath: CONTAINER_API_DIR },
-          ...(appDir ? [{ hostPath: appDir, containerPath: CONTAINER_APP_DIR }] : []),
+          { hostPath: stage.apiDir, containerPath: CONTAINER_API_DIR },
+          ...(stage.appDir ? [{ hostPath: stage.appDir, containerPath: CONTAINER_APP_DIR }] : []),
         ],
       });
       container = await this.#docker.createContainer({
@@ -224,7 +231,7 @@ export class ContainerRuntime implements AppRuntime {
       if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
       await server?.close();
       await container?.remove({ force: true }).catch(() => {});
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await stage?.remove();
     }
   }
 
@@ -290,19 +297,6 @@ function outcome(
     durationMs,
     logs,
   };
-}
-
-/** The app folder as an absolute path, if uid 65534 can read it (else a clear error). */
-async function readableAppDir(appDir: string): Promise<string> {
-  const path = resolve(appDir);
-  const info = await stat(path);
-  if (!info.isDirectory()) throw new Error(`app folder ${path} is not a folder`);
-  if ((info.mode & 0o005) !== 0o005 && info.uid !== 65534) {
-    throw new Error(
-      `app folder ${path} is not readable by the container's user (uid 65534): mode ${(info.mode & 0o777).toString(8)}`,
-    );
-  }
-  return path;
 }
 
 /** Polls the container's CPU time and calls `over` once it passes `cpuMs`. */

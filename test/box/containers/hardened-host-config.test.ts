@@ -13,6 +13,8 @@ describe('hardenedHostConfig', () => {
       Memory: 268_435_456, // 256 MiB = 256 * 1024 * 1024
       MemorySwap: 268_435_456,
       NanoCpus: 1_000_000_000,
+      Ulimits: [{ Name: 'nofile', Soft: 256, Hard: 256 }],
+      IpcMode: 'none', // no /dev/shm
       Tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=67108864' }, // 64 MiB
       AutoRemove: true,
       Binds: [],
@@ -26,8 +28,10 @@ describe('hardenedHostConfig', () => {
       cpus: 0.25,
       pidsLimit: 16,
       tmpfsBytes: 1_000_000,
+      openFiles: 64,
       autoRemove: false,
     });
+    expect(config.Ulimits).toEqual([{ Name: 'nofile', Soft: 64, Hard: 64 }]);
     expect(config.Memory).toBe(67_108_864);
     expect(config.MemorySwap).toBe(67_108_864);
     expect(config.NanoCpus).toBe(250_000_000);
@@ -54,6 +58,7 @@ describe('hardenedHostConfig', () => {
       [{ cpus: Number.NaN }, 'cpus'],
       [{ pidsLimit: 0 }, 'pidsLimit'],
       [{ tmpfsBytes: -1 }, 'tmpfsBytes'],
+      [{ openFiles: 4 }, 'openFiles'],
       [{ binds: [{ hostPath: 'relative/dir', containerPath: '/x' }] }, 'binds[0].hostPath'],
       [
         {
