@@ -5,6 +5,8 @@ import { AppManager } from './apps/app-manager.ts';
 import { AppRunner } from './apps/app-runner.ts';
 import { AppScheduler } from './apps/app-scheduler.ts';
 import { AuditJob } from './audit/audit-job.ts';
+import { type BoxKey, loadOrCreateBoxKey } from './audit/box-key.ts';
+import { Checkpoints } from './audit/checkpoints.ts';
 import { HOUR_WINDOW_MS } from './audit/ingest-window.ts';
 import { ensureAdminToken } from './config/admin-token.ts';
 import type { BoxConfig } from './config/config-schema.ts';
@@ -48,6 +50,9 @@ export class Box {
   readonly log: (message: string) => void;
   config!: BoxConfig;
   store!: Store;
+  /** The box's audit key and its signed checkpoints (`docs/audit.md`). */
+  auditKey!: BoxKey;
+  checkpoints!: Checkpoints;
   adminToken!: { token: string; created: boolean };
   drivers!: DriverManager;
   apps!: AppManager;
@@ -81,6 +86,15 @@ export class Box {
       synchronous: config.store.synchronous,
       ingestWindowMs: HOUR_WINDOW_MS,
     });
+    // refuse to run on an audit log that went backwards or forked since the last checkpoint
+    this.auditKey = loadOrCreateBoxKey(this.paths.home);
+    this.checkpoints = new Checkpoints(this.store.db, this.store.audit, this.auditKey, this.paths.home);
+    try {
+      this.checkpoints.checkAtStart();
+    } catch (error) {
+      this.store.close();
+      throw error;
+    }
     this.#recordConfig();
     this.#startedAt = Date.now();
     this.drivers = new DriverManager({ store: this.store, types: DRIVER_TYPES, log: this.log });
@@ -126,7 +140,9 @@ export class Box {
       version: VERSION,
       home: this.paths.home,
     });
-    await this.#startPart(new AuditJob({ store: this.store, log: this.log }));
+    await this.#startPart(
+      new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }),
+    );
     await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
     await this.#startPart(this.drivers);
     await this.#startPart(this.appRunner);
@@ -200,6 +216,7 @@ export class Box {
       version: VERSION,
       url: this.url,
       home: this.paths.home,
+      auditKey: this.auditKey?.verifierKey,
       startedAt: new Date(this.#startedAt).toISOString(),
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       parts: Object.fromEntries([
@@ -224,6 +241,7 @@ export class Box {
     if (url) removeRuntimeFile(this.paths.runtime, { url });
     if (this.store?.db.open) {
       this.store.audit.append({ actor: 'box', action: 'box.stop', details: {} });
+      this.checkpoints.make();
       this.store.close();
     }
   }

@@ -1,6 +1,7 @@
 import type { BoxPart } from '../part.ts';
 import type { Store } from '../store/store.ts';
 import { ChainStatus } from './chain-status.ts';
+import type { Checkpoints } from './checkpoints.ts';
 
 // At ~5 µs an entry this is about a quarter second of a tick at most; more waits for the next one.
 const VERIFY_PER_TICK = 50_000;
@@ -9,8 +10,9 @@ export interface AuditJobOptions {
   store: Store;
   /** How often closed ingest windows are sealed (default one minute). */
   sealEveryMs?: number;
-  /** Extra work on the same timer (the box makes its scheduled checkpoints here). */
-  onTick?: () => void;
+  /** Signs a checkpoint every `checkpointEveryMs` (default one hour) when the log grew. */
+  checkpoints?: Checkpoints;
+  checkpointEveryMs?: number;
   log?: (message: string) => void;
 }
 
@@ -24,6 +26,7 @@ export class AuditJob implements BoxPart {
   readonly name = 'audit';
   readonly #options: AuditJobOptions;
   #timer: NodeJS.Timeout | undefined;
+  #lastCheckpoint = 0;
 
   constructor(options: AuditJobOptions) {
     this.#options = options;
@@ -42,7 +45,12 @@ export class AuditJob implements BoxPart {
       store.ingest.sealDue(store.now());
       // O(new entries): the Overview then only reads the record
       new ChainStatus(store.db, store.audit).advance(VERIFY_PER_TICK, store.now());
-      this.#options.onTick?.();
+      const { checkpoints } = this.#options;
+      const every = this.#options.checkpointEveryMs ?? 3_600_000;
+      if (checkpoints && store.now() - this.#lastCheckpoint >= every) {
+        checkpoints.make(store.now());
+        this.#lastCheckpoint = store.now();
+      }
     } catch (error) {
       this.#options.log?.(`audit: ${(error as Error).message}`);
     }

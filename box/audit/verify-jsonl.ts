@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { canonicalJson, GENESIS_HASH } from './canonical.ts';
 import { type ChainLink, entryProblem, isHash } from './chain.ts';
+import { canonicalDifference } from './strict-line.ts';
 
 /**
  * What a JSON Lines export proves:
@@ -43,13 +44,18 @@ const FIELDS = new Set(['seq', 'ts', 'actor', 'action', 'subject', 'details', 'p
 
 /**
  * Verifies a JSON Lines audit export offline (a file path or a stream), without the box's database.
- * Rows must be in ascending seq order.
+ * Rows must be in ascending seq order and each line byte-for-byte the line the box writes for
+ * its entry (no duplicate keys, canonical numbers, no spaces). With `expectFull`, any missing
+ * entry (a gap, or a first row after seq 1) fails, naming the missing seqs.
  *
  * @example
  * const result = await verifyAuditJsonl('audit.jsonl');
  * if (!result.ok) console.error(`line ${result.line} (seq ${result.brokenAt}): ${result.reason}`);
  */
-export async function verifyAuditJsonl(input: Readable | string): Promise<AuditFileVerifyResult> {
+export async function verifyAuditJsonl(
+  input: Readable | string,
+  options: { expectFull?: boolean } = {},
+): Promise<AuditFileVerifyResult> {
   const stream = typeof input === 'string' ? createReadStream(input, { encoding: 'utf8' }) : input;
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNo = 0;
@@ -64,7 +70,7 @@ export async function verifyAuditJsonl(input: Readable | string): Promise<AuditF
   };
   for await (const text of lines) {
     lineNo++;
-    if (text.trim() === '') continue;
+    if (text === '') return fail('an empty line (each line must be one entry)');
     let row: Record<string, unknown>;
     try {
       row = JSON.parse(text);
@@ -89,11 +95,16 @@ export async function verifyAuditJsonl(input: Readable | string): Promise<AuditF
     }
     const problem = entryProblem({ ...row, detailsJson } as Parameters<typeof entryProblem>[0]);
     if (problem) return fail(problem, seq);
+    // byte-exact: the line must be the one the box writes for this entry
+    const canonical = canonicalLine(row, detailsJson);
+    if (canonical !== text) return fail(canonicalDifference(text, canonical), seq);
     const prevHash = row.prevHash as string;
     const entrySeq = row.seq as number;
     if (previous === null) {
       if (!isHash(prevHash)) return fail('prevHash is not 64 lower-case hex digits', entrySeq);
       first = { seq: entrySeq, prevHash };
+      if (options.expectFull && entrySeq !== 1)
+        return fail(`the file starts at seq ${entrySeq}: entries 1..${entrySeq - 1} are missing`, entrySeq);
       if (entrySeq === 1 && prevHash !== GENESIS_HASH)
         return fail('prev_hash of seq 1 is not the genesis hash', 1);
     } else if (entrySeq <= previous.seq) {
@@ -106,12 +117,22 @@ export async function verifyAuditJsonl(input: Readable | string): Promise<AuditF
         return fail(`prev_hash does not link: seq ${previous.seq} has hash ${previous.hash}`, entrySeq);
       }
     } else {
+      if (options.expectFull)
+        return fail(
+          `seq ${entrySeq} follows seq ${previous.seq}: entries ${previous.seq + 1}..${entrySeq - 1} are missing`,
+          entrySeq,
+        );
       gaps++;
     }
     previous = { seq: entrySeq, hash: row.hash as string };
     count++;
   }
   return { ok: true, count, first, head: previous, gaps, ...describe(count, first, previous, gaps) };
+}
+
+function canonicalLine(row: Record<string, unknown>, details: string): string {
+  const str = JSON.stringify;
+  return `{"seq":${row.seq},"ts":${row.ts},"actor":${str(row.actor)},"action":${str(row.action)},"subject":${str(row.subject)},"details":${details},"prevHash":${str(row.prevHash)},"hash":${str(row.hash)}}`;
 }
 
 function describe(

@@ -1,5 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { auditCli } from '../../audit/audit-cli.ts';
 import { writeAuditExport } from '../../audit/export.ts';
 import { verifyAuditJsonl } from '../../audit/verify-jsonl.ts';
 import { BadRequestError } from '../../errors.ts';
@@ -11,7 +13,7 @@ export const auditCommand: Command = {
   name: 'audit',
   summary: 'Verify the hash-chained audit trail, or export it as JSON Lines or CSV (schema: docs/audit.md).',
   usage:
-    'audit verify [--file EXPORT.jsonl] | audit export [--format jsonl|csv] [--since T] [--until T] [--actor A] [--action A] [--out FILE]',
+    'audit verify [--file EXPORT.jsonl [--expect-full]] [--checkpoint FILE] [--bundle FILE] | audit key | audit checkpoint [--out FILE] | audit bundle --out FILE [--from-checkpoint OLD] [filters] | audit export [--format jsonl|csv] [--since T] [--until T] [--actor A] [--action A] [--out FILE]',
   options: {
     home: HOME_OPTION,
     url: URL_OPTION,
@@ -37,6 +39,18 @@ export const auditCommand: Command = {
       description: 'export: only this action (e.g. readings.write, or readings.*)',
       placeholder: 'ACTION',
     },
+    'expect-full': { type: 'boolean', description: 'verify --file: fail on any missing entry' },
+    checkpoint: {
+      type: 'string',
+      description: 'verify: check the log extends this signed checkpoint',
+      placeholder: 'FILE',
+    },
+    bundle: { type: 'string', description: 'verify: check an export bundle offline', placeholder: 'FILE' },
+    'from-checkpoint': {
+      type: 'string',
+      description: 'bundle: add the consistency proof from this older checkpoint',
+      placeholder: 'FILE',
+    },
     out: { type: 'string', description: 'export: write to FILE instead of stdout', placeholder: 'FILE' },
   },
   details: [
@@ -44,10 +58,41 @@ export const auditCommand: Command = {
   ],
   async run({ values, positionals }) {
     const [sub] = positionals;
+    if (sub === 'key' || sub === 'checkpoint' || sub === 'bundle') {
+      const store = await openBoxStore(values, { mustExist: true });
+      // the box key and checkpoints live beside the database
+      const home = dirname(store.db.name);
+      try {
+        if (sub === 'key') return auditCli.key(home);
+        if (sub === 'checkpoint') return auditCli.checkpoint(store, home, stringOption(values, 'out'));
+        const out = stringOption(values, 'out');
+        if (!out) throw new BadRequestError('audit bundle needs --out FILE');
+        const filter = { actor: stringOption(values, 'actor'), action: stringOption(values, 'action') };
+        return auditCli.bundle(store, home, filter, out, stringOption(values, 'from-checkpoint'));
+      } finally {
+        store.close();
+      }
+    }
+    if (sub === 'verify' && stringOption(values, 'bundle'))
+      return auditCli.verifyBundle(stringOption(values, 'bundle') as string);
+    if (sub === 'verify' && stringOption(values, 'checkpoint')) {
+      const store = await openBoxStore(values, { mustExist: true });
+      try {
+        return auditCli.verifyCheckpoint(
+          store,
+          dirname(store.db.name),
+          stringOption(values, 'checkpoint') as string,
+        );
+      } finally {
+        store.close();
+      }
+    }
     if (sub === 'verify') {
       const file = stringOption(values, 'file');
       if (file) {
-        const result = await verifyAuditJsonl(createReadStream(file));
+        const result = await verifyAuditJsonl(createReadStream(file), {
+          expectFull: values['expect-full'] === true,
+        });
         console.log(JSON.stringify(result, null, 2));
         return result.ok ? 0 : 1;
       }
