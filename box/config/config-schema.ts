@@ -18,6 +18,21 @@ export const configSchema = z.strictObject({
         .min(1024)
         .max(256 * 1024 * 1024)
         .default(16 * 1024 * 1024),
+      /**
+       * Further names the box answers to besides localhost, its addresses and host name (e.g. a
+       * LAN DNS name); any other Host header is refused (DNS rebinding). See docs/dashboard.md.
+       */
+      allowedHosts: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^[0-9a-f:.]+$|^\[[0-9a-f:.]+\]$/i,
+              'a host name or IP address, without scheme or port (e.g. "databox.lan")',
+            ),
+        )
+        .max(100)
+        .default([]),
     })
     .prefault({}),
   store: z

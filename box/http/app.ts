@@ -6,7 +6,8 @@ import type { DriverManager } from '../drivers/driver-manager.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import type { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
-import { createWebApp } from '../web/web-app.ts';
+import { HostGuard, hostCheck } from '../web/auth/host-guard.ts';
+import { createWebApp, isApiPath } from '../web/web-app.ts';
 import { requireAdminToken } from './auth.ts';
 import { errorResponse } from './error-handler.ts';
 import { appRoutes } from './routes/apps.ts';
@@ -32,10 +33,16 @@ export interface HttpDeps {
   exports?: ExportService;
   /** Mounts the householder's web dashboard at `/` (session cookie, not the bearer token). */
   web?: boolean;
+  /**
+   * The names the box answers to (see {@link HostGuard}): its bind address and `http.allowedHosts`.
+   * Default: bound to 127.0.0.1 with no extra names.
+   */
+  hosts?: { bindHost: string; allowedHosts?: readonly string[] };
 }
 
 /**
- * The box's HTTP API (hono). Everything but `/healthz` needs the admin bearer token.
+ * The box's HTTP API (hono). Everything but `/healthz` needs the admin bearer token. Every
+ * request, API or dashboard, must name the box in its `Host` header (DNS rebinding; see docs/dashboard.md).
  *
  * @example
  * const app = createHttpApp({ store, adminToken, bodyLimitBytes: 1 << 24, status: () => ({}) });
@@ -51,6 +58,10 @@ export function createHttpApp(deps: HttpDeps): Hono {
       404,
     ),
   );
+
+  // first, before any route: a page that rebinds its own name to the box's address is refused
+  // everywhere, the bearer-token API included, so the box answers only under its own names
+  app.use('*', hostCheck(new HostGuard(deps.hosts ?? { bindHost: '127.0.0.1' }), isApiPath));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 

@@ -19,6 +19,7 @@ import {
   setSessionCookie,
 } from './request-guard.ts';
 import { SESSION_MAX_AGE_MS } from './sessions.ts';
+import type { SignInWait } from './sign-in-limiter.ts';
 
 type C = Context<WebEnv>;
 
@@ -69,6 +70,14 @@ function setupForm(token: string, error?: string): Html {
   );
 }
 
+function waitMessage(wait: SignInWait): string {
+  const s = Math.ceil(wait.ms / 1000);
+  const when = s < 120 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`;
+  return wait.reason === 'client'
+    ? `Too many failed attempts from this device. Try again in ${when}.`
+    : `Too many failed sign-ins from several devices. Try again in ${when}, or sign in on the box itself (http://127.0.0.1 or http://[::1]), which is never held back by them.`;
+}
+
 /** Only same-site paths, so the sign-in redirect cannot be used to send people elsewhere. */
 function safeNext(next: string | undefined): string {
   return next && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/';
@@ -85,7 +94,7 @@ function startSession(c: C, next: string): Response {
 /**
  * `/signin`, `/signout` and the first-run `/setup` (only before a password exists, only from
  * loopback). Every attempt is audited (`user.signin` with `ok` and the client address); failures
- * are rate limited per client and overall.
+ * back off per client, with a ceiling over all clients that never holds the box's own loopback.
  */
 export function authRoutes(): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
@@ -102,30 +111,36 @@ export function authRoutes(): Hono<WebEnv> {
     const client = clientAddress(c);
     const now = store.now();
     const wait = limiter.retryAfter(client, now);
-    if (wait > 0) {
-      store.audit.append({
-        actor: 'user',
-        action: 'user.signin',
-        details: { ok: false, client, reason: 'rate limited' },
-      });
-      c.header('retry-after', String(Math.ceil(wait / 1000)));
-      return signInForm(
-        c,
-        preToken(c),
-        `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minutes.`,
-        429,
-      );
+    if (wait) {
+      if (limiter.refuse(client))
+        store.audit.append({
+          actor: 'user',
+          action: 'user.signin',
+          details: {
+            ok: false,
+            client,
+            reason: wait.reason === 'client' ? 'rate limited' : 'rate limited (all clients)',
+          },
+        });
+      c.header('retry-after', String(Math.ceil(wait.ms / 1000)));
+      return signInForm(c, preToken(c), waitMessage(wait), 429);
     }
+    // counted before the (slow) check, so parallel guesses cannot all pass the limiter at once
+    limiter.fail(client, now);
+    // refused attempts since the last counted one are summed here instead of audited one by one
+    const refused = limiter.takeRefused(client);
     const ok = typeof form.password === 'string' && (await passwords.verify(form.password));
     store.audit.append({
       actor: 'user',
       action: 'user.signin',
-      details: { ok, client, ...(ok ? {} : { reason: 'wrong password' }) },
+      details: {
+        ok,
+        client,
+        ...(ok ? {} : { reason: 'wrong password' }),
+        ...(refused > 1 ? { refusedBefore: refused } : {}),
+      },
     });
-    if (!ok) {
-      limiter.fail(client, now);
-      return signInForm(c, preToken(c), 'That password is not right.', 401);
-    }
+    if (!ok) return signInForm(c, preToken(c), 'That password is not right.', 401);
     limiter.succeed(client);
     return startSession(c, String(form.next ?? '/'));
   });

@@ -14,7 +14,12 @@ describe('config file', () => {
     const file = join(tempDir(), 'config.json');
     const { config, created } = loadConfig(file);
     expect(created).toBe(true);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 7330, bodyLimitBytes: 16 * 1024 * 1024 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 7330,
+      bodyLimitBytes: 16 * 1024 * 1024,
+      allowedHosts: [],
+    });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(config);
     expect(loadConfig(file).created).toBe(false);
   });

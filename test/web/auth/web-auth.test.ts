@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../../box/store/store.ts';
 import { PasswordStore } from '../../../box/web/auth/password.ts';
 import { SESSION_IDLE_MS } from '../../../box/web/auth/sessions.ts';
-import { SignInLimiter } from '../../../box/web/auth/sign-in-limiter.ts';
 import { createWebApp } from '../../../box/web/web-app.ts';
 import { dashboard, ORIGIN, PASSWORD } from '../dashboard-client.ts';
 
@@ -133,20 +132,5 @@ describe('PasswordStore', () => {
     expect(await passwords.verify(PASSWORD)).toBe(true);
     expect(await passwords.verify(`${PASSWORD}!`)).toBe(false);
     expect(store.audit.query({ action: 'user.password.set' })).toHaveLength(1);
-  });
-});
-
-describe('SignInLimiter', () => {
-  it('limits each client, and all clients together, within the window', () => {
-    const limiter = new SignInLimiter({ windowMs: 60_000, perClient: 2, overall: 3 });
-    limiter.fail('a', 0);
-    expect(limiter.retryAfter('a', 1)).toBe(0);
-    limiter.fail('a', 10);
-    expect(limiter.retryAfter('a', 20)).toBe(60_000 - 20); // the oldest failure leaves the window at 60 000
-    limiter.fail('b', 30);
-    expect(limiter.retryAfter('c', 40)).toBe(60_000 - 40); // three failures overall
-    expect(limiter.retryAfter('a', 60_011)).toBe(0);
-    limiter.succeed('b');
-    expect(limiter.retryAfter('c', 41)).toBe(0);
   });
 });
