@@ -108,7 +108,7 @@ def consistency_ok(size1, size2, root1, root2, proof):
 
 def read_checkpoint(note, vkey):
     """C2SP tlog-checkpoint signed by the verifier key `name+keyid+base64(0x01||key)`: (size, root)."""
-    name, keyid, key = vkey.split('+'); key = base64.b64decode(key)[1:]
+    name, keyid, key = vkey.split('+', 2); key = base64.b64decode(key)[1:]
     text, _, sigs = note.partition('\n\n')
     origin, size, root = text.split('\n')
     if origin != name: raise ValueError(f'checkpoint origin {origin} is not {name}')

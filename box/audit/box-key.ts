@@ -69,9 +69,11 @@ export function noteKeyId(name: string, publicKey: Buffer): Buffer {
 
 /** Parses a verifier key (`name+keyid+base64(0x01‖key)`); throws naming what is wrong. */
 export function parseVerifierKey(text: string): { name: string; keyId: Buffer; publicKey: Buffer } {
-  const [name, id, key, ...rest] = text.trim().split('+');
+  // the name has no '+', the key id is hex: the base64 after the second '+' may hold more
+  const [name, id] = text.trim().split('+', 2);
+  const key = text.trim().slice((name?.length ?? 0) + (id?.length ?? 0) + 2);
   const bytes = Buffer.from(key ?? '', 'base64');
-  if (!name || !id || rest.length > 0 || bytes.length !== 33 || bytes[0] !== 1) {
+  if (!name || !id || bytes.length !== 33 || bytes[0] !== 1) {
     throw new Error('not a verifier key: expected <name>+<8 hex key id>+<base64 of 0x01 and 32 key bytes>');
   }
   const publicKey = bytes.subarray(1);
