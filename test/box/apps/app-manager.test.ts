@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppManager } from '../../../box/apps/app-manager.ts';
@@ -198,5 +199,49 @@ describe('AppManager.install', () => {
     const actions = store.audit.query({ subject: 'energy-test' }).map((e) => e.action);
     expect(actions).toEqual(['app.install', 'app.grant', 'app.revoke', 'app.uninstall']);
     expect(store.audit.verify().ok).toBe(true);
+  });
+});
+
+describe('AppManager.install: files', () => {
+  const grants = { requests: { power: { datasource: 'meter.power' } } };
+
+  it('records the sha256 of each file copied, reported by get() and in the install audit entry', () => {
+    const { store, apps, source } = setup();
+    apps.install(source, grants);
+    const info = apps.get('energy-test');
+    const bundle = readFileSync(join(source, 'dist', 'app.js'));
+    expect(info.files).toEqual([
+      expect.objectContaining({ path: 'databox-app.json' }),
+      {
+        path: 'dist/app.js',
+        bytes: bundle.length,
+        sha256: createHash('sha256').update(bundle).digest('hex'),
+      },
+    ]);
+    const [entry] = store.audit.query({ action: 'app.install' });
+    expect(entry.details).toMatchObject({ files: 2, filesDigest: info.filesDigest });
+  });
+
+  it('refuses an app over the file-count or byte cap, and a refused upgrade leaves the installed app intact', () => {
+    const root = tempDir();
+    const store = testStore();
+    const apps = new AppManager(store, {
+      appsDir: join(root, 'apps'),
+      installLimits: { maxFiles: 4, maxBytes: 4096 },
+    });
+    const source = writeAppFolder(root);
+    apps.install(source, grants);
+    const installed = readFileSync(join(root, 'apps', 'energy-test', '1.0.0', 'dist', 'app.js'), 'utf8');
+    for (let i = 0; i < 4; i++) writeFileSync(join(source, `extra-${i}.txt`), 'x');
+    const many = errorOf(() => apps.install(source, grants));
+    expect(many.code).toBe('unsafe_app_files');
+    expect(many.message).toContain('more than 4 files and folders');
+    for (let i = 0; i < 4; i++) rmSync(join(source, `extra-${i}.txt`));
+    writeFileSync(join(source, 'dist', 'app.js'), 'x'.repeat(5000));
+    expect(errorOf(() => apps.install(source, grants)).message).toContain('more than 4096 bytes');
+    expect(readFileSync(join(root, 'apps', 'energy-test', '1.0.0', 'dist', 'app.js'), 'utf8')).toBe(
+      installed,
+    );
+    expect(apps.get('energy-test').files).toHaveLength(2);
   });
 });
