@@ -163,7 +163,7 @@ describeWithMosquitto('the README "Use" commands in a scratch clone', () => {
   });
 
   it('runs each one as written, against the box started with npm start -- --port', {
-    timeout: 240_000,
+    timeout: 420_000,
   }, () => {
     const lines = shellLines('Use');
     expect(lines.length).toBeGreaterThanOrEqual(8);
