@@ -31,6 +31,8 @@ export interface Decoded {
   datasources: DatasourceSpec[];
   readings: DecodedReading[];
   events: DecodedEvent[];
+  /** Things the driver should show in its status (e.g. a discovery config whose unit contradicts its class). */
+  warnings?: string[];
 }
 
 /**

@@ -17,6 +17,13 @@ export const DEFAULT_MQTT_TOPICS = [
   'homeassistant/#',
 ];
 
+const baseTopic = z
+  .string()
+  .regex(
+    /^[^+#/][^+#]*[^+#/]$|^[^+#/]$/,
+    'must be topic levels without wildcards or a leading or trailing /',
+  );
+
 const topicFilter = z.string().superRefine((filter, ctx) => {
   const problem = topicFilterProblem(filter);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -47,6 +54,10 @@ export const mqttConfigSchema = z.strictObject({
     .string()
     .regex(/^[^+#]+[^/+#]$|^[^/+#]$/, 'must be topic levels without wildcards or a trailing /')
     .optional(),
+  /**
+   * Topic filters to subscribe to; default {@link DEFAULT_MQTT_TOPICS} (with the custom base topics
+   * below in place of the usual ones). The custom base topics are always subscribed too.
+   */
   topics: z.array(topicFilter).min(1).default(DEFAULT_MQTT_TOPICS),
   mappings: z.array(mappingRuleSchema).default([]),
   qos: z.union([z.literal(0), z.literal(1)]).default(1),
@@ -54,11 +65,43 @@ export const mqttConfigSchema = z.strictObject({
   reconnectPeriodMs: z.number().int().min(100).max(600_000).default(1_000),
   maxReconnectPeriodMs: z.number().int().min(100).max(3_600_000).default(60_000),
   connectTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
-  zigbee2mqttPrefix: z.string().min(1).optional(),
-  haDiscoveryPrefix: z.string().min(1).optional(),
-  glowPrefix: z.string().min(1).optional(),
+  /**
+   * Zigbee2MQTT's `base_topic` when it is not `zigbee2mqtt` (its `configuration.yaml`
+   * `mqtt.base_topic`): decoded and subscribed (`<base>/#`) in place of `zigbee2mqtt/#`.
+   */
+  zigbee2mqttBaseTopic: baseTopic.optional(),
+  /** @deprecated the old name of {@link zigbee2mqttBaseTopic}, still accepted. */
+  zigbee2mqttPrefix: baseTopic.optional(),
+  /** Home Assistant's discovery prefix when not `homeassistant`; subscribed as `<prefix>/#`. */
+  haDiscoveryPrefix: baseTopic.optional(),
+  /** Glow's topic prefix when not `glow`; subscribed as `<prefix>/#`. */
+  glowPrefix: baseTopic.optional(),
   tasmotaUtcOffsetMinutes: z.number().int().min(-720).max(840).optional(),
 });
 
 export type MqttConfig = z.output<typeof mqttConfigSchema>;
+
+/**
+ * What the driver subscribes to: the configured topics (or the defaults, with custom base topics
+ * in place of the usual ones), plus `<base>/#` for every custom base topic.
+ *
+ * @example
+ * subscriptions(mqttConfigSchema.parse({ url: 'mqtt://127.0.0.1', zigbee2mqttBaseTopic: 'z2m-house' }));
+ * // ['z2m-house/#', 'shellies/#', …]
+ */
+export function subscriptions(config: MqttConfig): string[] {
+  const custom: Array<[usual: string, base: string | undefined]> = [
+    ['zigbee2mqtt/#', config.zigbee2mqttBaseTopic ?? config.zigbee2mqttPrefix],
+    ['homeassistant/#', config.haDiscoveryPrefix],
+    ['glow/#', config.glowPrefix],
+  ];
+  const defaults =
+    config.topics.length === DEFAULT_MQTT_TOPICS.length &&
+    config.topics.every((t, i) => t === DEFAULT_MQTT_TOPICS[i]);
+  const topics = defaults
+    ? config.topics.filter((t) => !custom.some(([usual, base]) => usual === t && base))
+    : [...config.topics];
+  for (const [, base] of custom) if (base && !topics.includes(`${base}/#`)) topics.push(`${base}/#`);
+  return topics;
+}
 export type MqttConfigInput = z.input<typeof mqttConfigSchema>;

@@ -25,7 +25,7 @@ import { AckAfterStore, type MessageOutcome } from './ack-after-store.ts';
 import { createDecodeContext, type DecodeContext, DecodeError, type FamilyDecoder } from './decoded.ts';
 import { createDecoders, decodeMessage } from './families/index.ts';
 import { followHaStateTopics } from './ha-state-topics.ts';
-import { type MqttConfig, mqttConfigSchema } from './mqtt-config.ts';
+import { type MqttConfig, mqttConfigSchema, subscriptions } from './mqtt-config.ts';
 
 /**
  * @example
@@ -53,7 +53,7 @@ export class MqttDriver implements Driver {
     this.#ctx = ctx;
     this.#decoders = createDecoders({
       mappings: config.mappings,
-      zigbee2mqttPrefix: config.zigbee2mqttPrefix,
+      zigbee2mqttPrefix: config.zigbee2mqttBaseTopic ?? config.zigbee2mqttPrefix,
       haDiscoveryPrefix: config.haDiscoveryPrefix,
       glowPrefix: config.glowPrefix,
       tasmotaUtcOffsetMinutes: config.tasmotaUtcOffsetMinutes,
@@ -80,7 +80,7 @@ export class MqttDriver implements Driver {
     client.on('close', () => ctx.setConnected(false));
     client.on('error', (error) => ctx.reportError(error));
 
-    for (const topic of config.topics) this.#subscribed.add(this.#withPrefix(topic));
+    for (const topic of subscriptions(config)) this.#subscribed.add(this.#withPrefix(topic));
     await new Promise<void>((resolve, reject) => {
       const onConnect = () => {
         cleanup();
@@ -179,6 +179,10 @@ export class MqttDriver implements Driver {
       if (decoded.family === 'ha-discovery') {
         const more = followHaStateTopics(this.#decodeCtx, this.#subscribed, (t) => this.#withPrefix(t));
         this.#subscribe(more);
+      }
+      for (const warning of decoded.warnings ?? []) {
+        ctx.count('warnings');
+        ctx.reportError(new Error(warning));
       }
       if (decoded.datasources.length === 0 && decoded.readings.length === 0 && decoded.events.length === 0)
         ctx.count('ignoredTopics'); // a family's topic it recognises but does not store

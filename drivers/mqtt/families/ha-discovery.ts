@@ -24,7 +24,7 @@ import { DecodeError, emptyDecoded, familyState } from '../decoded.ts';
 import { DecodedBuilder } from './shared/decoded-builder.ts';
 import { expandDiscoveryConfig } from './shared/ha-abbreviations.ts';
 import { compileValueTemplate, TemplateValueError, type ValueTemplate } from './shared/ha-template.ts';
-import { MEASURES, type MeasureName, normaliseUnit } from './shared/measures.ts';
+import { type Measure, MEASURES, type MeasureName, normaliseUnit } from './shared/measures.ts';
 import {
   describe,
   isObject,
@@ -39,7 +39,37 @@ import { slugify } from './shared/slug.ts';
 export interface HaDiscoveryOptions {
   /** Discovery prefix; default `homeassistant`. */
   prefix?: string;
+  /**
+   * True for a state topic another family already decodes (Zigbee2MQTT and Tasmota publish
+   * discovery configs for their own devices): such configs are ignored instead of creating empty
+   * `ha.*` duplicates of the family's datasources.
+   */
+  decodedElsewhere?: (stateTopic: string) => boolean;
 }
+
+/** The measure a unit implies, for configs whose device class is missing or contradicts the unit. */
+const UNIT_MEASURES: Record<string, MeasureName> = {
+  W: 'power',
+  kW: 'power',
+  Wh: 'energy',
+  kWh: 'energy',
+  MWh: 'energy',
+  '°C': 'temperature',
+  '°F': 'temperature',
+  K: 'temperature',
+  V: 'voltage',
+  mV: 'voltage',
+  A: 'current',
+  mA: 'current',
+  hPa: 'pressure',
+  Pa: 'pressure',
+  kPa: 'pressure',
+  mbar: 'pressure',
+  bar: 'pressure',
+  mmHg: 'pressure',
+  inHg: 'pressure',
+  lx: 'illuminance',
+};
 
 /** One kept sensor or binary-sensor config. */
 export interface HaEntity {
@@ -124,7 +154,7 @@ export function createHaDiscoveryDecoder(options: HaDiscoveryOptions = {}): Fami
     decode(topic, payload, ctx) {
       const state = stateOf(ctx);
       if (configTopic(topic))
-        return readConfig(topic, topic.slice(prefix.length + 1).split('/'), payload, ctx, state);
+        return readConfig(topic, topic.slice(prefix.length + 1).split('/'), payload, ctx, state, options);
       return readState(topic, payload, ctx, state);
     },
   };
@@ -136,6 +166,7 @@ function readConfig(
   payload: Buffer,
   ctx: DecodeContext,
   state: HaDiscoveryState,
+  options: HaDiscoveryOptions,
 ): Decoded {
   if (payload.length === 0) {
     state.entities.delete(topic);
@@ -154,6 +185,10 @@ function readConfig(
   };
   const stateTopic = text('state_topic');
   if (stateTopic === undefined) throw new DecodeError(topic, 'config has no state_topic');
+  if (options.decodedElsewhere?.(stateTopic)) {
+    state.entities.delete(topic);
+    return emptyDecoded(); // e.g. Zigbee2MQTT's own config for a device its family decodes
+  }
   const deviceClass = text('device_class');
   const stateClass = text('state_class');
   const nativeUnit = text('unit_of_measurement');
@@ -175,6 +210,7 @@ function readConfig(
   let spec: DatasourceSpec;
   let convert = (v: number) => v;
   let invert = false;
+  let warning: string | undefined;
   if (component === 'binary_sensor') {
     const [measure, inverted] = BINARY_CLASSES[deviceClass ?? ''] ?? [undefined, false];
     spec = measure
@@ -182,20 +218,10 @@ function readConfig(
       : { id, kind: deviceClass ?? 'binary', unit: '', valueType: 'gauge' };
     invert = inverted;
   } else {
-    const measure = deviceClass === undefined ? undefined : SENSOR_CLASSES[deviceClass];
-    const normalised = normaliseUnit(nativeUnit ?? '');
-    if (measure && (nativeUnit === undefined || normalised.unit === MEASURES[measure].unit)) {
-      spec = { id, ...MEASURES[measure] };
-      convert = normalised.convert;
-    } else {
-      const counter = stateClass === 'total' || stateClass === 'total_increasing';
-      spec = {
-        id,
-        kind: deviceClass ?? 'measurement',
-        unit: nativeUnit ?? '',
-        valueType: counter ? 'counter' : 'gauge',
-      };
-    }
+    const inferred = inferSensor(deviceClass, stateClass, nativeUnit);
+    spec = { id, ...inferred.measure };
+    convert = inferred.convert;
+    if (inferred.warning) warning = `${topic}: ${inferred.warning}`;
   }
   const deviceIds = deviceIdentifiers(config.device);
   const entity: HaEntity = {
@@ -214,7 +240,45 @@ function readConfig(
   state.entities.set(topic, entity);
   const out = new DecodedBuilder(topic, ctx);
   out.source(describeEntity(entity, state));
-  return out.build();
+  const decoded = out.build();
+  return warning ? { ...decoded, warnings: [warning] } : decoded;
+}
+
+/**
+ * The kind, unit and value type of a numeric sensor: from the device class when its unit agrees,
+ * else from the unit (a `power` class with `kWh` is an energy register, and says so in `warning`),
+ * else the device class's own name (or `measurement`) with the native unit. `total` and
+ * `total_increasing` state classes make a counter.
+ */
+function inferSensor(
+  deviceClass: string | undefined,
+  stateClass: string | undefined,
+  nativeUnit: string | undefined,
+): { measure: Measure; convert: (v: number) => number; warning?: string } {
+  const normalised = normaliseUnit(nativeUnit ?? '');
+  const counter = stateClass === 'total' || stateClass === 'total_increasing';
+  const byClass = deviceClass === undefined ? undefined : SENSOR_CLASSES[deviceClass];
+  if (byClass && (nativeUnit === undefined || normalised.unit === MEASURES[byClass].unit))
+    return { measure: MEASURES[byClass], convert: normalised.convert };
+  const byUnit = nativeUnit === undefined ? undefined : UNIT_MEASURES[nativeUnit];
+  if (byUnit) {
+    const measure = MEASURES[byUnit];
+    const warning =
+      deviceClass !== undefined && deviceClass !== byUnit && byClass !== undefined
+        ? `device_class ${deviceClass} contradicts unit ${nativeUnit}: stored as ${measure.kind} (${measure.unit})`
+        : undefined;
+    // an energy value that is not a running total (state_class measurement) is still kWh, but a gauge
+    const valueType = byUnit === 'energy' && stateClass === 'measurement' ? 'gauge' : measure.valueType;
+    return { measure: { ...measure, valueType }, convert: normalised.convert, warning };
+  }
+  return {
+    measure: {
+      kind: deviceClass ?? 'measurement',
+      unit: nativeUnit ?? '',
+      valueType: counter ? 'counter' : 'gauge',
+    },
+    convert: (v) => v,
+  };
 }
 
 function readState(topic: string, payload: Buffer, ctx: DecodeContext, state: HaDiscoveryState): Decoded {

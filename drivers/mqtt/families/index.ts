@@ -43,12 +43,20 @@ export function createDecoders(options: FamilyOptions = {}): FamilyDecoder[] {
   const decoders: FamilyDecoder[] = [];
   if (options.mappings && options.mappings.length > 0)
     decoders.push(createGenericMappingDecoder(options.mappings));
-  decoders.push(
+  const namespaced = [
     createZigbee2MqttDecoder({ prefix: options.zigbee2mqttPrefix }),
     createShellyGen1Decoder(),
     createTasmotaDecoder({ utcOffsetMinutes: options.tasmotaUtcOffsetMinutes }),
     createGlowDecoder({ prefix: options.glowPrefix }),
-    createHaDiscoveryDecoder({ prefix: options.haDiscoveryPrefix }),
+  ];
+  // a discovery config for a state topic a namespaced family decodes would only add an empty duplicate
+  const earlier = [...decoders, ...namespaced];
+  decoders.push(
+    ...namespaced,
+    createHaDiscoveryDecoder({
+      prefix: options.haDiscoveryPrefix,
+      decodedElsewhere: (topic) => earlier.some((d) => d.matches(topic)),
+    }),
     createShellyGen2Decoder(),
   );
   return decoders;
