@@ -9,6 +9,8 @@
  *   sensor; `TempUnit` `F` and `PressureUnit` `mmHg`/`inHg` are converted to °C and hPa.
  * - `stat/<topic>/RESULT` with `EnergyTotal.Total`: the answer to the `EnergyTotal` command, an
  *   energy reading at the receive time, so a reset to 0 reaches the store as soon as it happens.
+ * - `stat/<topic>/STATUS10` (and `STATUS8` of older firmware): the answer to `Status 10`, whose
+ *   `StatusSNS` object has the same shape as `SENSOR` and is decoded the same way.
  * - Other `tele/*` and `stat/*` topics (STATE, LWT, POWER, RESULT of other commands) are ignored.
  *
  * Times: Tasmota's `Time` is device-local time without an offset, so readings are stamped with the
@@ -59,6 +61,11 @@ export function createTasmotaDecoder(options: TasmotaOptions = {}): FamilyDecode
       if (prefix === 'tele' && command === 'SENSOR')
         return decodeSensor(topic, device, payload, ctx, options);
       if (prefix === 'stat' && command === 'RESULT') return decodeResult(topic, device, payload, ctx);
+      if (prefix === 'stat' && (command === 'STATUS10' || command === 'STATUS8')) {
+        const status = optionalObject(topic, parseJsonObject(topic, payload), 'StatusSNS');
+        if (!status) throw new DecodeError(topic, `${command} has no StatusSNS object`);
+        return sensorBody(topic, device, status, ctx, options, 'StatusSNS.');
+      }
       return emptyDecoded();
     },
   };
@@ -71,14 +78,34 @@ function decodeSensor(
   ctx: DecodeContext,
   options: TasmotaOptions,
 ): Decoded {
-  const body = parseJsonObject(topic, payload);
+  return sensorBody(topic, device, parseJsonObject(topic, payload), ctx, options);
+}
+
+function sensorBody(
+  topic: string,
+  device: string,
+  body: JsonObject,
+  ctx: DecodeContext,
+  options: TasmotaOptions,
+  where = '',
+): Decoded {
   const t = messageTime(topic, body.Time, ctx, options);
   const out = new DecodedBuilder(topic, ctx);
   const base = `tasmota.${slugify(device, 24)}`;
   const energy = optionalObject(topic, body, 'ENERGY');
   if (energy) {
     for (const [key, suffix, measure] of ENERGY_FIELDS) {
-      addValues(out, topic, energy, key, `ENERGY.${key}`, (i) => `${base}.${suffix}${i}`, measure, device, t);
+      addValues(
+        out,
+        topic,
+        energy,
+        key,
+        `${where}ENERGY.${key}`,
+        (i) => `${base}.${suffix}${i}`,
+        measure,
+        device,
+        t,
+      );
     }
   }
   const temperatureUnit = body.TempUnit === 'F' ? '°F' : '°C';
@@ -90,7 +117,18 @@ function decodeSensor(
     for (const [key, suffix, measure] of SENSOR_FIELDS) {
       const from = key === 'Temperature' ? temperatureUnit : key === 'Pressure' ? pressureUnit : '%';
       const id = (i: string) => `${base}.${sensor}.${suffix}${i}`;
-      addValues(out, topic, value, key, `${block}.${key}`, id, measure, `${device} ${block}`, t, from);
+      addValues(
+        out,
+        topic,
+        value,
+        key,
+        `${where}${block}.${key}`,
+        id,
+        measure,
+        `${device} ${block}`,
+        t,
+        from,
+      );
     }
   }
   return out.build();

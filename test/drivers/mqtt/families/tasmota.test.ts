@@ -78,3 +78,54 @@ describe('Tasmota sensors and errors', () => {
     expect(tasmota.matches('cmnd/plug/POWER')).toBe(false);
   });
 });
+
+describe('Tasmota Status 10 / Status 8 answers (stat/<topic>/STATUS10, StatusSNS)', () => {
+  // The StatusSNS shape of the Tasmota docs' `Status 10` answer, for a three-phase energy monitor
+  // (arrays per phase) with a DS18B20; the values are our own.
+  const status10 = {
+    StatusSNS: {
+      Time: '2024-01-14T18:05:00+01:00',
+      ENERGY: { Total: 5123.456, Power: [120, 340, 0], Voltage: [231, 229, 230], Current: [0.6, 1.5, 0] },
+      DS18B20: { Id: '01144A0CB2AA', Temperature: 21.5 },
+      TempUnit: 'C',
+    },
+  };
+
+  it('decodes StatusSNS like SENSOR: per-phase arrays become channels, sensors their own sources', () => {
+    const decoder = createTasmotaDecoder();
+    const t = Date.parse('2024-01-14T18:05:00+01:00');
+    for (const command of ['STATUS10', 'STATUS8']) {
+      const topic = `stat/em3phase/${command}`;
+      expect(decoder.matches(topic)).toBe(true);
+      const decoded = decoder.decode(topic, Buffer.from(JSON.stringify(status10)), testContext());
+      expect(values(decoded)).toEqual({
+        'tasmota.em3phase.energy': 5123.456,
+        'tasmota.em3phase.power1': 120,
+        'tasmota.em3phase.power2': 340,
+        'tasmota.em3phase.power3': 0,
+        'tasmota.em3phase.voltage1': 231,
+        'tasmota.em3phase.voltage2': 229,
+        'tasmota.em3phase.voltage3': 230,
+        'tasmota.em3phase.current1': 0.6,
+        'tasmota.em3phase.current2': 1.5,
+        'tasmota.em3phase.current3': 0,
+        'tasmota.em3phase.ds18b20.temperature': 21.5,
+      });
+      expect(decoded.readings.every((r) => r.t === t)).toBe(true);
+    }
+  });
+
+  it('names the path of a bad value, and refuses an answer without StatusSNS', () => {
+    const decoder = createTasmotaDecoder();
+    expect(() =>
+      decoder.decode(
+        'stat/x/STATUS10',
+        Buffer.from('{"StatusSNS":{"ENERGY":{"Power":["a"]}}}'),
+        testContext(),
+      ),
+    ).toThrow(/StatusSNS\.ENERGY\.Power\[0\] is/);
+    expect(() => decoder.decode('stat/x/STATUS10', Buffer.from('{"Status":{}}'), testContext())).toThrow(
+      /STATUS10 has no StatusSNS object/,
+    );
+  });
+});
