@@ -22,8 +22,12 @@ afterEach(() => {
 describe('databox driver (no box running: writes the store)', () => {
   it('adds with type flags, lists, shows with the password redacted, and removes', async () => {
     const home = tempDir();
-    const url = `http://127.0.0.1:${await freePort()}`; // nothing listens there
-    const base = ['--home', home, '--url', url];
+    const base = ['--home', home]; // no box.json there: no box runs
+    // an explicit --url that nothing answers is an error, not a silent write to the store
+    const url = `http://127.0.0.1:${await freePort()}`;
+    expect(await main(['driver', 'add', 'mqtt', ...base, '--url', url, '--broker', 'mqtt://hub'])).toBe(1);
+    expect(err.join('\n')).toContain(`no box answers at ${url} (from --url)`);
+    err = [];
     const code = await main([
       'driver',
       'add',
@@ -47,7 +51,7 @@ describe('databox driver (no box running: writes the store)', () => {
     expect(err).toEqual([]);
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(
-      /added driver hub \(no box answered at http:\/\/127\.0\.0\.1:\d+: stored in /,
+      /added driver hub \(no box is running: stored in .*it starts with the box\)/,
     );
 
     const store = Store.open(boxPaths(home).database);
@@ -89,7 +93,7 @@ describe('databox driver (no box running: writes the store)', () => {
 
   it('refuses a bad config listing every problem, and stores nothing', async () => {
     const home = tempDir();
-    const base = ['--home', home, '--url', `http://127.0.0.1:${await freePort()}`];
+    const base = ['--home', home];
     const code = await main(['driver', 'add', 'mqtt', ...base, '--broker', 'http://hub', '--set', 'qos=5']);
     expect(code).toBe(1);
     const text = err.join('\n');
