@@ -4,7 +4,7 @@ import { AppApiError } from './app-api-error.ts';
 import type { LocalSeries } from './local-series.ts';
 import type { Manifest } from './manifest.ts';
 import { formatPath } from './manifest.ts';
-import { planRead, type ReadGrant } from './read-rules.ts';
+import { planRead, type ReadGrant, servePoints } from './read-rules.ts';
 import {
   type DataReadResult,
   type GrantInfo,
@@ -51,7 +51,7 @@ function parse<S extends z.ZodType>(schema: S, method: string, params: unknown):
 
 /**
  * The box side of `runLocally`: answers app API calls from in-memory data with the box's rules
- * (param schemas, `planRead`, declared insights and export destinations, JSON Schemas, size and
+ * (param schemas, `planRead` and `servePoints`, declared insights and export destinations, JSON Schemas, size and
  * per-day limits). Values cross as JSON, as they do over both transports.
  *
  * @example
@@ -135,15 +135,14 @@ export class LocalBox {
       );
     }
     const plan = planRead(grant, params, this.now);
+    const read = plan.from >= plan.to ? [] : grant.series.read(plan);
+    const points = plan.resolution === 'raw' ? read.slice(0, this.rawPageRows) : servePoints(grant, read);
     const result: DataReadResult = {
       request: grant.request,
       kind: grant.kind,
       unit: grant.unit,
       ...plan,
-      points:
-        plan.resolution === 'raw'
-          ? grant.series.read(plan).slice(0, this.rawPageRows)
-          : grant.series.read(plan),
+      points,
     };
     this.record.reads.push(result);
     return result;

@@ -1,5 +1,6 @@
 import { exportCapacity } from '../../apps-sdk/src/export-capacity.ts';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
+import { readRulesText } from '../../apps-sdk/src/read-rules.ts';
 import { isGrantResolution } from '../../apps-sdk/src/resolution.ts';
 import type { Store } from '../store/store.ts';
 import { askedResolution, DEFAULT_EXPIRY } from './consent.ts';
@@ -54,6 +55,8 @@ export async function promptConsent(
     }
     const asked = askedResolution(request);
     const resolution = (await io.ask(`  resolution (${asked} or coarser) [${asked}]: `)).trim() || asked;
+    if (isGrantResolution(resolution))
+      io.print(`  Reads serve: ${readRulesText({ resolution, aggregates: request.aggregates })}`);
     if (request.kind.startsWith('electricity.') && isGrantResolution(resolution)) {
       const inference = inferenceAt(resolution);
       io.print(`  At ${resolution}: ${inference.summary}`);

@@ -1,4 +1,5 @@
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
+import { readRulesText } from '../../apps-sdk/src/read-rules.ts';
 import type { ResolvedConsent } from './consent.ts';
 import { GB_CONSENT_NOTE, type InferenceSummary, inferenceAt } from './inference-reference.ts';
 
@@ -25,8 +26,8 @@ function inferenceFor(kind: string, resolution: Parameters<typeof inferenceAt>[0
  * Builds the consent receipt of one install or change of grant: a JSON document in the spirit of
  * the Kantara Consent Receipt 1.1 (receipt id and version, timestamp, jurisdiction, the
  * householder as data controller, the app as processor, one purpose per granted request with the
- * data, resolution, history and what research says can be inferred at that resolution,
- * destinations with their reasons, expiry).
+ * data, resolution, history, what reads serve (closed buckets only) and what research says can
+ * be inferred at that resolution, destinations with their reasons, expiry).
  *
  * @example
  * const receipt = buildConsentReceipt({ receiptId: randomUUID(), manifest, consent, now: Date.now(), method: 'cli' });
@@ -55,6 +56,8 @@ export function buildConsentReceipt(input: ReceiptInput): Record<string, unknown
       resolution: g.resolution,
       history: g.history,
       aggregates: g.request.aggregates,
+      // what reads serve (closed buckets, sparse ones withheld, counts only with `count`)
+      served: readRulesText({ resolution: g.resolution, aggregates: g.request.aggregates }),
       purpose: g.purposes[0]?.purpose ?? null,
       purposes: g.purposes,
       ...(g.purposes.length === 0

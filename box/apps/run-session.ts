@@ -78,6 +78,7 @@ export class RunSession {
     if (this.#ended) return;
     this.#ended = true;
     this.#exportService?.endRun(this.runId, this.appId);
+    this.#deps.arbiter.endRun(this.#read);
   }
 
   /** The app's quotas, read once per run (the householder's changes apply from the next run). */
@@ -92,7 +93,10 @@ export class RunSession {
       // awaited so that async handlers' rejections become app errors too
       return await this.#dispatch(method, params);
     } catch (error) {
-      throw toAppError(error);
+      const refusal = toAppError(error);
+      // every refused read is audited, also those refused before the arbiter (run over, bad params)
+      if (method === 'data.read') this.#deps.arbiter.refused(this.#read, params, refusal);
+      throw refusal;
     }
   }
 

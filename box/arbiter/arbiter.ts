@@ -1,18 +1,18 @@
 import type { Aggregate } from '../../apps-sdk/src/aggregates.ts';
-import { planRead } from '../../apps-sdk/src/read-rules.ts';
-import type { DataReadResult, GrantInfo } from '../../apps-sdk/src/wire.ts';
+import { planRead, ReadRuleError, servePoints } from '../../apps-sdk/src/read-rules.ts';
+import type { DataPoint, DataReadResult, GrantInfo } from '../../apps-sdk/src/wire.ts';
 import type { AppRegistry } from '../apps/app-registry.ts';
 import type { Grant } from '../apps/types.ts';
 import type { Store } from '../store/store.ts';
-import type { AggregatePoint, AggregateQuery } from '../store/types.ts';
-import { appError, toAppError } from './app-error.ts';
+import type { AggregateQuery } from '../store/types.ts';
+import { ReadRefusals, ReadRefusedError, type RefusalTally } from './read-refusals.ts';
 
 /** Most reads one run may make (each read is an audit entry, so this also bounds audit growth). */
 export const DEFAULT_MAX_READS_PER_RUN = 100;
 /** Most raw rows one read returns; a truncated read reports `to` just past its last row. */
 export const MAX_RAW_ROWS_PER_READ = 200_000;
 
-/** The run a read belongs to; the arbiter counts its reads and rows. */
+/** The run a read belongs to; the arbiter counts its reads, rows and refusals. */
 export interface ReadContext {
   appId: string;
   runId: string;
@@ -21,6 +21,8 @@ export interface ReadContext {
   /** Rows returned so far in this run (the arbiter adds to it). */
   rowsRead: number;
   maxReads?: number;
+  /** Refused reads of this run (the arbiter keeps it; see {@link Arbiter.endRun}). */
+  refusals?: RefusalTally;
 }
 
 /** The parameters of `data.read` after validation. */
@@ -36,22 +38,27 @@ export interface ReadParams {
  * Enforces grants on every read by an app (three steps, as in CSS: who is asking, what they hold,
  * what they may do with it): the run's app must hold a live grant for the request (not declined,
  * revoked, superseded or expired, datasource still of the granted kind); the read is planned with
- * the SDK's shared `planRead` (resolution never finer than granted, window clipped to the history
- * and aligned to whole buckets, aggregates limited to the declared ones); runs are rate limited;
- * every read is audited through the store's ReadAudit as `readings.read` by `app:<id>`.
+ * the SDK's shared `planRead` (resolution never finer than granted, window clipped to the history,
+ * whole closed buckets only, aggregates limited to the declared ones) and its answer passed
+ * through `servePoints` (sparse buckets withheld, counts only with `count`); runs are rate limited.
+ * Every read is audited as `readings.read` by `app:<id>`; every refused one as `readings.refuse`
+ * with its reason, capped per run (see `ReadRefusals`).
  *
  * @example
  * const arbiter = new Arbiter(store, registry);
  * const ctx = { appId: 'energy-insights', runId: 'r1', reads: 0, rowsRead: 0 };
  * arbiter.read(ctx, { request: 'power' }); // { request: 'power', resolution: '30min', points: [...] }
+ * arbiter.endRun(ctx); // audits the refusals beyond the per-run cap, if any
  */
 export class Arbiter {
   readonly #store: Store;
   readonly #registry: AppRegistry;
+  readonly #refusals: ReadRefusals;
 
   constructor(store: Store, registry: AppRegistry) {
     this.#store = store;
     this.#registry = registry;
+    this.#refusals = new ReadRefusals(store.audit);
   }
 
   /** The app's grants that are live now (what `data.grants` reports). */
@@ -85,94 +92,146 @@ export class Arbiter {
    * declined, revoked, expired, app uninstalled).
    */
   grantFor(appId: string, request: string, now = this.#store.now()): Grant {
-    if (!this.#registry.findInstall(appId)) throw appError('forbidden', `app "${appId}" is not installed`);
+    if (!this.#registry.findInstall(appId))
+      throw new ReadRefusedError('not_installed', 'forbidden', `app "${appId}" is not installed`);
     const grant = this.#registry.currentGrants(appId).find((g) => g.request === request);
     const manifest = this.#registry.getInstall(appId).manifest;
     if (!grant) {
-      const declared = manifest.requests.some((r) => r.name === request);
-      throw appError(
-        declared ? 'forbidden' : 'not_found',
-        declared
-          ? `request "${request}" was not granted by the householder`
-          : `request "${request}" is not in the app's manifest`,
+      if (manifest.requests.some((r) => r.name === request))
+        throw new ReadRefusedError(
+          'not_granted',
+          'forbidden',
+          `request "${request}" was not granted by the householder`,
+        );
+      throw new ReadRefusedError(
+        'undeclared_request',
+        'not_found',
+        `request "${request}" is not in the app's manifest`,
       );
     }
+    const where = { datasource: grant.datasource, grantId: grant.grantId };
     if (grant.revokedAt !== null)
-      throw appError(
+      throw new ReadRefusedError(
+        'revoked',
         'forbidden',
         `the grant for request "${request}" was revoked at ${new Date(grant.revokedAt).toISOString()}`,
+        where,
       );
     if (grant.expiresAt <= now)
-      throw appError(
+      throw new ReadRefusedError(
+        'expired',
         'forbidden',
         `the grant for request "${request}" expired at ${new Date(grant.expiresAt).toISOString()}`,
+        where,
       );
     return grant;
   }
 
-  /** `data.read`, enforced and audited. Throws DataboxErrors with the SDK's app API codes. */
+  /**
+   * `data.read`, enforced and audited. Throws DataboxErrors with the SDK's app API codes; each
+   * refusal is audited (within the run's cap) before it is thrown.
+   */
   read(ctx: ReadContext, params: ReadParams): DataReadResult {
+    try {
+      return this.#read(ctx, params);
+    } catch (error) {
+      this.refused(ctx, params, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Audits a `data.read` refused outside the arbiter too (run over, token revoked, bad params),
+   * so that every refused read leaves a trace; an error already audited by {@link read} is not
+   * counted twice.
+   */
+  refused(ctx: ReadContext, params: unknown, error: unknown): void {
+    ctx.refusals ??= { total: 0, logged: 0, byReason: {}, closed: false };
+    const name = (params as { request?: unknown } | null)?.request;
+    const request = () => {
+      const install = this.#registry.findInstall(ctx.appId);
+      return install?.manifest.requests.some((r) => r.name === name) ? (name as string) : null;
+    };
+    this.#refusals.record(ctx.refusals, { appId: ctx.appId, runId: ctx.runId, request, params, error });
+  }
+
+  /** Ends the run's read accounting: one `readings.refuse_summary` entry for unaudited refusals. */
+  endRun(ctx: ReadContext): void {
+    ctx.refusals ??= { total: 0, logged: 0, byReason: {}, closed: false };
+    this.#refusals.close(ctx.refusals, ctx.appId, ctx.runId);
+  }
+
+  #read(ctx: ReadContext, params: ReadParams): DataReadResult {
     const max = ctx.maxReads ?? DEFAULT_MAX_READS_PER_RUN;
-    if (ctx.reads >= max) throw appError('rate_limited', `this run has used all of its ${max} reads`);
+    if (ctx.reads >= max)
+      throw new ReadRefusedError('rate_limited', 'rate_limited', `this run has used all of its ${max} reads`);
     ctx.reads++;
     const now = this.#store.now();
     const grant = this.grantFor(ctx.appId, params.request, now);
+    const where = { datasource: grant.datasource, grantId: grant.grantId };
     const source = this.#store.catalogue.find(grant.datasource);
     if (!source)
-      throw appError(
+      throw new ReadRefusedError(
+        'datasource_missing',
         'not_found',
         `datasource "${grant.datasource}" granted for "${grant.request}" no longer exists`,
+        where,
       );
     if (source.kind !== grant.kind)
-      throw appError(
+      throw new ReadRefusedError(
+        'kind_changed',
         'forbidden',
         `datasource "${source.id}" is now of kind ${source.kind}, not the granted ${grant.kind}`,
+        where,
       );
     if (source.valueType !== 'gauge' && source.valueType !== 'counter')
-      throw appError(
+      throw new ReadRefusedError(
+        'not_numeric',
         'bad_request',
         `datasource "${source.id}" holds ${source.valueType} values, not numeric readings`,
+        where,
       );
-
+    const readGrant = {
+      request: grant.request,
+      resolution: grant.resolution,
+      historyMs: grant.historyMs,
+      aggregates: grant.aggregates,
+      valueType: source.valueType,
+    };
     let plan: ReturnType<typeof planRead>;
     try {
-      plan = planRead(
-        {
-          request: grant.request,
-          resolution: grant.resolution,
-          historyMs: grant.historyMs,
-          aggregates: grant.aggregates,
-          valueType: source.valueType,
-        },
-        { from: params.from, to: params.to, resolution: params.resolution, aggregate: params.aggregate },
-        now,
-      );
+      plan = planRead(readGrant, params, now);
     } catch (error) {
-      throw toAppError(error);
+      if (error instanceof ReadRuleError)
+        throw new ReadRefusedError(error.rule, error.code, error.message, where);
+      throw error;
     }
     const query: AggregateQuery =
       plan.resolution === 'raw'
         ? { from: plan.from, to: plan.to, resolution: 'raw', aggregate: 'mean', limit: MAX_RAW_ROWS_PER_READ }
         : { from: plan.from, to: plan.to, resolution: plan.resolution, aggregate: plan.aggregate ?? 'mean' };
-    const rows =
-      plan.from >= plan.to
-        ? []
-        : this.#store.read(source.id, query, {
-            actor: `app:${ctx.appId}`,
-            details: {
-              run: ctx.runId,
-              request: grant.request,
-              grant: grant.grantId,
-              asked: {
-                from: params.from ?? null,
-                to: params.to ?? null,
-                resolution: params.resolution ?? null,
-              },
-            },
-          });
-    ctx.rowsRead += rows.length;
+    const rows: DataPoint[] = plan.from >= plan.to ? [] : this.#store.read(source.id, query);
+    const points = servePoints(readGrant, rows);
     let to = plan.to;
     if (plan.resolution === 'raw' && rows.length === MAX_RAW_ROWS_PER_READ) to = rows[rows.length - 1].t + 1;
+    this.#store.audit.append({
+      actor: `app:${ctx.appId}`,
+      action: 'readings.read',
+      subject: source.id,
+      details: {
+        resolution: plan.resolution,
+        aggregate: plan.aggregate,
+        from: plan.from,
+        to,
+        rows: points.length,
+        withheld: rows.length - points.length,
+        run: ctx.runId,
+        request: grant.request,
+        grant: grant.grantId,
+        asked: { from: params.from ?? null, to: params.to ?? null, resolution: params.resolution ?? null },
+      },
+    });
+    ctx.rowsRead += points.length;
     return {
       request: grant.request,
       kind: grant.kind,
@@ -181,9 +240,7 @@ export class Arbiter {
       aggregate: plan.aggregate,
       from: plan.from,
       to,
-      points: rows.map((r) =>
-        'n' in r ? { t: r.t, v: r.v, n: (r as AggregatePoint).n } : { t: r.t, v: r.v },
-      ),
+      points,
     };
   }
 }

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGGREGATES } from '../../apps-sdk/src/aggregates.ts';
 import { LocalSeries } from '../../apps-sdk/src/local-series.ts';
-import { planRead } from '../../apps-sdk/src/read-rules.ts';
-import { GRANT_RESOLUTIONS } from '../../apps-sdk/src/resolution.ts';
+import { planRead, servePoints } from '../../apps-sdk/src/read-rules.ts';
+import { bucketStart, GRANT_RESOLUTIONS } from '../../apps-sdk/src/resolution.ts';
 import { Store } from '../../box/store/store.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
 
@@ -42,7 +42,7 @@ describe('runLocally rollups equal the store’s', () => {
           const grant = {
             request: 'r',
             resolution,
-            historyMs: 86_400_000 * 1.5,
+            historyMs: 86_400_000 * 2.5,
             aggregates: [...AGGREGATES],
             valueType,
           };
@@ -62,6 +62,12 @@ describe('runLocally rollups equal the store’s', () => {
               expect(p.t).toBe(expected[i].t);
               expect(p.v).toBeCloseTo(expected[i].v, 9);
             });
+            // what an app is served (sparse buckets withheld, n only with count) agrees too
+            const served = servePoints(grant, got);
+            expect(served.map((p) => [p.t, p.n])).toEqual(
+              servePoints(grant, expected).map((p) => [p.t, p.n]),
+            );
+            if (resolution !== 'raw') expect(plan.to).toBeLessThanOrEqual(bucketStart(now, resolution));
           }
         }
       } finally {

@@ -76,9 +76,10 @@ describe('runLocally', () => {
       from: T0 - 23 * 60 * MIN,
       to: T0 + 60 * MIN,
     });
+    // no `n`: the request did not declare the count aggregate
     expect(result.reads[0].points).toEqual([
-      { t: T0, v: 200, n: 3 },
-      { t: T0 + 30 * MIN, v: 500, n: 3 },
+      { t: T0, v: 200 },
+      { t: T0 + 30 * MIN, v: 500 },
     ]);
     expect(result.reads[1].points.map((p) => p.v)).toEqual([300, 600]);
     expect(result.grants).toEqual([
@@ -94,13 +95,9 @@ describe('runLocally', () => {
   });
 
   it('gives counters their consumption per bucket, counting a meter reset from zero', async () => {
-    const energy = [
-      { t: T0, v: 10 },
-      { t: T0 + 30 * MIN, v: 10.5 },
-      { t: T0 + 60 * MIN, v: 11 },
-      { t: T0 + 90 * MIN, v: 0.25 }, // reset: +0.25
-      { t: T0 + 120 * MIN, v: 1 },
-    ];
+    // every 15 minutes; the 03:00 hour is still filling at `now`, so it is not served
+    const values = [10, 10.125, 10.25, 10.5, 10.75, 11, 0.25, 0.5, 1, 1.25, 1.5, 1.75, 2];
+    const energy = values.map((v, i) => ({ t: T0 + i * 15 * MIN, v })); // 0.25 at 01:30: a reset, +0.25
     const app = defineApp(async (ctx) => {
       await ctx.data.read('energy');
     });
@@ -108,13 +105,14 @@ describe('runLocally', () => {
       manifest,
       data: { power, energy: { readings: energy, valueType: 'counter', unit: 'kWh' } },
       grant: { power: { resolution: '30min' }, energy: { resolution: '1h' } },
-      now: T0 + 180 * MIN,
+      now: T0 + 190 * MIN,
     });
     expect(result.reads[0].unit).toBe('kWh');
+    expect(result.reads[0].to).toBe(T0 + 180 * MIN);
     expect(result.reads[0].points).toEqual([
-      { t: T0, v: 0.5, n: 2 },
-      { t: T0 + 60 * MIN, v: 0.75, n: 2 },
-      { t: T0 + 120 * MIN, v: 0.75, n: 1 },
+      { t: T0, v: 0.5 },
+      { t: T0 + 60 * MIN, v: 1 },
+      { t: T0 + 120 * MIN, v: 1.25 },
     ]);
   });
 

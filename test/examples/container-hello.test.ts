@@ -16,8 +16,12 @@ const DIR = join(import.meta.dirname, '../../examples/container-hello');
 const manifestJson = JSON.parse(readFileSync(join(DIR, 'databox-app.json'), 'utf8'));
 const T0 = Date.UTC(2024, 1, 1);
 const H = 3_600_000;
-// Hourly readings 100, 200, …, 2400 W over one day: hourly means are the readings, mean 1250 W.
-const power = Array.from({ length: 24 }, (_, i) => ({ t: T0 + i * H, v: 100 * (i + 1) }));
+// A reading every 10 minutes over one day, 100 W through the first hour, 200 W the second, …,
+// 2400 W the last: hourly means 100 … 2400 W (six readings each, enough to be served), mean 1250 W.
+const power = Array.from({ length: 24 * 6 }, (_, i) => ({
+  t: T0 + i * 600_000,
+  v: 100 * (Math.floor(i / 6) + 1),
+}));
 
 describe('container-hello', () => {
   const tempDir = useTempDir();

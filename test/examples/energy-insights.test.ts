@@ -83,7 +83,8 @@ describe('energy-insights', () => {
 
   it('exports a whole month once, remembering it in kv', async () => {
     const flat = [];
-    for (let t = Date.UTC(2023, 11, 28); t < Date.UTC(2024, 1, 3); t += 30 * MIN) flat.push({ t, v: 1000 });
+    // every 10 minutes: three readings a 30 min bucket, enough to be served
+    for (let t = Date.UTC(2023, 11, 28); t < Date.UTC(2024, 1, 3); t += 10 * MIN) flat.push({ t, v: 1000 });
     const options = { manifest, data: { power: flat }, grant: { power: { resolution: '30min' as const } } };
     const first = await runLocally(app, options);
     // January: 31 days × 24 h × 1 kW; December is not whole.

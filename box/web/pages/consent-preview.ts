@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import type { AppRequest } from '../../../apps-sdk/src/manifest.ts';
-import { planRead } from '../../../apps-sdk/src/read-rules.ts';
+import { planRead, readRulesText, servePoints } from '../../../apps-sdk/src/read-rules.ts';
 import { type GrantResolution, RESOLUTION_MS, toGrantResolution } from '../../../apps-sdk/src/resolution.ts';
 import { GB_CONSENT_NOTE, inferenceAt } from '../../apps/inference-reference.ts';
 import type { Store } from '../../store/store.ts';
@@ -23,28 +23,26 @@ export interface PreviewChoice {
 /**
  * What the app would receive for one request, computed as the arbiter computes it: the SDK's
  * `planRead` (default resolution and aggregate, window clipped to the history and aligned to whole
- * buckets) over the store's read. The chart draws the last two days of it as steps over the raw
- * readings of the same span; the caption gives the whole window.
+ * closed buckets) over the store's read, then `servePoints` (sparse buckets withheld). The chart
+ * draws the last two days of it as steps over the raw readings of the same span; the caption gives
+ * the whole window and the read rules.
  */
 export function consentPreview(store: Store, choice: PreviewChoice, chartId: string): Html {
   const { request, source, resolution } = choice;
   const now = store.now();
-  const plan = planRead(
-    {
-      request: request.name,
-      resolution,
-      historyMs: choice.historyMs,
-      aggregates: request.aggregates,
-      valueType: source.valueType === 'counter' ? 'counter' : 'gauge',
-    },
-    {},
-    now,
-  );
+  const grant = {
+    request: request.name,
+    resolution,
+    historyMs: choice.historyMs,
+    aggregates: request.aggregates,
+    valueType: source.valueType === 'counter' ? ('counter' as const) : ('gauge' as const),
+  };
+  const plan = planRead(grant, {}, now);
   const read = (from: number, to: number, res: GrantResolution, limit: number) =>
     from >= to
       ? []
       : store.read(source.id, { from, to, resolution: res, aggregate: plan.aggregate ?? 'mean', limit });
-  const all = read(plan.from, plan.to, plan.resolution, RAW_LIMIT * 5);
+  const all = servePoints(grant, read(plan.from, plan.to, plan.resolution, RAW_LIMIT * 5));
   const spanFrom = Math.max(plan.from, now - PREVIEW_SPAN_MS);
   const appView = all.filter((p) => p.t >= spanFrom);
   const raw = read(spanFrom, plan.to, 'raw', RAW_LIMIT);
@@ -70,7 +68,8 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
     <div class="chart" data-chart="${chartId}" aria-hidden="true"></div>${chartData(chartId, chart)}
     <figcaption data-testid="preview-caption">The app would receive <strong data-testid="preview-points">${all.length}</strong> ${what} of
       <code>${source.id}</code> from ${time(plan.from)} to ${time(plan.to)} (UTC)${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
-      The chart shows the last ${Math.round((plan.to - spanFrom) / 3_600_000)} hours: ${raw.length} raw readings and the ${appView.length} values the app gets for them.</figcaption>
+      The chart shows the last ${Math.round((plan.to - spanFrom) / 3_600_000)} hours: ${raw.length} raw readings and the ${appView.length} values the app gets for them.
+      <span data-testid="preview-rules">${readRulesText(grant)}</span></figcaption>
   </figure>
   <aside class="inference" aria-label="What an app could infer at ${resolution}">
     <h4>What an app could infer at ${resolution}</h4>

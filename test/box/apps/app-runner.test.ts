@@ -47,14 +47,14 @@ describe('AppRunner', () => {
       exports: 1,
       error: null,
     });
-    // window [10:10, 12:10) → whole buckets from 10:30: 10:30, 11:00, 11:30, 12:00
-    expect(run.rowsRead).toBe(4);
+    // window [10:10, 12:10) → whole, closed buckets: 10:30, 11:00, 11:30 (12:00 is still filling)
+    expect(run.rowsRead).toBe(3);
     expect(run.logs).toEqual(['info: done']);
     expect(runtime.runs[0].entry).toBe(join(root, 'apps', 'energy-test', '1.0.0', 'dist', 'app.js'));
     expect(runtime.runs[0].limits).toEqual({ memoryMb: 64, timeoutMs: 30_000 });
     expect(apps.registry.listRuns('energy-test')[0]).toEqual(run);
     const [insight] = apps.registry.listInsights('energy-test');
-    expect(insight).toMatchObject({ key: 'daily-use', value: 4, data: { kwh: 1.5 }, runId: run.runId });
+    expect(insight).toMatchObject({ key: 'daily-use', value: 3, data: { kwh: 1.5 }, runId: run.runId });
     const [exported] = apps.registry.listExports('energy-test');
     expect(exported).toMatchObject({
       destination: 'summary',
@@ -62,7 +62,7 @@ describe('AppRunner', () => {
       payload: { kwh: 1.5 },
       url: 'https://example.org/upload',
     });
-    expect(store.kv.get('app:energy-test', 'last')).toBe(4);
+    expect(store.kv.get('app:energy-test', 'last')).toBe(3);
     const actions = store.audit.query({ actor: 'app:energy-test' }).map((e) => e.action);
     expect(actions).toEqual(['app.run.start', 'readings.read', 'export.request', 'app.run.end']);
   });

@@ -39,20 +39,22 @@ describe('Arbiter.read', () => {
     const result = arbiter.read(ctx(), { request: 'power' });
     // window [NOW - 1 d, NOW) = [Jan 9 12:10, Jan 10 12:10); the bucket at 12:00 would hold 12:00–12:09
     const first = Date.UTC(2024, 0, 9, 12, 30);
+    // the window ends where the bucket still filling (12:00–12:30, 10 readings so far) starts
     expect(result).toMatchObject({
       request: 'power',
       resolution: '30min',
       aggregate: 'mean',
       unit: 'W',
-      to: NOW,
+      to: Date.UTC(2024, 0, 10, 12, 0),
     });
     expect(result.from).toBe(first);
-    expect(result.points[0]).toEqual({ t: first, v: 44.5, n: 30 }); // minutes 30..59 → mean 44.5
-    expect(result.points[1]).toEqual({ t: first + 30 * MINUTE, v: 14.5, n: 30 });
+    // no `n`: the manifest declares mean and max, not count
+    expect(result.points[0]).toEqual({ t: first, v: 44.5 }); // minutes 30..59 → mean 44.5
+    expect(result.points[1]).toEqual({ t: first + 30 * MINUTE, v: 14.5 });
     expect(Math.min(...result.points.map((p) => p.t))).toBeGreaterThanOrEqual(NOW - DAY);
-    // 12:30 Jan 9 to 12:00 Jan 10 is 47 whole buckets, plus the running one at 12:00 (10 readings)
-    expect(result.points).toHaveLength(48);
-    expect(result.points[47]).toEqual({ t: Date.UTC(2024, 0, 10, 12, 0), v: 4.5, n: 10 });
+    // 12:30 Jan 9 to 12:00 Jan 10 is 47 whole, closed buckets
+    expect(result.points).toHaveLength(47);
+    expect(result.points.at(-1)?.t).toBe(Date.UTC(2024, 0, 10, 11, 30));
   });
 
   it('clips a window reaching before the history to the history', () => {
@@ -74,7 +76,8 @@ describe('Arbiter.read', () => {
     }
     const hourly = arbiter.read(ctx(), { request: 'power', resolution: '1h' });
     expect(hourly.resolution).toBe('1h');
-    expect(hourly.points[0]).toEqual({ t: Date.UTC(2024, 0, 9, 13), v: 29.5, n: 60 });
+    expect(hourly.points[0]).toEqual({ t: Date.UTC(2024, 0, 9, 13), v: 29.5 });
+    expect(hourly.to).toBe(Date.UTC(2024, 0, 10, 12));
   });
 
   it('limits aggregates to the declared ones (plus the default)', () => {
@@ -85,13 +88,18 @@ describe('Arbiter.read', () => {
     expect(error.message).toContain('aggregate sum was not declared');
   });
 
-  it('a 1min grant returns one bucket per minute inside the window', () => {
-    const { arbiter, ctx } = setup('1min', 'PT1H');
+  it('a 1min grant over one reading a minute serves nothing: each bucket would be one raw reading', () => {
+    const { store, arbiter, ctx } = setup('1min', 'PT1H');
     const { from, to, points } = arbiter.read(ctx(), { request: 'power' });
     expect(from).toBe(NOW - HOUR);
     expect(to).toBe(NOW);
-    expect(points).toHaveLength(60);
-    expect(points[0]).toEqual({ t: NOW - HOUR, v: 10, n: 1 });
+    expect(points).toEqual([]);
+    const [entry] = store.audit.query({ action: 'readings.read', order: 'desc', limit: 1 });
+    expect(entry.details).toMatchObject({ rows: 0, withheld: 60 });
+    // at 5min each bucket holds 5 readings, enough to be served
+    const fives = arbiter.read(ctx(), { request: 'power', resolution: '5min' });
+    expect(fives.points).toHaveLength(12);
+    expect(fives.points[0]).toEqual({ t: NOW - HOUR, v: 12 }); // minutes 10..14
   });
 
   it('refuses revoked and expired grants, and undeclared or declined requests', () => {
@@ -132,10 +140,11 @@ describe('Arbiter.read', () => {
       resolution: '30min',
       aggregate: 'mean',
       from: Date.UTC(2024, 0, 10, 10, 30),
-      to: NOW,
+      to: Date.UTC(2024, 0, 10, 12, 0),
       rows: result.points.length,
+      withheld: 0,
     });
-    expect(result.points.length).toBe(4); // 10:30, 11:00, 11:30, 12:00
-    expect(c.rowsRead).toBe(4);
+    expect(result.points.length).toBe(3); // 10:30, 11:00, 11:30 (12:00 is still filling)
+    expect(c.rowsRead).toBe(3);
   });
 });
