@@ -115,6 +115,7 @@ export class DsmrDriver implements Driver {
   private readonly registered = new Set<string>();
   /** Last timestamp written per datasource: a gas reading repeats in every telegram until the meter reports again. */
   private readonly lastT = new Map<string, number>();
+  private readonly historySeen = new Set<string>();
   private readonly writes = new Set<Promise<void>>();
   private controller: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -212,7 +213,7 @@ export class DsmrDriver implements Driver {
     }
     if (telegram.crc.valid === false) ctx.count('crcErrors'); // kept: requireCrc is off
     if (telegram.warnings.length > 0) ctx.count('lineWarnings', telegram.warnings.length);
-    const { datasources, readings } = mapTelegram(telegram, {
+    const { datasources, readings, history } = mapTelegram(telegram, {
       prefix: this.config.prefix,
       receivedAt: ctx.now(),
       driver: ctx.instanceId,
@@ -229,6 +230,16 @@ export class DsmrDriver implements Driver {
       const list = bySource.get(sourceId);
       if (list) list.push({ t, v });
       else bySource.set(sourceId, [{ t, v }]);
+    }
+    for (const reading of history) {
+      const key = `${reading.sourceId}@${reading.t}`;
+      if (this.historySeen.has(key)) continue;
+      // bounded: a log entry forgotten after this many others is written again, and the store ignores it
+      if (this.historySeen.size >= 4096) this.historySeen.clear();
+      this.historySeen.add(key);
+      const list = bySource.get(reading.sourceId);
+      if (list) list.push({ t: reading.t, v: reading.v });
+      else bySource.set(reading.sourceId, [{ t: reading.t, v: reading.v }]);
     }
     ctx.count('telegrams');
     for (const [sourceId, list] of bySource) this.track(ctx, ctx.write(sourceId, list));

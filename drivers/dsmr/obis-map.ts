@@ -12,6 +12,12 @@ export interface TelegramSamples {
   /** The datasources this telegram has values for (a subset of what a meter can produce). */
   datasources: DatasourceSpec[];
   readings: SourceReading[];
+  /**
+   * Readings of logs the meter repeats in every telegram (power failures, past monthly peaks), at
+   * their own times: the store keeps the first write of a timestamp, so re-sending them is harmless,
+   * but a driver should skip the ones it has already written.
+   */
+  history: SourceReading[];
 }
 
 export interface MapTelegramOptions {
@@ -41,8 +47,17 @@ const MBUS: Partial<Record<MbusKind, { kind: string; unit: string; name: string 
  * - `p1.tariff`: active tariff number (gauge); `p1.power-failures.short` / `.long`: counters;
  * - BE capacity tariff: `p1.electricity.import.demand` (15-min average, W) and
  *   `p1.electricity.import.month-peak` (W, at the peak's own time);
+ * - BE capacity tariff history (`0-0:98.1.0`): each past month's peak into the same
+ *   `p1.electricity.import.month-peak` series, at the peak's own time (in `history`);
+ * - `p1.power-failures.log` (`electricity.power-failure`, seconds, in `history`): one reading per
+ *   entry of the power-failure log (`1-0:99.97.0`), at the time the failure ended, valued its
+ *   duration; a numeric series rather than events so that the log, repeated in every telegram, is
+ *   stored once (first write of a timestamp wins) and sums to outage time per day;
+ * - `p1.breaker` (`electricity.breaker`, `0-0:96.3.10`: 0 disconnected, 1 connected, 2 ready) and
+ *   `p1.electricity.threshold` (W, `0-0:17.0.0`);
  * - M-Bus: `p1.gas.m1` (`gas.volume`, m³), `p1.water.m2` (`water.volume`), `p1.heat.mN` (GJ), at
- *   the device's own capture time, which lags the telegram (gas meters report every 5 min or hour).
+ *   the device's own capture time, which lags the telegram (gas meters report every 5 min or hour);
+ *   a valve position (`0-n:24.4.0`) as `p1.gas.m1.valve` (`valve`, 0 closed / 1 open / 2 ready).
  *
  * Electricity readings use the telegram time, or `receivedAt` when the telegram has none; with
  * neither they are left out (a reading must have a true time). Only values present produce
@@ -59,12 +74,14 @@ export function mapTelegram(telegram: DsmrTelegram, opts: MapTelegramOptions = {
   const prefix = opts.prefix ?? 'p1';
   const datasources = new Map<string, DatasourceSpec>();
   const readings: SourceReading[] = [];
+  const history: SourceReading[] = [];
   const vendor = telegram.manufacturer || undefined;
   const add = (
     suffix: string,
     spec: Omit<DatasourceSpec, 'id'>,
     t: number | null | undefined,
     v: number | null | undefined,
+    into = readings,
   ): void => {
     if (t === null || t === undefined || v === null || v === undefined || !Number.isFinite(v)) return;
     const id = `${prefix}.${suffix}`;
@@ -76,7 +93,7 @@ export function mapTelegram(telegram: DsmrTelegram, opts: MapTelegramOptions = {
         ...(opts.driver && { driver: opts.driver }),
       });
     }
-    readings.push({ sourceId: id, t, v });
+    into.push({ sourceId: id, t, v });
   };
   const t = telegram.timestamp ?? opts.receivedAt ?? null;
 
@@ -134,6 +151,21 @@ export function mapTelegram(telegram: DsmrTelegram, opts: MapTelegramOptions = {
     );
   }
   add('tariff', gauge('electricity.tariff', '', 'Active tariff number'), t, telegram.tariff);
+  add(
+    'breaker',
+    gauge('electricity.breaker', '', 'Breaker: 0 disconnected, 1 connected, 2 ready'),
+    t,
+    telegram.switchPosition,
+  );
+  add(
+    'electricity.threshold',
+    gauge('electricity.threshold', 'W', 'Power threshold'),
+    t,
+    telegram.thresholdW,
+  );
+  const outage = gauge('electricity.power-failure', 's', 'Power failure (logged at its end), duration');
+  for (const failure of telegram.powerFailureLog)
+    add('power-failures.log', outage, failure.end, failure.durationS, history);
   const failures = (description: string) =>
     ({ kind: 'electricity.power-failures', unit: '', valueType: 'counter', description }) as const;
   add('power-failures.short', failures('Power failures in any phase'), t, telegram.shortPowerFailures);
@@ -144,6 +176,7 @@ export function mapTelegram(telegram: DsmrTelegram, opts: MapTelegramOptions = {
     add('electricity.import.demand', demand, t, c.currentAverageDemandW);
     const peak = gauge('electricity.import.demand.peak', 'W', "This month's highest 15-minute demand");
     add('electricity.import.month-peak', peak, c.monthPeak?.t, c.monthPeak?.powerW);
+    for (const past of c.history) add('electricity.import.month-peak', peak, past.t, past.powerW, history);
   }
   for (const channel of telegram.mbus) {
     const target = MBUS[channel.kind];
@@ -152,5 +185,11 @@ export function mapTelegram(telegram: DsmrTelegram, opts: MapTelegramOptions = {
     const spec = { kind: target.kind, unit: target.unit, valueType: 'counter', description } as const;
     add(`${target.name}.m${channel.channel}`, spec, channel.reading.t, channel.reading.value);
   }
-  return { datasources: [...datasources.values()], readings };
+  for (const channel of telegram.mbus) {
+    const target = MBUS[channel.kind];
+    if (!target) continue;
+    const valve = gauge('valve', '', `M-Bus channel ${channel.channel} valve: 0 closed, 1 open, 2 ready`);
+    add(`${target.name}.m${channel.channel}.valve`, valve, t, channel.valve);
+  }
+  return { datasources: [...datasources.values()], readings, history };
 }

@@ -87,8 +87,23 @@ describeWithSharedFixtures('DsmrDriver into a real Store', () => {
       valueType: 'counter',
     });
 
+    // breaker, threshold and the gas valve are kept too (0-0:96.3.10, 0-0:17.0.0, 0-1:24.4.0)
+    expect(store.latest('p1.breaker')).toEqual({ t, v: 1 });
+    expect(store.latest('p1.electricity.threshold')).toEqual({ t, v: 999_900 });
+    expect(store.latest('p1.gas.m1.valve')).toEqual({ t, v: 1 });
+    // 0-0:98.1.0: the three past months' peaks land in the month-peak series at their own times
+    const peaks = store.read('p1.electricity.import.month-peak', {
+      from: 0,
+      to: t + 1,
+      resolution: 'raw',
+      aggregate: 'mean',
+    });
+    expect(peaks.map((p) => p.v)).toEqual([4318, 5980, 3695, expect.any(Number)]);
+    expect(peaks[0].t).toBe(Date.parse('2020-02-10T03:54:21+01:00'));
+
     const firstRun = writeTotals(store);
-    expect(firstRun.written).toBe(firstRun.batches); // one reading per datasource
+    // one reading per datasource, and the month-peak series also gets the three past peaks
+    expect(firstRun.written).toBe(firstRun.batches + 3);
     const again = new DsmrDriver(config);
     await again.start(ctx, new AbortController().signal);
     await again.finished();
