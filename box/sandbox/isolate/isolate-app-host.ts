@@ -148,8 +148,8 @@ export class IsolateAppHost {
         [...this.runs.values()].map((run) => run.memoryMb),
       );
       if (rss <= bound) return;
-      this.#memoryKill = { rssMiB: Math.round(rss), boundMiB: bound };
-      this.kill(`its resident memory reached ${Math.round(rss)} MiB, over ${bound} MiB`);
+      this.#memoryKill = { rssMiB: Math.ceil(rss), boundMiB: bound };
+      this.kill(`its resident memory reached ${Math.ceil(rss)} MiB, over ${bound} MiB`);
     } finally {
       this.#polling = false;
     }

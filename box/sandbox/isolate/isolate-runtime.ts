@@ -42,6 +42,8 @@ export interface IsolateRuntimeOptions extends Omit<IsolateHostOptions, 'restart
 type RunOptions = Parameters<AppRuntime['run']>[0];
 
 const MAX_LOG_CHARS = 2000;
+/** A run that waited this long for its host (ms) says so in its logs. */
+const HOST_WAIT_LOG_MS = 20;
 
 /**
  * Runs isolate apps (`runtime.type: 'isolate'`): each run in a fresh isolated-vm isolate inside
@@ -167,15 +169,20 @@ export class IsolateRuntime implements AppRuntime {
       this.#runs.set(runId, active);
       host.add(runId, active);
       signal?.addEventListener('abort', onAbort, { once: true });
+      const waitStart = performance.now();
       host.ready().then(
         () => {
+          // The time limit is the app's: starting its host does not count, but the run says what it cost.
+          const waitedMs = Math.round(performance.now() - waitStart);
+          if (waitedMs >= HOST_WAIT_LOG_MS)
+            logs.push(`[isolate] info: waited ${waitedMs} ms for its isolate host to start`);
           if (!this.#send(host, active, runId, code, opts)) return;
           // The child should end the run at its timeout; if it did not, it is wedged (e.g. in one
           // native call V8 cannot interrupt), and only killing its process helps.
           backstop = setTimeout(() => {
             active.finish(
               'timeout',
-              `the run did not stop within ${this.#stopGraceMs} ms of its time limit; its isolate host was killed`,
+              `the run did not stop within ${this.#stopGraceMs} ms of its time limit of ${limits.timeoutMs} ms; its isolate host was killed`,
             );
             host.kill(`run ${runId} did not stop at its time limit`);
           }, limits.timeoutMs + this.#stopGraceMs);

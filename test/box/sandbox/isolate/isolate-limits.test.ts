@@ -270,7 +270,7 @@ describe('IsolateRuntime: host crashes', () => {
       });
       expect(stuck).toMatchObject({
         status: 'timeout',
-        error: 'the run did not stop within 300 ms of its time limit; its isolate host was killed',
+        error: 'the run did not stop within 300 ms of its time limit of 500 ms; its isolate host was killed',
       });
       const next = recordingHandle();
       expect(
