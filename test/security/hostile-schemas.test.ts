@@ -54,6 +54,13 @@ function hostileManifest(pattern: string): ManifestInput {
   });
 }
 
+/** The parts of the box's answers these tests read. */
+interface Answer {
+  error: { details: Array<{ path: string; message: string }> };
+  run: { status: string; logs: string[]; insights: number };
+  apps: unknown[];
+}
+
 function api(home: string, running: BoxProcess) {
   const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
   return async (method: string, path: string, body?: unknown) => {
@@ -62,7 +69,7 @@ function api(home: string, running: BoxProcess) {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Answer };
   };
 }
 
