@@ -39,7 +39,7 @@ function ambiguity(body: Node, outer: string): string | undefined {
 
 /**
  * Why a JSON Schema `pattern` is unsafe to run on untrusted input, or `undefined` when it passes.
- * The rule (see docs/security.md): it parses as a `u`-flag ECMAScript regex of at most 1000
+ * The rule (see docs/app-developers.md, "Schemas the box accepts"): it parses as a `u`-flag ECMAScript regex of at most 1000
  * characters; it has no backreference and no lookaround (both make matching non-regular); no
  * repeated element (`*`, `+`, `{n,m}`) contains another variable quantifier (`(a+)+`, `(a?b)*`)
  * or an alternation whose branches are not told apart by a distinct first literal character
