@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../box/containers/docker-client.ts';
@@ -151,7 +152,6 @@ describe('red team: one run cannot exhaust the app API server (in-process, real 
 });
 
 describeWithDocker('red team: a container run flooding its socket cannot starve a real box', () => {
-  const tempDir = useTempDir('databox-exhaust-box-');
   let home: string;
   let child: ChildProcess;
   let url: string;
@@ -173,7 +173,7 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
 
   beforeAll(async () => {
     await ensureNodeBaseImage(createDockerClient());
-    home = tempDir();
+    home = mkdtempSync(join(tmpdir(), 'databox-exhaust-box-'));
     const dir = join(home, 'src');
     mkdirSync(join(dir, 'dist'), { recursive: true });
     chmodSync(home, 0o755);
@@ -218,6 +218,7 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
       child.kill('SIGTERM');
       await exited;
     }
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('3,000 half-open connections and eight 16 MiB bodies: every status probe answers, RSS stays bounded', async () => {

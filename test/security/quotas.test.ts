@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppManager } from '../../box/apps/app-manager.ts';
@@ -50,7 +51,6 @@ interface Phase {
 }
 
 describe('red team: an app cannot fill the box (storage quotas, refusal summaries)', () => {
-  const tempDir = useTempDir('databox-quotas-');
   let home: string;
   let box: BoxProcess;
   let token: string;
@@ -85,7 +85,8 @@ describe('red team: an app cannot fill the box (storage quotas, refusal summarie
   };
 
   beforeAll(async () => {
-    home = tempDir();
+    // one home for the whole suite (useTempDir would remove it after the first test)
+    home = mkdtempSync(join(tmpdir(), 'databox-quotas-'));
     const dir = join(home, 'hostile-src');
     mkdirSync(dir, { recursive: true });
     const manifest = testManifest({
@@ -108,6 +109,7 @@ describe('red team: an app cannot fill the box (storage quotas, refusal summarie
   }, 60_000);
   afterAll(async () => {
     if (box) await stopBoxProcess(box);
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('huge insights and kv floods get quota_exceeded naming the quota; stored bytes stay under it', async () => {
@@ -153,7 +155,7 @@ describe('red team: an app cannot fill the box (storage quotas, refusal summarie
     db.kv.set('app:hostile', 'mode', 'exports', Date.now());
     db.close();
     const { status, result, run } = await runApp();
-    expect(status).toBe('ok');
+    expect(status, String(run.error)).toBe('ok');
     expect(result.exports).toMatchObject({ ok: 0, refused: 20_000 });
     const entries = (await api('GET', '/api/v1/audit?action=export.refuse*&limit=10000')).body
       .entries as Array<{
