@@ -65,6 +65,28 @@ function datasource(id: string, intervalMs: number | null): DatasourceSpec {
 }
 
 /**
+ * The CSV's pence columns as GBP gauges beside the energy series, in the Green Button cost
+ * layout (`<series>.cost`, kind `cost.<series kind>`), so cost features read both alike.
+ */
+function costDatasources(id: string): { cost: DatasourceSpec; standing: DatasourceSpec } {
+  const common = { unit: 'GBP', valueType: 'gauge', vendor: 'Octopus Energy', driver: 'import' } as const;
+  return {
+    cost: {
+      ...common,
+      id: `${id}.cost`,
+      kind: 'cost.electricity.import.energy.interval',
+      description: `Estimated cost inc. tax of each interval of ${id} (the CSV's pence as GBP), from Octopus Energy`,
+    },
+    standing: {
+      ...common,
+      id: `${id}.standing-charge`,
+      kind: 'cost.electricity.standing-charge.interval',
+      description: `Standing charge inc. tax the Octopus CSV puts on each interval of ${id} (pence as GBP)`,
+    },
+  };
+}
+
+/**
  * Imports Octopus Energy consumption: the dashboard's CSV (`Consumption (kWh), Start, End`) or a
  * page of the REST API's JSON (`results[]`), told apart by the first character. Each interval
  * becomes one reading (kWh used in the interval, at its start) of a gauge datasource, created if
@@ -72,6 +94,10 @@ function datasource(id: string, intervalMs: number | null): DatasourceSpec {
  * importing the same file twice adds nothing. Rows that cannot be used are listed in `errors`
  * with their line (CSV) or `results` index (JSON); the rest is imported. Gaps in the file's
  * intervals are listed too (the supplier had no data, or a page is missing).
+ *
+ * The dashboard CSV's `Estimated Cost Inc. Tax (p)` and `Standing Charge Inc. Tax (p)` columns,
+ * when present, go to `<id>.cost` and `<id>.standing-charge`, gauges in GBP (pence / 100) at
+ * the interval's start.
  *
  * @example
  * ```ts
@@ -106,10 +132,13 @@ export async function importOctopus(
   const intervalMs = typicalInterval(parsed.readings);
   const writer = new ImportWriter(store, options.onProgress, size);
   const spec = datasource(id, intervalMs);
+  const costs = costDatasources(id);
   writer.ensure(spec);
   parsed.readings.forEach((r, i) => {
     writer.bytesRead = Math.round(((i + 1) / parsed.readings.length) * size);
     writer.add(spec, { t: r.start, v: r.kWh });
+    if (r.costP !== undefined) writer.add(costs.cost, { t: r.start, v: r.costP / 100 });
+    if (r.standingP !== undefined) writer.add(costs.standing, { t: r.start, v: r.standingP / 100 });
   });
   writer.flush();
   return {

@@ -12,8 +12,15 @@ interface Columns {
   consumption: number;
   start: number;
   end: number;
+  /** `Estimated Cost Inc. Tax (p)`, or -1 in older downloads without it. */
+  cost: number;
+  /** `Standing Charge Inc. Tax (p)`, or -1. */
+  standing: number;
   names: string[];
 }
+
+/** A decimal as Octopus writes it: `0.123`, `4`, and zero as `0E-20` in recent downloads. */
+const DECIMAL = /^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 function findColumns(header: string): Columns {
   const names = header.split(',').map((c) => c.trim());
@@ -22,6 +29,8 @@ function findColumns(header: string): Columns {
     consumption: find((n) => n.startsWith('consumption')),
     start: find((n) => n === 'start'),
     end: find((n) => n === 'end'),
+    cost: find((n) => n.startsWith('estimated cost')),
+    standing: find((n) => n.startsWith('standing charge')),
     names,
   };
   const missing = (['consumption', 'start', 'end'] as const).filter((c) => columns[c] < 0);
@@ -86,7 +95,7 @@ class CsvLines {
       return;
     }
     const kWhText = cells[this.columns.consumption];
-    const kWh = /^\d+(?:\.\d+)?$/.test(kWhText) ? Number(kWhText) : Number.NaN;
+    const kWh = DECIMAL.test(kWhText) ? Number(kWhText) : Number.NaN;
     const start = parseOffsetTime(cells[this.columns.start]);
     const end = parseOffsetTime(cells[this.columns.end]);
     if (Number.isNaN(kWh))
@@ -98,8 +107,23 @@ class CsvLines {
       fail(names[this.columns.end], 'interval ends before it starts');
       return;
     }
-    this.rows.push({ start, end, kWh });
+    const reading: ConsumptionReading = { start, end, kWh };
+    const costP = this.pence(cells, this.columns.cost, fail);
+    const standingP = this.pence(cells, this.columns.standing, fail);
+    if (costP !== undefined) reading.costP = costP;
+    if (standingP !== undefined) reading.standingP = standingP;
+    this.rows.push(reading);
     this.rowLines.push(line);
+  }
+
+  /** A pence cell: blank means "no figure"; anything else must be a number (credits may be negative). */
+  private pence(cells: string[], column: number, fail: (column: string, message: string) => void) {
+    if (column < 0 || cells[column] === '') return undefined;
+    const text = cells[column];
+    if (/^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(text)) return Number(text);
+    // The kWh is still good: keep it and name the bad cost cell.
+    fail(this.columns?.names[column] ?? '', `not a number of pence: ${JSON.stringify(text)}`);
+    return undefined;
   }
 }
 
@@ -107,9 +131,12 @@ class CsvLines {
  * Parses the consumption CSV that the Octopus Energy dashboard downloads:
  *
  * ```text
- *  Consumption (kWh), Start, End
- * 0.123, 2023-03-26T00:00:00+00:00, 2023-03-26T00:30:00+00:00
+ *  Consumption (kwh), Estimated Cost Inc. Tax (p), Standing Charge Inc. Tax (p), Start, End
+ * 0.123, 2.05, 0.99, 2023-03-26T00:00:00+00:00, 2023-03-26T00:30:00+00:00
  * ```
+ *
+ * Older downloads have only `Consumption (kWh), Start, End`; the two pence columns, when present,
+ * become `costP` and `standingP` (a blank cell gives none).
  *
  * Columns are found by header name (in any order), cells are trimmed, a UTF-8 BOM and CRLF line
  * ends are accepted, blank lines skipped. Rows that cannot be used (a bad number, a time without

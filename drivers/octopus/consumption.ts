@@ -8,6 +8,10 @@ export interface ConsumptionReading {
   start: number;
   end: number;
   kWh: number;
+  /** The dashboard CSV's `Estimated Cost Inc. Tax (p)`, in pence, when the file has it. */
+  costP?: number;
+  /** The dashboard CSV's `Standing Charge Inc. Tax (p)`, in pence, when the file has it. */
+  standingP?: number;
 }
 
 /** A row or result that could not be used, and why; nothing is dropped silently. */
