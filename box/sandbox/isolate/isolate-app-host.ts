@@ -162,7 +162,10 @@ export class IsolateAppHost {
     // Runs still waiting for a child were not in the dead one: a restarted (shared) host takes them,
     // and a per-app host's supervisor rejects them as it stops.
     for (const run of [...this.runs.values()].filter((r) => r.started)) {
-      const limit = `the app went over its memory limit of ${run.memoryMb} MB`;
+      // A shared host (the old mode) cannot tell whose run blew up: say so rather than blame this app.
+      const limit = this.#options.restartsOnCrash
+        ? 'a run in the isolate host shared by all apps went over its memory limit'
+        : `the app went over its memory limit of ${run.memoryMb} MB`;
       if (memoryKill) {
         run.finish(
           'killed',

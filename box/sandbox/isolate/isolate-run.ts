@@ -79,7 +79,9 @@ export class IsolateRun {
     } catch (error) {
       if (this.#stopped) return this.#result(this.#stopped.status, this.#stopped.error);
       const message = error instanceof Error ? error.message : String(error);
-      if (/memory limit/i.test(message)) {
+      // isolated-vm disposes an isolate over its limit itself; a call pending then fails with
+      // "Promise was abandoned" instead of naming the limit. Nothing else disposes it unasked.
+      if (/memory limit/i.test(message) || isolate.isDisposed) {
         return this.#result('killed', `the app went over its memory limit of ${limits.memoryMb} MB`);
       }
       if (phase === 'load') return this.#result('error', `the app bundle failed to load: ${clip(message)}`);
