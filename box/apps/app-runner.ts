@@ -167,7 +167,7 @@ export class AppRunner implements BoxPart {
     const abort = new AbortController();
     const started = performance.now();
     const done = (async () => {
-      let outcome = this.#filesChanged(appId, app.dir);
+      let outcome = await this.#filesChanged(appId, app.dir);
       try {
         outcome ??= await runtime.run({
           runId,
@@ -201,9 +201,9 @@ export class AppRunner implements BoxPart {
   }
 
   /** A refusal when the app's folder no longer holds exactly the files installed (see InstallDigests). */
-  #filesChanged(appId: string, dir: string): RunOutcome | undefined {
+  async #filesChanged(appId: string, dir: string): Promise<RunOutcome | undefined> {
     try {
-      this.#digests.verify(appId, dir);
+      await this.#digests.verify(appId, dir);
       return undefined;
     } catch (error) {
       const message =

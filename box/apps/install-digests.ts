@@ -4,10 +4,9 @@ import {
   DEFAULT_INSTALL_LIMITS,
   type InstalledFile,
   type InstallLimits,
-  readScannedFile,
-  scanAppFolder,
-  sha256,
+  type scanAppFolder,
 } from './install-files.ts';
+import { scanAppFolderAsync, streamScannedFile } from './install-stream.ts';
 
 const META_KEY = 'apps.install-files.schema';
 
@@ -19,7 +18,7 @@ const META_KEY = 'apps.install-files.schema';
  *
  * @example
  * const digests = new InstallDigests(store.db);
- * digests.verify('energy-insights', app.dir); // throws 409 app_files_changed naming "dist/app.js"
+ * await digests.verify('energy-insights', app.dir); // rejects with 409 app_files_changed naming "dist/app.js"
  */
 export class InstallDigests {
   readonly #db: Database.Database;
@@ -64,15 +63,16 @@ export class InstallDigests {
   }
 
   /**
-   * Throws a 409 `app_files_changed` listing every difference between `dir` and the recorded
+   * Rejects with a 409 `app_files_changed` listing every difference between `dir` and the recorded
    * files (and anything that is not a plain file or folder). An app with no record is not checked.
+   * Files are hashed in chunks, so checking a large app does not stall the daemon.
    */
-  verify(appId: string, dir: string, limits: InstallLimits = DEFAULT_INSTALL_LIMITS): void {
+  async verify(appId: string, dir: string, limits: InstallLimits = DEFAULT_INSTALL_LIMITS): Promise<void> {
     const recorded = this.list(appId);
     if (recorded.length === 0) return;
     let tree: ReturnType<typeof scanAppFolder>;
     try {
-      tree = scanAppFolder(dir, limits);
+      tree = await scanAppFolderAsync(dir, limits);
     } catch (error) {
       throw changed(
         appId,
@@ -85,7 +85,7 @@ export class InstallDigests {
       const want = expected.get(file.path);
       expected.delete(file.path);
       if (!want) problems.push({ path: file.path, message: 'was added after install' });
-      else if (want.bytes !== file.bytes || sha256(readScannedFile(dir, file)) !== want.sha256)
+      else if (want.bytes !== file.bytes || (await streamScannedFile(dir, file)).sha256 !== want.sha256)
         problems.push({ path: file.path, message: 'differs from the file installed (sha256)' });
     }
     for (const path of expected.keys()) problems.push({ path, message: 'was removed after install' });

@@ -58,42 +58,66 @@ export function scanAppFolder(
   limits: InstallLimits = DEFAULT_INSTALL_LIMITS,
   label = root,
 ): ScannedTree {
-  const tree: ScannedTree = { dirs: [], files: [] };
-  const problems: ErrorDetail[] = [];
-  let bytes = 0;
+  const builder = new TreeBuilder(root, limits, label);
   const walk = (rel: string) => {
     for (const name of readdirSync(join(root, rel)).sort()) {
       const path = rel ? `${rel}/${name}` : name;
-      const info = lstatSync(join(root, path));
-      if (tree.dirs.length + tree.files.length >= limits.maxFiles) {
-        throw refusal(label, [
-          { path, message: `the app holds more than ${limits.maxFiles} files and folders` },
-        ]);
-      }
-      if (info.isDirectory()) {
-        tree.dirs.push(path);
-        walk(path);
-      } else if (info.isFile()) {
-        if (info.nlink > 1)
-          problems.push({ path, message: `is a hard link (${info.nlink} names for one file)` });
-        bytes += info.size;
-        if (bytes > limits.maxBytes)
-          throw refusal(label, [
-            { path, message: `the app's files add up to more than ${limits.maxBytes} bytes` },
-          ]);
-        tree.files.push({
-          path,
-          bytes: info.size,
-          dev: info.dev,
-          ino: info.ino,
-          executable: (info.mode & 0o100) !== 0,
-        });
-      } else problems.push({ path, message: describeSpecial(root, path, info) });
+      if (builder.add(path, lstatSync(join(root, path)))) walk(path);
     }
   };
   walk('');
-  if (problems.length) throw refusal(label, problems);
-  return tree;
+  return builder.finish();
+}
+
+/** The checks of one walk over an app folder, shared by the sync and async walks. */
+export class TreeBuilder {
+  readonly #tree: ScannedTree = { dirs: [], files: [] };
+  readonly #problems: ErrorDetail[] = [];
+  #bytes = 0;
+
+  constructor(
+    readonly root: string,
+    readonly limits: InstallLimits,
+    readonly label: string,
+  ) {}
+
+  /** Records one entry (from `lstat`); true if it is a folder to walk into. Throws past a limit. */
+  add(path: string, info: Stats): boolean {
+    const { limits } = this;
+    if (this.#tree.dirs.length + this.#tree.files.length >= limits.maxFiles)
+      throw refusal(this.label, [
+        { path, message: `the app holds more than ${limits.maxFiles} files and folders` },
+      ]);
+    if (info.isDirectory()) {
+      this.#tree.dirs.push(path);
+      return true;
+    }
+    if (!info.isFile()) {
+      this.#problems.push({ path, message: describeSpecial(this.root, path, info) });
+      return false;
+    }
+    if (info.nlink > 1)
+      this.#problems.push({ path, message: `is a hard link (${info.nlink} names for one file)` });
+    this.#bytes += info.size;
+    if (this.#bytes > limits.maxBytes)
+      throw refusal(this.label, [
+        { path, message: `the app's files add up to more than ${limits.maxBytes} bytes` },
+      ]);
+    this.#tree.files.push({
+      path,
+      bytes: info.size,
+      dev: info.dev,
+      ino: info.ino,
+      executable: (info.mode & 0o100) !== 0,
+    });
+    return false;
+  }
+
+  /** The tree, or a refusal listing every link and special file found. */
+  finish(): ScannedTree {
+    if (this.#problems.length) throw refusal(this.label, this.#problems);
+    return this.#tree;
+  }
 }
 
 /**

@@ -3,7 +3,8 @@ import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyScannedTree, DEFAULT_INSTALL_LIMITS, scanAppFolder } from '../apps/install-files.ts';
+import { DEFAULT_INSTALL_LIMITS } from '../apps/install-files.ts';
+import { copyScannedTreeAsync, scanAppFolderAsync } from '../apps/install-stream.ts';
 
 /** The preferred parent of per-run folders: on a tmpfs on most systems, and says nothing about the box. */
 export const SANDBOX_ROOT = '/run/databox-sandbox';
@@ -65,7 +66,11 @@ export async function stageRun(root: string, appFolder?: string): Promise<RunSta
     const appDir = join(dir, 'app');
     await mkdir(appDir);
     await chmod(appDir, 0o755);
-    copyScannedTree(appFolder, scanAppFolder(appFolder, DEFAULT_INSTALL_LIMITS), appDir);
+    await copyScannedTreeAsync(
+      appFolder,
+      await scanAppFolderAsync(appFolder, DEFAULT_INSTALL_LIMITS),
+      appDir,
+    );
     return { dir, apiDir, appDir, remove };
   } catch (error) {
     await remove();
