@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildIsolateApp } from '../../apps-sdk/src/build-app.ts';
+import { EXPORTS_KV } from '../../box/exports/export-service.ts';
 import { Store } from '../../box/store/store.ts';
 import {
   type BoxProcess,
@@ -18,6 +19,46 @@ import { focused, launchChromium, screenshot } from './browser.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const EXAMPLE = join(REPO_ROOT, 'examples', 'energy-insights');
+
+/** Writes to the running box's store from the test process (SQLite WAL allows a second writer). */
+function withStore(home: string, fn: (store: Store) => void): void {
+  const store = Store.open(join(home, 'databox.db'));
+  try {
+    fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Starts a manual run from the app page once no run of the app is in progress, and waits for its
+ * result. The box's scheduler starts an interval app that never ran at its next tick (every 10 s)
+ * after install, so a scheduled run may be going on (the page then shows "Running…" instead of
+ * "Run now", and does not refresh by itself), or may start between the page and the click (409).
+ */
+async function runNow(page: Page, appId: string): Promise<string> {
+  const button = page.getByRole('button', { name: 'Run now' });
+  for (;;) {
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`/apps/${appId}`);
+          return button.count();
+        },
+        { timeout: 90_000, interval: 1_000 },
+      )
+      .toBe(1);
+    await Promise.all([
+      page.waitForURL(
+        (u) => u.pathname === `/apps/${appId}/run` || /^Run /.test(u.searchParams.get('done') ?? ''),
+      ),
+      button.click(),
+    ]);
+    if (new URL(page.url()).pathname !== `/apps/${appId}/run`) return page.url();
+    // refused because a scheduled run had just started: wait for it, then try again
+    expect(await page.getByRole('alert').textContent()).toContain('already running');
+  }
+}
 
 /** The calendar month (UTC) before now: the one energy-insights exports once its every day is stored. */
 function previousMonth(now = new Date()): string {
@@ -79,7 +120,7 @@ describeWithChromium('the dashboard in a real browser', () => {
   });
 
   it('adds the simulator driver with 63 days of history and charts its power', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     await page.goto('/drivers');
     await page.getByLabel('Backfill history (ISO 8601, e.g. P7D)').fill('P63D');
@@ -101,7 +142,7 @@ describeWithChromium('the dashboard in a real browser', () => {
               .evaluate((el) => /^(\d+)/.exec(el.textContent ?? '')?.[1] ?? 0),
           );
         },
-        { timeout: 90_000, interval: 2_000 },
+        { timeout: 200_000, interval: 2_000 },
       )
       .toBeGreaterThanOrEqual(62);
     await page.goto('/data/sim.power');
@@ -147,6 +188,9 @@ describeWithChromium('the dashboard in a real browser', () => {
     await page.locator('[data-chart][data-drawn="true"]').waitFor();
     expect(await page.locator('pre.payload').textContent()).toContain('"kWh"');
     await page.getByLabel('Allow sending to https://energy-coop.example/api/v1/monthly').check();
+    // the scheduler may run the app within 10 s of install (see runNow), before the app page could
+    // save "review": choose review for it first, so no run of it ever exports automatically
+    withStore(home, (store) => store.kv.set(EXPORTS_KV, 'mode:energy-insights', 'review', Date.now()));
     await screenshot(page, '05-install-consent');
     await page.getByRole('button', { name: 'Approve and install' }).click();
     await page.waitForURL((u) => u.pathname === '/apps/energy-insights');
@@ -156,23 +200,30 @@ describeWithChromium('the dashboard in a real browser', () => {
     expect(JSON.stringify(await receipt.json())).toContain('monthly-summary');
   });
 
-  it('runs the app in review mode and shows its insights', { timeout: 120_000 }, async () => {
+  it('runs the app in review mode and shows its insights', { timeout: 180_000 }, async () => {
+    // chosen before install (see there); the page shows it and saving it again says so
+    expect(await page.getByLabel('Exports of this app').inputValue()).toBe('review');
     await page.getByLabel('Exports of this app').selectOption('review');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.waitForURL((u) => u.searchParams.has('done'));
-    await page.getByRole('button', { name: 'Run now' }).click();
-    await page.waitForURL((u) => u.searchParams.has('done'));
-    expect(await page.getByRole('status').first().textContent()).toContain(
-      'Run finished: 3 insights, 1 export requests',
+    // wait for the page this click leads to: the URL already had a `done` before it
+    await Promise.all([
+      page.waitForURL((u) => u.searchParams.get('done') === 'Exports now wait for your review.'),
+      page.getByRole('button', { name: 'Save' }).click(),
+    ]);
+    await runNow(page, 'energy-insights');
+    // the export of last month comes from the first run (this one, or a scheduled one before it)
+    expect(await page.getByRole('status').first().textContent()).toMatch(
+      /Run finished: 3 insights, [01] export requests/,
     );
+    const exportsPerRun = await page
+      .locator('section[aria-labelledby="h-runs"] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => Number(r.querySelectorAll('td')[5]?.textContent)));
+    expect(exportsPerRun.reduce((a, b) => a + b, 0)).toBe(1);
     await page.getByTestId('insight-daily-use').waitFor();
     expect(await page.locator('.insight').count()).toBe(3);
     // the run read exactly as many values as the consent preview said it would (one more bucket
     // may have closed between the preview and the run)
     const rows = await page
-      .locator('table')
-      .last()
-      .locator('tbody tr')
+      .locator('section[aria-labelledby="h-runs"] tbody tr')
       .first()
       .locator('td')
       .nth(3)
@@ -274,13 +325,10 @@ describeWithChromium('the dashboard in a real browser', () => {
   });
 
   it('sends an expired session back to sign-in', { timeout: 120_000 }, async () => {
-    const store = Store.open(join(home, 'databox.db'));
-    try {
+    withStore(home, (store) => {
       for (const { key, value } of store.kv.list('web:sessions'))
         store.kv.set('web:sessions', key, { ...(value as object), expiresAt: Date.now() - 1 }, Date.now());
-    } finally {
-      store.close();
-    }
+    });
     await page.goto('/apps');
     expect(new URL(page.url()).pathname).toBe('/signin');
     expect(await page.getByRole('alert').textContent()).toContain('session has ended');
