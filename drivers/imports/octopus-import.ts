@@ -3,7 +3,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { BadRequestError } from '../../box/errors.ts';
 import type { Store } from '../../box/store/store.ts';
 import { DATASOURCE_ID_PATTERN, type DatasourceSpec } from '../../box/store/types.ts';
-import type { ConsumptionParse, ConsumptionReading } from '../octopus/consumption.ts';
+import { type ConsumptionParse, type ConsumptionReading, penceToPounds } from '../octopus/consumption.ts';
 import { parseConsumptionApiJson } from '../octopus/consumption-api.ts';
 import { parseConsumptionCsv } from '../octopus/consumption-csv.ts';
 import { type ConsumptionGap, gaps } from '../octopus/gaps.ts';
@@ -137,8 +137,8 @@ export async function importOctopus(
   parsed.readings.forEach((r, i) => {
     writer.bytesRead = Math.round(((i + 1) / parsed.readings.length) * size);
     writer.add(spec, { t: r.start, v: r.kWh });
-    if (r.costP !== undefined) writer.add(costs.cost, { t: r.start, v: r.costP / 100 });
-    if (r.standingP !== undefined) writer.add(costs.standing, { t: r.start, v: r.standingP / 100 });
+    if (r.costP !== undefined) writer.add(costs.cost, { t: r.start, v: penceToPounds(r.costP) });
+    if (r.standingP !== undefined) writer.add(costs.standing, { t: r.start, v: penceToPounds(r.standingP) });
   });
   writer.flush();
   return {

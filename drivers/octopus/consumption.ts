@@ -67,3 +67,15 @@ export function sortUnique(
   }
   return out;
 }
+
+/**
+ * Pence to pounds without binary noise in the last digit (22.47 p is 0.2247 £, not 0.22469999999999998).
+ *
+ * @example
+ * ```ts
+ * penceToPounds(22.47); // 0.2247
+ * ```
+ */
+export function penceToPounds(pence: number): number {
+  return Number((pence / 100).toPrecision(15));
+}

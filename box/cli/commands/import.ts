@@ -1,12 +1,12 @@
-import { importGreenButton } from '../../../drivers/imports/greenbutton-import.ts';
 import type { ImportProgress, ImportSummary } from '../../../drivers/imports/import-writer.ts';
-import { importOctopus, type OctopusImportSummary } from '../../../drivers/imports/octopus-import.ts';
+import type { OctopusImportSummary } from '../../../drivers/imports/octopus-import.ts';
+import { IMPORT_FORMATS, type ImportFormat, runImport } from '../../../drivers/imports/run-import.ts';
 import { BadRequestError } from '../../errors.ts';
 import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
 import { openBoxStore } from '../find-box.ts';
 import { Progress } from '../progress.ts';
 
-const FORMATS = ['greenbutton', 'octopus'] as const;
+const FORMATS: readonly string[] = IMPORT_FORMATS;
 /** Bad rows printed in full; the rest are only counted. */
 const SHOW_ERRORS = 20;
 
@@ -44,15 +44,16 @@ export function summaryLines(summary: ImportSummary | OctopusImportSummary): str
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'Import a Green Button (ESPI XML) or Octopus Energy (CSV or API JSON) consumption file.',
-  usage: 'import greenbutton|octopus FILE [--id ID] [--home DIR]',
+  summary:
+    'Import a Green Button (ESPI XML) or Octopus Energy (CSV or API JSON) consumption file, or Octopus unit rates.',
+  usage: `import ${IMPORT_FORMATS.join('|')} FILE [--id ID] [--home DIR]`,
   options: {
     home: HOME_OPTION,
     url: URL_OPTION,
     id: {
       type: 'string',
       description:
-        'datasource id (default greenbutton.electricity.import.interval / octopus.electricity.import.interval)',
+        'datasource id (default greenbutton.electricity.import.interval / octopus.electricity.import.interval / octopus.price.electricity.import)',
       placeholder: 'ID',
     },
   },
@@ -61,15 +62,19 @@ export const importCommand: Command = {
     'datasource is created if needed. Importing a file again adds nothing (stored timestamps are',
     'kept), so overlapping downloads are safe. Bad rows are listed with their line numbers and the',
     'rest is imported; for Octopus files, gaps in the intervals are listed too.',
+    "octopus-prices reads a tariff's standard-unit-rates API answer (JSON, or CSV with its field",
+    'names as header): one reading per rate period at its start, inc. VAT, in GBP/kWh.',
+    'A file the chosen importer can import nothing from is refused and the command exits 1.',
     'Examples:',
     '  databox import greenbutton ~/Downloads/DownloadMyData.xml',
     '  databox import octopus consumption.csv --id octopus.electricity.import.interval',
+    '  databox import octopus-prices agile-rates.json',
   ],
   async run({ values, positionals }) {
     const [format, file, ...extra] = positionals;
-    if (!format || !(FORMATS as readonly string[]).includes(format)) {
+    if (!format || !FORMATS.includes(format)) {
       throw new BadRequestError(
-        `import needs a format, greenbutton or octopus, got ${format ? `"${format}"` : 'none'}; see --help`,
+        `import needs a format, ${FORMATS.join(', ')}, got ${format ? `"${format}"` : 'none'}; see --help`,
       );
     }
     if (!file) throw new BadRequestError(`import ${format} needs a FILE; see --help`);
@@ -79,10 +84,7 @@ export const importCommand: Command = {
     const progress = new Progress(`import ${format}`);
     const onProgress = (p: ImportProgress) => progress.update(progressText(p));
     try {
-      const summary =
-        format === 'greenbutton'
-          ? await importGreenButton(store, file, { id, onProgress })
-          : await importOctopus(store, file, { id, onProgress });
+      const summary = await runImport(format as ImportFormat, store, file, { id, onProgress });
       progress.done(progressText({ ...summary }));
       for (const error of summary.errors.slice(0, SHOW_ERRORS))
         console.error(`${error.path}: ${error.message}`);
