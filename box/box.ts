@@ -17,6 +17,8 @@ import { ExportService } from './exports/export-service.ts';
 import { GatewaySupervisor } from './exports/gateway-supervisor.ts';
 import { createHttpApp } from './http/app.ts';
 import { HttpServer } from './http-server.ts';
+import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
+import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
 import type { BoxPart } from './part.ts';
 import { RetentionJob } from './retention-job.ts';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
@@ -32,6 +34,10 @@ export interface BoxOptions {
   port?: number;
   log?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** `--accept-empty-store`: start on an empty or missing store beside the files of an old box. */
+  acceptEmptyStore?: boolean;
+  /** `--regenerate-token`: replace a damaged admin-token file with a new token. */
+  regenerateToken?: boolean;
 }
 
 export { VERSION } from './version.ts';
@@ -54,6 +60,8 @@ export class Box {
   auditKey!: BoxKey;
   checkpoints!: Checkpoints;
   adminToken!: { token: string; created: boolean };
+  /** What the checks before the store opened found (file modes fixed, quick_check). */
+  startChecks!: StartCheckReport;
   drivers!: DriverManager;
   apps!: AppManager;
   appRunner!: AppRunner;
@@ -81,11 +89,18 @@ export class Box {
     await this.#checkNotRunning();
     const { config } = loadConfig(this.paths.config);
     this.config = config;
-    this.adminToken = ensureAdminToken(this.paths.adminToken);
+    // private modes, no empty store beside an old box's files, quick_check: before anything opens it
+    this.startChecks = runStartChecks(this.paths, {
+      acceptEmptyStore: this.#options.acceptEmptyStore,
+      log: this.log,
+    });
+    this.adminToken = ensureAdminToken(this.paths.adminToken, { regenerate: this.#options.regenerateToken });
     this.store = Store.open(this.paths.database, {
       synchronous: config.store.synchronous,
       ingestWindowMs: HOUR_WINDOW_MS,
     });
+    // SQLite made a new store (and its WAL) with the umask's mode
+    enforcePrivateModes(privatePaths(this.paths.home));
     // refuse to run on an audit log that went backwards or forked since the last checkpoint
     this.auditKey = loadOrCreateBoxKey(this.paths.home);
     this.checkpoints = new Checkpoints(this.store.db, this.store.audit, this.auditKey, this.paths.home);

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gatewayPaths } from '../../export-gateway/paths.ts';
+import { checkSqliteFile } from '../ops/sqlite-check.ts';
 
 export interface GatewayProcessOptions {
   home: string;
@@ -46,6 +48,8 @@ export class GatewayProcess {
   #restarts = 0;
   #spawnedAt = 0;
   #lastExit = '';
+  /** The gateway's last `error:` line, so status says why it keeps dying, not only that it does. */
+  #lastErrorLine = '';
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: GatewayProcessOptions) {
@@ -66,7 +70,7 @@ export class GatewayProcess {
     if (!this.#running) return 'stopped';
     if (this.#child)
       return `running (pid ${this.#child.pid}${this.#restarts ? `, ${this.#restarts} restarts` : ''})`;
-    return `restarting after ${this.#lastExit}`;
+    return `restarting after ${this.#lastExit}${this.#lastErrorLine ? ` (${this.#lastErrorLine})` : ''}`;
   }
 
   start(): void {
@@ -108,7 +112,11 @@ export class GatewayProcess {
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
-        for (const line of chunk.split('\n')) if (line.trim()) log(`export-gateway: ${line}`);
+        for (const line of chunk.split('\n')) {
+          if (!line.trim()) continue;
+          if (/\berror: /.test(line)) this.#lastErrorLine = line.replace(/^\[gateway\] /, '').slice(0, 500);
+          log(`export-gateway: ${line}`);
+        }
       });
     }
     // spawn failures are followed by 'exit'; the error itself must not crash the box
@@ -121,6 +129,12 @@ export class GatewayProcess {
     this.#child = undefined;
     this.#lastExit = signal ? `signal ${signal}` : `exit code ${code}`;
     if (!this.#running) return;
+    if (code !== 0) {
+      // the outbox may have been damaged while it ran: name it rather than only the exit code
+      const outbox = gatewayPaths(this.#options.home).db;
+      const check = existsSync(outbox) ? checkSqliteFile(outbox, 'quick') : undefined;
+      if (check && !check.ok) this.#lastErrorLine = `${outbox} is damaged: ${check.problems.join('; ')}`;
+    }
     if (Date.now() - this.#spawnedAt > STABLE_AFTER_MS) this.#crashes = 0;
     const { initialMs, maxMs } = this.#options.restartBackoff ?? { initialMs: 500, maxMs: 30_000 };
     const delay = Math.min(maxMs, initialMs * 2 ** this.#crashes);

@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { gatewayPaths } from '../../export-gateway/paths.ts';
+import { DamagedFileError } from '../ops/damaged-file.ts';
+import { enforcePrivateModes } from '../ops/file-modes.ts';
+import { checkSqliteFile } from '../ops/sqlite-check.ts';
 import type { BoxPart } from '../part.ts';
 import type { Store } from '../store/store.ts';
 import type { ExportService } from './export-service.ts';
@@ -44,6 +49,7 @@ export class GatewaySupervisor implements BoxPart {
   #chain: Promise<void> = Promise.resolve();
   #lastError = '';
   #running = false;
+  #modesChecked = false;
 
   constructor(options: GatewaySupervisorOptions) {
     this.#options = options;
@@ -69,6 +75,16 @@ export class GatewaySupervisor implements BoxPart {
   }
 
   async start(_signal: AbortSignal): Promise<void> {
+    // a damaged outbox would make the gateway die at every start: say which file and why instead
+    const outbox = gatewayPaths(this.#options.home).db;
+    const check = existsSync(outbox) ? checkSqliteFile(outbox, 'quick') : undefined;
+    if (check && !check.ok) {
+      throw new DamagedFileError(
+        outbox,
+        `the export outbox is damaged: ${check.problems.join('; ')}`,
+        'Exports stay pending in the box until it is fixed: restore it from a backup (docs/operations.md), or move it away to start with an empty outbox (exports it held as queued are then retried from the box)',
+      );
+    }
     this.#running = true;
     this.process?.start();
     this.#schedule();
@@ -91,6 +107,12 @@ export class GatewaySupervisor implements BoxPart {
     try {
       await this.sync.tick();
       this.#lastError = '';
+      if (!this.#modesChecked) {
+        // the gateway's SQLite made the outbox with the umask's mode: make it private once it answers
+        const outbox = gatewayPaths(this.#options.home).db;
+        enforcePrivateModes(['', '-wal', '-shm'].map((s) => ({ path: `${outbox}${s}`, mode: 0o600 })));
+        this.#modesChecked = true;
+      }
     } catch (error) {
       // the gateway is starting or restarting: pending exports stay pending until it answers
       this.#lastError = (error as Error).message;

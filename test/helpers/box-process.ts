@@ -12,8 +12,8 @@ export interface BoxProcess {
   output: () => string;
 }
 
-export async function startBoxProcess(home: string): Promise<BoxProcess> {
-  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0'], {
+export async function startBoxProcess(home: string, extraArgs: string[] = []): Promise<BoxProcess> {
+  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0', ...extraArgs], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,7 +6,7 @@ export const startCommand: Command = {
   name: 'start',
   summary:
     'Start the box daemon: store, HTTP API and background jobs. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.',
-  usage: 'start [--home DIR] [--host HOST] [--port PORT]',
+  usage: 'start [--home DIR] [--host HOST] [--port PORT] [--accept-empty-store] [--regenerate-token]',
   options: {
     home: HOME_OPTION,
     host: { type: 'string', description: 'address to listen on (default 127.0.0.1)', placeholder: 'HOST' },
@@ -14,6 +14,14 @@ export const startCommand: Command = {
       type: 'string',
       description: 'port to listen on (default 7330; 0 picks a free one)',
       placeholder: 'PORT',
+    },
+    'accept-empty-store': {
+      type: 'boolean',
+      description: "start even though the store is empty or missing beside an old box's files",
+    },
+    'regenerate-token': {
+      type: 'boolean',
+      description: 'write a new admin token when the admin-token file is damaged',
     },
   },
   async run({ values }) {
@@ -29,7 +37,13 @@ export const startCommand: Command = {
     });
     process.once('SIGINT', () => stopRequested('SIGINT'));
     process.once('SIGTERM', () => stopRequested('SIGTERM'));
-    const box = new Box({ home: stringOption(values, 'home'), host: stringOption(values, 'host'), port });
+    const box = new Box({
+      home: stringOption(values, 'home'),
+      host: stringOption(values, 'host'),
+      port,
+      acceptEmptyStore: values['accept-empty-store'] === true,
+      regenerateToken: values['regenerate-token'] === true,
+    });
     try {
       await box.start();
     } catch (error) {
