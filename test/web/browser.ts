@@ -6,8 +6,11 @@ import { CHROMIUM_PATH } from '../helpers/services.ts';
 
 export const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
 
-/** Debian's chromium, headless, with nothing that phones home. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Debian's chromium, headless, with nothing that phones home; `args` adds flags (e.g.
+ * `--host-resolver-rules=MAP attacker.example 127.0.0.1` to play a DNS-rebound name).
+ */
+export function launchChromium(args: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -17,6 +20,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...args,
     ],
   });
 }
