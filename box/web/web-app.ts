@@ -49,7 +49,8 @@ function errorPage(error: Error, c: Context<WebEnv>): Response | Promise<Respons
  * The householder's dashboard, server-rendered with hono: sign-in (scrypt password, server-side
  * sessions in an HttpOnly SameSite=Strict cookie), CSRF checks on every POST (Origin and a
  * synchronizer token), and the screens Overview, Data, Drivers, Install an app, Apps, Exports
- * and Audit. Mount it at `/` beside the bearer-token API.
+ * and Audit. Mount it at `/` beside the bearer-token API through `createHttpApp`, which refuses
+ * requests whose Host is not one of the box's names (DNS rebinding) before they reach it.
  *
  * @example
  * app.route('/', createWebApp({ store, drivers, apps, appRunner }));
