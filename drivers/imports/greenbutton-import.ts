@@ -4,9 +4,9 @@ import { BadRequestError } from '../../box/errors.ts';
 import type { Store } from '../../box/store/store.ts';
 import { DATASOURCE_ID_PATTERN, type DatasourceSpec } from '../../box/store/types.ts';
 import { espiCostDatasource, espiSamples, espiSeries } from '../greenbutton/espi-map.ts';
+import { parseEspiFeed } from '../greenbutton/espi-parser.ts';
 import type { EspiReadingType } from '../greenbutton/espi-types.ts';
 import { type ConsumptionGap, gaps } from '../octopus/gaps.ts';
-import { parseEspiFeed } from '../greenbutton/espi-parser.ts';
 import { type ImportProgress, type ImportSummary, ImportWriter } from './import-writer.ts';
 
 export interface GreenButtonImportOptions {

@@ -1,13 +1,16 @@
+import { BadRequestError } from '../../box/errors.ts';
 import type { Store } from '../../box/store/store.ts';
 import type { ImportProgress, ImportSummary } from './import-writer.ts';
 
 /** The file formats `databox import` knows, in the order its help lists them. */
-export const IMPORT_FORMATS = ['greenbutton', 'octopus', 'octopus-prices'] as const;
+export const IMPORT_FORMATS = ['greenbutton', 'octopus', 'octopus-prices', 'homeassistant'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** Options every importer takes; each uses the ones that apply to it. */
 export interface RunImportOptions {
   id?: string;
+  /** Home Assistant: entity or statistic id globs to import (default all numeric ones). */
+  entities?: string[];
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -35,5 +38,11 @@ export async function runImport(
       return (await import('./octopus-import.ts')).importOctopus(store, file, options);
     case 'octopus-prices':
       return (await import('./octopus-prices-import.ts')).importOctopusPrices(store, file, options);
+    case 'homeassistant':
+      if (options.id !== undefined)
+        throw new BadRequestError(
+          'import homeassistant names its own datasources (hass.<entity_id>); use --entity to choose entities, not --id',
+        );
+      return (await import('./homeassistant-import.ts')).importHomeAssistant(store, file, options);
   }
 }

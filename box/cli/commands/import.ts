@@ -45,7 +45,7 @@ export function summaryLines(summary: ImportSummary | OctopusImportSummary): str
 export const importCommand: Command = {
   name: 'import',
   summary:
-    'Import a Green Button (ESPI XML) or Octopus Energy (CSV or API JSON) consumption file, or Octopus unit rates.',
+    'Import a file: Green Button (ESPI XML), Octopus Energy consumption or unit rates, Home Assistant history.',
   usage: `import ${IMPORT_FORMATS.join('|')} FILE [--id ID] [--home DIR]`,
   options: {
     home: HOME_OPTION,
@@ -56,6 +56,13 @@ export const importCommand: Command = {
         'datasource id (default greenbutton.electricity.import.interval / octopus.electricity.import.interval / octopus.price.electricity.import)',
       placeholder: 'ID',
     },
+    entity: {
+      type: 'string',
+      multiple: true,
+      description:
+        'homeassistant: an entity or statistic id glob to import, e.g. "sensor.*_energy" (repeatable; default all numeric ones)',
+      placeholder: 'GLOB',
+    },
   },
   details: [
     'Each interval becomes one reading (kWh used in it, at its start) of a kWh gauge; the',
@@ -64,11 +71,14 @@ export const importCommand: Command = {
     'rest is imported; for Octopus files, gaps in the intervals are listed too.',
     "octopus-prices reads a tariff's standard-unit-rates API answer (JSON, or CSV with its field",
     'names as header): one reading per rate period at its start, inc. VAT, in GBP/kWh.',
+    'homeassistant reads a recorder database (home-assistant_v2.db, schema 41 or later) read-only:',
+    'states into hass.<entity_id>, long-term statistics into hass.<statistic_id>.mean / .sum.',
     'A file the chosen importer can import nothing from is refused and the command exits 1.',
     'Examples:',
     '  databox import greenbutton ~/Downloads/DownloadMyData.xml',
     '  databox import octopus consumption.csv --id octopus.electricity.import.interval',
     '  databox import octopus-prices agile-rates.json',
+    '  databox import homeassistant home-assistant_v2.db --entity "sensor.*energy*"',
   ],
   async run({ values, positionals }) {
     const [format, file, ...extra] = positionals;
@@ -80,11 +90,14 @@ export const importCommand: Command = {
     if (!file) throw new BadRequestError(`import ${format} needs a FILE; see --help`);
     if (extra.length > 0) throw new BadRequestError(`import takes one FILE, got also: ${extra.join(' ')}`);
     const id = stringOption(values, 'id');
+    const entities = Array.isArray(values.entity) ? values.entity : undefined;
+    if (entities && format !== 'homeassistant')
+      throw new BadRequestError('--entity applies to import homeassistant only');
     const store = await openBoxStore(values);
     const progress = new Progress(`import ${format}`);
     const onProgress = (p: ImportProgress) => progress.update(progressText(p));
     try {
-      const summary = await runImport(format as ImportFormat, store, file, { id, onProgress });
+      const summary = await runImport(format as ImportFormat, store, file, { id, entities, onProgress });
       progress.done(progressText({ ...summary }));
       for (const error of summary.errors.slice(0, SHOW_ERRORS))
         console.error(`${error.path}: ${error.message}`);

@@ -113,7 +113,8 @@ const SENSOR_CLASSES: Record<string, MeasureName> = {
   battery: 'battery',
 };
 
-const BINARY_CLASSES: Record<string, [MeasureName, boolean]> = {
+/** Binary-sensor device classes with a measure, and whether HA's ON means 0 (open door: contact 0). Shared with the recorder import. */
+export const BINARY_CLASSES: Record<string, [MeasureName, boolean]> = {
   occupancy: ['occupancy', false],
   motion: ['occupancy', false],
   presence: ['occupancy', false],
@@ -248,9 +249,15 @@ function readConfig(
  * The kind, unit and value type of a numeric sensor: from the device class when its unit agrees,
  * else from the unit (a `power` class with `kWh` is an energy register, and says so in `warning`),
  * else the device class's own name (or `measurement`) with the native unit. `total` and
- * `total_increasing` state classes make a counter.
+ * `total_increasing` state classes make a counter. Shared with the Home Assistant recorder import
+ * (`drivers/homeassistant`), so an entity gets the same kind from its history as from discovery.
+ *
+ * @example
+ * ```ts
+ * inferSensor('power', 'total_increasing', 'kWh').measure; // { kind: 'electricity.energy', unit: 'kWh', valueType: 'counter' }
+ * ```
  */
-function inferSensor(
+export function inferSensor(
   deviceClass: string | undefined,
   stateClass: string | undefined,
   nativeUnit: string | undefined,
