@@ -155,7 +155,7 @@ export class Arbiter {
     this.#refusals.record(ctx.refusals, { appId: ctx.appId, runId: ctx.runId, request, params, error });
   }
 
-  /** Ends the run's read accounting: one `readings.refuse_summary` entry for unaudited refusals. */
+  /** Ends the run's read accounting: one `readings.refuse.summary` entry for unaudited refusals. */
   endRun(ctx: ReadContext): void {
     ctx.refusals ??= { total: 0, logged: 0, byReason: {}, closed: false };
     this.#refusals.close(ctx.refusals, ctx.appId, ctx.runId);
@@ -203,7 +203,12 @@ export class Arbiter {
       plan = planRead(readGrant, params, now);
     } catch (error) {
       if (error instanceof ReadRuleError)
-        throw new ReadRefusedError(error.rule, error.code, error.message, where);
+        throw new ReadRefusedError(
+          error.rule,
+          error.code === 'bad_request' ? 'bad_request' : 'forbidden',
+          error.message,
+          where,
+        );
       throw error;
     }
     const query: AggregateQuery =

@@ -4,11 +4,10 @@ import { type ReadRule, ReadRuleError } from '../../apps-sdk/src/read-rules.ts';
 import { GRANT_RESOLUTIONS } from '../../apps-sdk/src/resolution.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { DataboxError } from '../errors.ts';
-import { appError } from './app-error.ts';
 
 /**
  * Audit entries of refused reads one run may write; later refusals are only counted, in one
- * `readings.refuse_summary` entry at the end of the run. So a hostile app that refuses itself
+ * `readings.refuse.summary` entry at the end of the run. So a hostile app that refuses itself
  * 10,000 times leaves 21 entries, not 10,000, and the trail still shows what it tried.
  */
 export const MAX_REFUSAL_ENTRIES_PER_RUN = 20;
@@ -28,6 +27,10 @@ export type RefusalReason =
   | 'rate_limited'
   | ReadRule;
 
+/** The app API codes a read refusal carries, with their HTTP statuses (as in `appError`). */
+const REFUSAL_STATUS = { bad_request: 400, forbidden: 403, not_found: 404, rate_limited: 429 } as const;
+type RefusalCode = keyof typeof REFUSAL_STATUS;
+
 /** A read refusal as the arbiter throws it: an app API error that knows its {@link RefusalReason}. */
 export class ReadRefusedError extends DataboxError {
   readonly reason: RefusalReason;
@@ -37,12 +40,11 @@ export class ReadRefusedError extends DataboxError {
 
   constructor(
     reason: RefusalReason,
-    code: AppApiErrorCode,
+    code: RefusalCode,
     message: string,
     where: { datasource?: string; grantId?: number } = {},
   ) {
-    const base = appError(code, message);
-    super(base.status, base.code, message);
+    super(REFUSAL_STATUS[code], code, message);
     this.reason = reason;
     this.datasource = where.datasource ?? null;
     this.grantId = where.grantId ?? null;
@@ -96,7 +98,7 @@ export function refusalReason(error: unknown): RefusalReason {
  * Audits refused `data.read` calls as `readings.refuse` by `app:<id>`, with the reason code, the
  * run, the request (declared names only), the window and resolution asked for, and the grant and
  * datasource when known; at most {@link MAX_REFUSAL_ENTRIES_PER_RUN} a run, the rest summed up by
- * reason in one `readings.refuse_summary` entry when the run ends ({@link close}).
+ * reason in one `readings.refuse.summary` entry when the run ends ({@link close}).
  *
  * @example
  * const refusals = new ReadRefusals(store.audit);
@@ -154,13 +156,13 @@ export class ReadRefusals {
     if (tally.total <= tally.logged) return;
     this.#audit.append({
       actor: `app:${appId}`,
-      action: 'readings.refuse_summary',
+      action: 'readings.refuse.summary',
       subject: '',
       details: {
         run: runId,
         refused: tally.total,
         audited: tally.logged,
-        unaudited: tally.total - tally.logged,
+        notAudited: tally.total - tally.logged,
         byReason: tally.byReason,
       },
     });

@@ -70,13 +70,13 @@ describe('refused reads', () => {
     expect(refusals()).toHaveLength(MAX_REFUSAL_ENTRIES_PER_RUN);
     arbiter.endRun(ctx);
     arbiter.endRun(ctx); // once only
-    const summary = store.audit.query({ action: 'readings.refuse_summary' });
+    const summary = store.audit.query({ action: 'readings.refuse.summary' });
     expect(summary).toHaveLength(1);
     expect(summary[0].details).toEqual({
       run: 'run-1',
       refused: 5010,
       audited: MAX_REFUSAL_ENTRIES_PER_RUN,
-      unaudited: 5010 - MAX_REFUSAL_ENTRIES_PER_RUN,
+      notAudited: 5010 - MAX_REFUSAL_ENTRIES_PER_RUN,
       byReason: { finer_resolution: 5000, undeclared_request: 10 },
     });
     expect(store.audit.head().seq - before).toBe(MAX_REFUSAL_ENTRIES_PER_RUN + 1);
@@ -99,6 +99,6 @@ describe('refused reads', () => {
     expect(refusals().map((e) => e.details.reason)).toEqual(['finer_resolution', 'run_not_live']);
     expect(refusals()[1].details).toMatchObject({ request: 'power', asked: { from: null } });
     arbiter.endRun(ctx);
-    expect(store.audit.query({ action: 'readings.refuse_summary' })).toEqual([]);
+    expect(store.audit.query({ action: 'readings.refuse.summary' })).toEqual([]);
   });
 });
