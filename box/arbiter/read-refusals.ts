@@ -1,5 +1,5 @@
 import { AGGREGATES } from '../../apps-sdk/src/aggregates.ts';
-import { AppApiError, type AppApiErrorCode } from '../../apps-sdk/src/app-api-error.ts';
+import { AppApiError } from '../../apps-sdk/src/app-api-error.ts';
 import { type ReadRule, ReadRuleError } from '../../apps-sdk/src/read-rules.ts';
 import { GRANT_RESOLUTIONS } from '../../apps-sdk/src/resolution.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
