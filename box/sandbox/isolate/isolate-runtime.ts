@@ -42,8 +42,8 @@ export interface IsolateRuntimeOptions extends Omit<IsolateHostOptions, 'restart
 type RunOptions = Parameters<AppRuntime['run']>[0];
 
 const MAX_LOG_CHARS = 2000;
-/** A run that waited this long for its host (ms) says so in its logs. */
-const HOST_WAIT_LOG_MS = 20;
+/** A run that waited this long for its host to start (ms) says so in its logs: slow starts are worth telling. */
+const HOST_WAIT_LOG_MS = 1000;
 
 /**
  * Runs isolate apps (`runtime.type: 'isolate'`): each run in a fresh isolated-vm isolate inside
@@ -148,7 +148,11 @@ export class IsolateRuntime implements AppRuntime {
 
     return new Promise<RunOutcome>((resolveRun) => {
       const { runId, limits, signal } = opts;
-      const onAbort = () => host.send({ type: 'cancel', runId, reason: 'the run was cancelled' });
+      const onAbort = () => {
+        // still waiting for its host: end it here; else the child stops the isolate and reports
+        if (!active.started) active.finish('killed', 'the run was cancelled');
+        else host.send({ type: 'cancel', runId, reason: 'the run was cancelled' });
+      };
       let backstop: NodeJS.Timeout | undefined;
       const active: HostedRun = {
         memoryMb: limits.memoryMb,
