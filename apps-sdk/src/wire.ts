@@ -95,7 +95,11 @@ export type KvSetParams = z.input<typeof kvSetParamsSchema>;
 export type LogParams = z.input<typeof logParamsSchema>;
 export type LogLevel = LogParams['level'];
 
-/** One point of a read: `t` ms (bucket start for rollups), `v` the value, `n` readings in the bucket. */
+/**
+ * One point of a read: `t` ms (bucket start for rollups), `v` the value. `n`, the number of
+ * readings in the bucket, is present only when the request declared the `count` aggregate (or the
+ * grant is `raw`); rollup reads return closed buckets of at least `MIN_READINGS_PER_BUCKET` readings.
+ */
 export interface DataPoint {
   t: number;
   v: number;
