@@ -10,12 +10,15 @@ import { HostGuard, hostCheck } from '../web/auth/host-guard.ts';
 import { createWebApp, isApiPath } from '../web/web-app.ts';
 import { requireAdminToken } from './auth.ts';
 import { errorResponse } from './error-handler.ts';
+import { requireInfluxToken } from './influx-auth.ts';
 import { appRoutes } from './routes/apps.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { type CheckRouteDeps, checkRoutes } from './routes/check.ts';
 import { datasourceRoutes } from './routes/datasources.ts';
 import { driverRoutes } from './routes/drivers.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { hypercatRoutes } from './routes/hypercat.ts';
+import { influxRoutes } from './routes/influx-write.ts';
 import { readingRoutes } from './routes/readings.ts';
 
 export interface HttpDeps {
@@ -38,6 +41,8 @@ export interface HttpDeps {
    * Default: bound to 127.0.0.1 with no extra names.
    */
   hosts?: { bindHost: string; allowedHosts?: readonly string[] };
+  /** Mounts `/api/v1/check` (the `databox check` report; a POST runs one) when given. */
+  check?: Omit<CheckRouteDeps, 'store'>;
 }
 
 /**
@@ -75,14 +80,20 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.use('/api/*', auth, limit);
   app.use('/cat', auth);
   app.use('/cat/*', auth);
+  // InfluxDB 1.x clients (Telegraf, Home Assistant) send the token their own ways (docs/influx.md)
+  const influxAuth = requireInfluxToken(store, deps.adminToken);
+  app.use('/write', influxAuth, limit);
+  app.use('/query', influxAuth, limit);
 
   app.route('/cat', hypercatRoutes(store));
+  app.route('/', influxRoutes(store, deps.bodyLimitBytes));
   app.route('/api/v1/datasources', datasourceRoutes(store));
   app.route('/api/v1/datasources', readingRoutes(store));
   app.route('/api/v1/audit', auditRoutes(store));
   if (deps.drivers) app.route('/api/v1', driverRoutes(deps.drivers));
   if (deps.apps) app.route('/api/v1/apps', appRoutes(deps.apps, deps.appRunner));
   if (deps.exports) app.route('/api/v1/exports', exportRoutes(deps.exports));
+  if (deps.check) app.route('/api/v1/check', checkRoutes({ store, ...deps.check }));
   app.get('/api/v1/status', (c) =>
     c.json({
       ...deps.status(),

@@ -1,0 +1,121 @@
+import type { Store } from '../../box/store/store.ts';
+import { MAX_TIMESTAMP, type Reading } from '../../box/store/types.ts';
+import { type LineError, parseLineProtocol, timestampToMs } from './line-protocol.ts';
+import { type MappedField, mapField, numericValue } from './series-mapping.ts';
+
+/** What one `/write` body did. */
+export interface LineIngestReport {
+  /** Readings stored. */
+  written: number;
+  /** Readings whose (datasource, ms) was stored already (first write wins). */
+  duplicates: number;
+  /** Fields that are not readings: strings, and Home Assistant attributes other than `value`. */
+  skippedFields: number;
+  /** Readings dropped because they are older than their datasource's raw retention. */
+  expired: number;
+  /** Datasources created by this body. */
+  created: string[];
+  /** Lines not stored, each with its line and column. */
+  errors: LineError[];
+}
+
+/**
+ * Parses a line-protocol body, maps every numeric field to its datasource (creating missing ones,
+ * see `mapField`) and stores the readings of all good lines in ONE transaction, audited through
+ * each datasource's ingest window. Bad lines are reported, not stored; the good ones are (as
+ * InfluxDB's partial writes). Timestamps are cut to ms; a line without one gets the box's clock.
+ *
+ * @example
+ * const report = ingestLineProtocol(store, 'W,domain=sensor,entity_id=plug value=230 1700000000', 's', 'driver:influx');
+ * // report.written === 1; datasource "ha.sensor.plug" (unit W, kind power)
+ */
+export function ingestLineProtocol(
+  store: Store,
+  body: string,
+  precision: string,
+  actor: string,
+): LineIngestReport {
+  const { points, errors } = parseLineProtocol(body);
+  const report: LineIngestReport = {
+    written: 0,
+    duplicates: 0,
+    skippedFields: 0,
+    expired: 0,
+    created: [],
+    errors,
+  };
+  const now = store.now();
+  // per body: (series key, field) → its batch; null = not a reading; a string = why it cannot be stored
+  const targets = new Map<string, Batch | string | null>();
+  const byId = new Map<string, Batch>();
+  for (const point of points) {
+    let t = now;
+    if (point.timestamp !== undefined) {
+      const ms = timestampToMs(point.timestamp, precision);
+      if (ms === undefined || ms > MAX_TIMESTAMP) {
+        errors.push({
+          line: point.line,
+          column: 1,
+          message: `timestamp ${point.timestamp} (precision ${precision}) is outside 1970–9999`,
+        });
+        continue;
+      }
+      t = ms;
+    }
+    for (const field of point.fields) {
+      const v = numericValue(field.value);
+      if (v === undefined) {
+        report.skippedFields++;
+        continue;
+      }
+      const key = `${point.seriesKey}\u0000${field.key}`;
+      let target = targets.get(key);
+      if (target === undefined) {
+        const mapped = mapField(point.series, field.key, point.fields);
+        target = mapped ? resolve(store, mapped, byId, report, actor) : null;
+        targets.set(key, target);
+      }
+      if (target === null) report.skippedFields++;
+      else if (typeof target === 'string') errors.push({ line: point.line, column: 1, message: target });
+      else target.readings.push({ t, v });
+    }
+  }
+  const batches = [...byId.values()].filter((b) => b.readings.length > 0);
+  if (batches.length > 0) {
+    const results = store.writeMany(batches, actor, { beforeHorizon: 'skip' });
+    for (const result of results.values()) {
+      report.written += result.written;
+      report.duplicates += result.duplicates;
+      report.expired += result.skipped ?? 0;
+    }
+  }
+  errors.sort((a, b) => a.line - b.line);
+  return report;
+}
+
+interface Batch {
+  id: string;
+  readings: Reading[];
+}
+
+/** The batch for a mapped field: its datasource, created when missing; why not, when it cannot take readings. */
+function resolve(
+  store: Store,
+  mapped: MappedField,
+  byId: Map<string, Batch>,
+  report: LineIngestReport,
+  actor: string,
+): Batch | string {
+  const known = byId.get(mapped.id);
+  if (known) return known;
+  const existing = store.catalogue.find(mapped.id);
+  if (existing === undefined) {
+    store.createDatasource(mapped.spec, actor);
+    report.created.push(mapped.id);
+  } else if (existing.valueType !== 'gauge' && existing.valueType !== 'counter') {
+    return `datasource "${mapped.id}" holds ${existing.valueType} values, not numeric readings; this field was not stored`;
+  }
+  const batch = { id: mapped.id, readings: [] };
+  byId.set(mapped.id, batch);
+  return batch;
+}

@@ -1,0 +1,337 @@
+/**
+ * A parser for InfluxDB line protocol (1.x and 2.x wire format), as Telegraf's `outputs.influxdb`
+ * and Home Assistant's InfluxDB integration send it:
+ *
+ *   measurement[,tag=value…] field=value[,field=value…] [timestamp]
+ *
+ * Escapes follow the reference: in a measurement `\,` and `\ `; in tag keys, tag values and field
+ * keys `\,`, `\=` and `\ `; in a quoted string field value `\"` and `\\`. A backslash before any
+ * other character is kept as it is. Field values: floats (`1`, `-1.5e3`), integers (`42i`),
+ * unsigned integers (`42u`), booleans (`t`, `T`, `true`, `True`, `TRUE`, `f`, … `FALSE`) and
+ * double-quoted strings (which may hold escaped quotes, commas, spaces and newlines). Lines that
+ * are empty or start with `#` are skipped.
+ */
+
+export type FieldValue = number | boolean | string;
+
+/** One parsed line. `seriesKey` is the raw text before the fields, a cheap cache key for mapping. */
+export interface LinePoint {
+  /** 1-based line number in the body. */
+  line: number;
+  seriesKey: string;
+  /** The parsed series key; one shared object for every line with the same key. */
+  series: ParsedSeries;
+  fields: Array<{ key: string; value: FieldValue }>;
+  /** The timestamp's digits as sent (in the request's precision), or undefined when absent. */
+  timestamp: string | undefined;
+}
+
+/** A line that could not be parsed: where and why. Columns are 1-based. */
+export interface LineError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ParsedSeries {
+  measurement: string;
+  /** Tags sorted by key (line protocol asks writers to sort them; we do not rely on it). */
+  tags: Array<[string, string]>;
+}
+
+const NL = 10;
+const CR = 13;
+const SPACE = 32;
+const COMMA = 44;
+const EQUALS = 61;
+const BACKSLASH = 92;
+const QUOTE = 34;
+const HASH = 35;
+
+class LineFailure extends Error {
+  constructor(
+    readonly at: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const BOOLEANS: Record<string, boolean> = {
+  t: true,
+  T: true,
+  true: true,
+  True: true,
+  TRUE: true,
+  f: false,
+  F: false,
+  false: false,
+  False: false,
+  FALSE: false,
+};
+const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/**
+ * Parses a whole body. Good lines go to `points`, bad ones to `errors` (each names its line and
+ * column); one bad line does not stop the others, as InfluxDB's own partial writes.
+ *
+ * @example
+ * const { points } = parseLineProtocol('W,domain=sensor,entity_id=plug value=230.5 1700000000000000000');
+ * // points[0].fields → [{ key: 'value', value: 230.5 }], timestamp '1700000000000000000'
+ */
+export function parseLineProtocol(body: string): { points: LinePoint[]; errors: LineError[] } {
+  const points: LinePoint[] = [];
+  const errors: LineError[] = [];
+  const n = body.length;
+  const seriesCache = new Map<string, ParsedSeries>();
+  let pos = 0;
+  let line = 1;
+  while (pos < n) {
+    const start = pos;
+    let c = body.charCodeAt(pos);
+    // skip leading whitespace of the line
+    while (c === SPACE || c === 9 || c === CR) c = body.charCodeAt(++pos);
+    if (pos >= n) break;
+    if (c === NL || c === HASH) {
+      while (pos < n && body.charCodeAt(pos) !== NL) pos++;
+      pos++;
+      line++;
+      continue;
+    }
+    try {
+      const point = parseLine(body, pos, line, seriesCache);
+      points.push(point.point);
+      line += point.newlines + 1;
+      pos = point.end + 1;
+    } catch (error) {
+      if (!(error instanceof LineFailure)) throw error;
+      const lineStart = body.lastIndexOf('\n', error.at - 1) + 1;
+      errors.push({
+        line: line + countNewlines(body, start, lineStart),
+        column: error.at - lineStart + 1,
+        message: error.message,
+      });
+      line += countNewlines(body, start, error.at);
+      pos = body.indexOf('\n', error.at);
+      if (pos === -1) break;
+      pos++;
+      line++;
+    }
+  }
+  return { points, errors };
+}
+
+function countNewlines(body: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) if (body.charCodeAt(i) === NL) count++;
+  return count;
+}
+
+/** Parses one line starting at `pos`; `end` is the index of its newline (or the body's length). */
+function parseLine(
+  body: string,
+  pos: number,
+  line: number,
+  seriesCache: Map<string, ParsedSeries>,
+): { point: LinePoint; end: number; newlines: number } {
+  const n = body.length;
+  // series key: up to the first unescaped space
+  let i = pos;
+  for (; i < n; i++) {
+    const c = body.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === SPACE) break;
+    else if (c === NL)
+      throw new LineFailure(i, 'missing fields: expected a space and field=value after the measurement');
+  }
+  if (i >= n)
+    throw new LineFailure(n, 'missing fields: expected a space and field=value after the measurement');
+  const seriesKey = body.slice(pos, i);
+  if (seriesKey === '' || seriesKey.charCodeAt(0) === COMMA)
+    throw new LineFailure(pos, 'missing measurement');
+  let series = seriesCache.get(seriesKey);
+  if (series === undefined) {
+    try {
+      series = parseSeriesKey(seriesKey);
+    } catch (error) {
+      if (error instanceof LineFailure) throw new LineFailure(pos + error.at, error.message);
+      throw error;
+    }
+    seriesCache.set(seriesKey, series);
+  }
+  while (body.charCodeAt(i) === SPACE) i++;
+  const fields: LinePoint['fields'] = [];
+  let newlines = 0;
+  for (;;) {
+    const keyStart = i;
+    let key = '';
+    let escaped = false;
+    for (; i < n; i++) {
+      const c = body.charCodeAt(i);
+      if (c === BACKSLASH) {
+        escaped = true;
+        i++;
+      } else if (c === EQUALS) break;
+      else if (c === SPACE || c === COMMA || c === NL || c === CR)
+        throw new LineFailure(i, `field "${body.slice(keyStart, i)}" has no "=value"`);
+    }
+    if (i >= n) throw new LineFailure(n, `field "${body.slice(keyStart, i)}" has no "=value"`);
+    key = escaped ? unescapeLp(body.slice(keyStart, i), KEY_ESCAPES) : body.slice(keyStart, i);
+    if (key === '') throw new LineFailure(keyStart, 'empty field key');
+    i++; // '='
+    const valueStart = i;
+    let value: FieldValue;
+    if (body.charCodeAt(i) === QUOTE) {
+      let text = '';
+      let from = ++i;
+      for (;;) {
+        if (i >= n) throw new LineFailure(valueStart, `string field "${key}" has no closing quote`);
+        const c = body.charCodeAt(i);
+        if (c === BACKSLASH && (body.charCodeAt(i + 1) === QUOTE || body.charCodeAt(i + 1) === BACKSLASH)) {
+          text += body.slice(from, i);
+          from = i + 1;
+          i += 2;
+        } else if (c === QUOTE) break;
+        else {
+          if (c === NL) newlines++;
+          i++;
+        }
+      }
+      value = text + body.slice(from, i);
+      i++; // closing quote
+    } else {
+      while (i < n) {
+        const c = body.charCodeAt(i);
+        if (c === COMMA || c === SPACE || c === NL || c === CR) break;
+        i++;
+      }
+      value = fieldValue(body.slice(valueStart, i), key, valueStart);
+    }
+    fields.push({ key, value });
+    const c = body.charCodeAt(i);
+    if (c === COMMA) {
+      i++;
+      continue;
+    }
+    if (i < n && c !== SPACE && c !== NL && c !== CR)
+      throw new LineFailure(i, `unexpected "${body[i]}" after the value of field "${key}"`);
+    break;
+  }
+  while (body.charCodeAt(i) === SPACE) i++;
+  let timestamp: string | undefined;
+  if (i < n && body.charCodeAt(i) !== NL && body.charCodeAt(i) !== CR) {
+    const tsStart = i;
+    while (i < n && body.charCodeAt(i) !== SPACE && body.charCodeAt(i) !== NL && body.charCodeAt(i) !== CR)
+      i++;
+    timestamp = body.slice(tsStart, i);
+    if (!INTEGER.test(timestamp))
+      throw new LineFailure(tsStart, `the timestamp must be an integer, got "${timestamp.slice(0, 40)}"`);
+    while (body.charCodeAt(i) === SPACE || body.charCodeAt(i) === CR) i++;
+    if (i < n && body.charCodeAt(i) !== NL) throw new LineFailure(i, 'unexpected text after the timestamp');
+  }
+  while (body.charCodeAt(i) === CR) i++;
+  return { point: { line, seriesKey, series, fields, timestamp }, end: i, newlines };
+}
+
+function fieldValue(token: string, key: string, at: number): FieldValue {
+  if (token === '') throw new LineFailure(at, `field "${key}" has no value`);
+  const last = token.charCodeAt(token.length - 1);
+  if (last === 105 /* i */ || last === 117 /* u */) {
+    const digits = token.slice(0, -1);
+    if (!INTEGER.test(digits))
+      throw new LineFailure(at, `field "${key}": "${token.slice(0, 40)}" is not an integer`);
+    if (last === 117 && digits.startsWith('-'))
+      throw new LineFailure(at, `field "${key}": an unsigned integer cannot be negative`);
+    return Number(digits);
+  }
+  const bool = BOOLEANS[token];
+  if (bool !== undefined) return bool;
+  if (!FLOAT.test(token))
+    throw new LineFailure(
+      at,
+      `field "${key}": "${token.slice(0, 40)}" is not a number, boolean or quoted string`,
+    );
+  const value = Number(token);
+  if (!Number.isFinite(value))
+    throw new LineFailure(at, `field "${key}": ${token.slice(0, 40)} is out of range`);
+  return value;
+}
+
+const MEASUREMENT_ESCAPES = ', ';
+const KEY_ESCAPES = ',= ';
+
+/** Removes line-protocol escapes: a backslash before one of `chars` is dropped, any other kept. */
+function unescapeLp(text: string, chars: string): string {
+  if (!text.includes('\\')) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && i + 1 < text.length && chars.includes(text[i + 1])) {
+      out += text[i + 1];
+      i++;
+    } else out += c;
+  }
+  return out;
+}
+
+/**
+ * Splits a raw series key (`measurement,tag=value,…`) into its measurement and sorted tags.
+ * Throws a {@link LineFailure} whose `at` is the offset in the key of the bad tag.
+ */
+export function parseSeriesKey(seriesKey: string): ParsedSeries {
+  const parts: string[] = [];
+  const offsets: number[] = [0];
+  let from = 0;
+  for (let i = 0; i < seriesKey.length; i++) {
+    const c = seriesKey.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === COMMA) {
+      parts.push(seriesKey.slice(from, i));
+      from = i + 1;
+      offsets.push(from);
+    }
+  }
+  parts.push(seriesKey.slice(from));
+  const measurement = unescapeLp(parts[0], MEASUREMENT_ESCAPES);
+  const tags: Array<[string, string]> = [];
+  for (let p = 1; p < parts.length; p++) {
+    const part = parts[p];
+    let eq = -1;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      if (c === BACKSLASH) i++;
+      else if (c === EQUALS) {
+        eq = i;
+        break;
+      }
+    }
+    if (eq <= 0 || eq === part.length - 1)
+      throw new LineFailure(offsets[p], `tag "${unescapeLp(part, KEY_ESCAPES)}" must be key=value`);
+    tags.push([unescapeLp(part.slice(0, eq), KEY_ESCAPES), unescapeLp(part.slice(eq + 1), KEY_ESCAPES)]);
+  }
+  tags.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { measurement, tags };
+}
+
+const PRECISION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const PRECISION_DROP: Record<string, number> = { n: 6, ns: 6, u: 3, us: 3, µ: 3 };
+
+/** The precisions `/write?precision=` accepts (InfluxDB 1.x names, plus `ns` and `us`). */
+export const PRECISIONS = ['n', 'ns', 'u', 'us', 'µ', 'ms', 's', 'm', 'h'] as const;
+
+/**
+ * A timestamp's digits in `precision` as integer ms since the epoch (sub-millisecond digits are
+ * cut off, rounding towards the past), or undefined when it is negative or out of range.
+ * Works on the digits, not a float, so 19-digit nanosecond timestamps stay exact.
+ */
+export function timestampToMs(digits: string, precision: string): number | undefined {
+  if (digits.startsWith('-')) return undefined;
+  const plain = digits.startsWith('+') ? digits.slice(1) : digits;
+  const drop = PRECISION_DROP[precision];
+  if (drop !== undefined) return plain.length <= drop ? 0 : Number(plain.slice(0, plain.length - drop));
+  const factor = PRECISION_MS[precision];
+  if (factor === undefined) return undefined;
+  const ms = Number(plain) * factor;
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}

@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseLineProtocol, timestampToMs } from '../../../drivers/influx/line-protocol.ts';
+import { mapField, slugify } from '../../../drivers/influx/series-mapping.ts';
+import { REPO_ROOT } from '../../helpers/box-process.ts';
+
+const fixture = (name: string) => readFileSync(join(REPO_ROOT, 'test/fixtures/influx', name), 'utf8');
+
+describe('line protocol parser', () => {
+  it('parses a Telegraf body: tags sorted, i integers, a quoted string with a comma and spaces', () => {
+    const { points, errors } = parseLineProtocol(fixture('telegraf.lp'));
+    expect(errors).toEqual([]);
+    expect(points).toHaveLength(8);
+    expect(points[0].series).toEqual({
+      measurement: 'cpu',
+      tags: [
+        ['cpu', 'cpu-total'],
+        ['host', 'raspberrypi'],
+      ],
+    });
+    expect(points[0].fields.find((f) => f.key === 'usage_idle')?.value).toBe(Number('97.28643216080402'));
+    expect(points[1].fields[0]).toEqual({ key: 'active', value: 348917760 });
+    expect(points[4].fields).toEqual([{ key: 'uptime_format', value: '3 days,  2:13' }]);
+    expect(points[4].line).toBe(5);
+    expect(points[7].timestamp).toBe('1700000010000000000');
+  });
+
+  it('parses the reference escapes in measurement, tag keys and values, field keys and strings', () => {
+    const body = [
+      'my\\ measurement,tag\\ key=New\\ York,a\\,b=c\\=d field\\=key="say \\"hi\\", C:\\\\dir\\\\",f2=1 1',
+      'weather,location=us\\,midwest temperature=82 1465839830100400200',
+      'm,path=C:\\dir v=1i',
+    ].join('\n');
+    const { points, errors } = parseLineProtocol(body);
+    expect(errors).toEqual([]);
+    expect(points[0].series).toEqual({
+      measurement: 'my measurement',
+      tags: [
+        ['a,b', 'c=d'],
+        ['tag key', 'New York'],
+      ],
+    });
+    expect(points[0].fields).toEqual([
+      { key: 'field=key', value: 'say "hi", C:\\dir\\' },
+      { key: 'f2', value: 1 },
+    ]);
+    expect(points[1].series.tags).toEqual([['location', 'us,midwest']]);
+    // a backslash before any other character is kept
+    expect(points[2].series.tags).toEqual([['path', 'C:\\dir']]);
+    expect(points[2].timestamp).toBeUndefined();
+  });
+
+  it('reads every boolean spelling, floats with exponents, unsigned integers; skips comments and blank lines', () => {
+    const body =
+      '# a comment\n\n  \nm a=t,b=T,c=true,d=True,e=TRUE,f=f,g=FALSE,h=-1.5e3,i=.5,j=42u,k=-7i\r\n';
+    const { points, errors } = parseLineProtocol(body);
+    expect(errors).toEqual([]);
+    expect(points).toHaveLength(1);
+    expect(points[0].line).toBe(4);
+    expect(Object.fromEntries(points[0].fields.map((f) => [f.key, f.value]))).toEqual({
+      a: true,
+      b: true,
+      c: true,
+      d: true,
+      e: true,
+      f: false,
+      g: false,
+      h: -1500,
+      i: 0.5,
+      j: 42,
+      k: -7,
+    });
+  });
+
+  it('keeps a newline inside a quoted string and counts lines after it right', () => {
+    const { points, errors } = parseLineProtocol('m s="two\nlines" 1\nm v=oops 2\nm v=3 3');
+    expect(points.map((p) => p.line)).toEqual([1, 4]);
+    expect(points[0].fields[0].value).toBe('two\nlines');
+    expect(errors).toEqual([
+      { line: 3, column: 5, message: 'field "v": "oops" is not a number, boolean or quoted string' },
+    ]);
+  });
+
+  it('names the line and column of each bad line and keeps parsing the rest', () => {
+    const body = [
+      'ok v=1 1', // 1
+      'nofields', // 2
+      'm v=1.2.3 1', // 3
+      'm,bad v=1', // 4
+      'm v=1 12x', // 5
+      'm v="open', // 6
+      'm v=1i0 1', // 7
+      'ok v=2 2', // 8
+    ].join('\n');
+    const { points, errors } = parseLineProtocol(body);
+    expect(points.map((p) => p.line)).toEqual([1, 8]);
+    expect(errors.map((e) => [e.line, e.column])).toEqual([
+      [2, 9],
+      [3, 5],
+      [4, 3],
+      [5, 7],
+      [6, 5],
+      [7, 5],
+    ]);
+    expect(errors[0].message).toMatch(/missing fields/);
+    expect(errors[2].message).toBe('tag "bad" must be key=value');
+    expect(errors[3].message).toMatch(/timestamp must be an integer/);
+    expect(errors[4].message).toMatch(/no closing quote/);
+  });
+
+  it('converts every precision to ms exactly, on the digits (no float rounding of 19-digit ns)', () => {
+    expect(timestampToMs('1700000000123456789', 'ns')).toBe(1_700_000_000_123);
+    expect(timestampToMs('1700000000123456789', 'n')).toBe(1_700_000_000_123);
+    expect(timestampToMs('1700000000123456', 'u')).toBe(1_700_000_000_123);
+    expect(timestampToMs('1700000000123456', 'us')).toBe(1_700_000_000_123);
+    expect(timestampToMs('1700000000123', 'ms')).toBe(1_700_000_000_123);
+    expect(timestampToMs('1700000000', 's')).toBe(1_700_000_000_000);
+    expect(timestampToMs('28333333', 'm')).toBe(1_699_999_980_000);
+    expect(timestampToMs('472222', 'h')).toBe(1_699_999_200_000);
+    expect(timestampToMs('-1', 's')).toBeUndefined();
+  });
+});
+
+describe('series mapping', () => {
+  it('maps Home Assistant points: value only, unit from the measurement, kind from the device class', () => {
+    const { points } = parseLineProtocol(fixture('home-assistant.lp'));
+    const mapped = points.map((p) => p.fields.map((f) => mapField(p.series, f.key, p.fields)?.spec));
+    expect(mapped[0].filter(Boolean)).toEqual([
+      {
+        id: 'ha.sensor.washing_machine_power',
+        kind: 'power',
+        unit: 'W',
+        valueType: 'gauge',
+        description: 'Home Assistant sensor.washing_machine_power',
+        driver: 'influx',
+      },
+    ]);
+    expect(mapped[1].find(Boolean)).toMatchObject({
+      id: 'ha.sensor.p1_meter_energy_import',
+      unit: 'kWh',
+      kind: 'energy',
+      valueType: 'counter',
+    });
+    // battery_level is an attribute, not the entity's state
+    expect(mapped[2].filter(Boolean)).toHaveLength(1);
+    expect(mapped[2].find(Boolean)).toMatchObject({ unit: '°C', kind: 'temperature' });
+    expect(mapped[3].find(Boolean)).toMatchObject({
+      id: 'ha.binary_sensor.front_door',
+      unit: '',
+      kind: 'door',
+    });
+  });
+
+  it('maps Telegraf points to <measurement>.<tag values by key>.<field>, the unit tag as unit', () => {
+    const { points } = parseLineProtocol(
+      'disk,path=/,device=sda1,unit=bytes free=1i\nCPU\\ Load,Host=Pi\\ 4 usage\\ idle=9',
+    );
+    expect(mapField(points[0].series, 'free', points[0].fields)?.spec).toMatchObject({
+      id: 'disk.sda1.-.free',
+      kind: 'disk.free',
+      unit: 'bytes',
+    });
+    expect(mapField(points[1].series, 'usage idle', points[1].fields)?.id).toBe('cpu-load.pi-4.usage-idle');
+  });
+
+  it('slugifies to the id pattern and keeps long ids apart with a hash', () => {
+    expect(slugify('°C')).toBe('c');
+    expect(slugify('***')).toBe('influx');
+    const a = slugify(`${'x'.repeat(70)}.a`);
+    const b = slugify(`${'x'.repeat(70)}.b`);
+    expect(a).toHaveLength(64);
+    expect(a).not.toBe(b);
+    for (const id of [a, b, slugify('Ünïcode Name!')]) expect(id).toMatch(/^[a-z0-9][a-z0-9._-]{0,63}$/);
+  });
+});
