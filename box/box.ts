@@ -17,6 +17,9 @@ import { ExportService } from './exports/export-service.ts';
 import { GatewaySupervisor } from './exports/gateway-supervisor.ts';
 import { createHttpApp } from './http/app.ts';
 import { HttpServer } from './http-server.ts';
+import { CheckChild } from './ops/check-child.ts';
+import { lastCheck } from './ops/check-record.ts';
+import { diskSpace } from './ops/disk-space.ts';
 import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
 import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
 import type { BoxPart } from './part.ts';
@@ -72,6 +75,7 @@ export class Box {
   readonly #abort = new AbortController();
   #http: HttpServer | undefined;
   #startedAt = 0;
+  #checker!: CheckChild;
 
   constructor(options: BoxOptions = {}) {
     this.#options = options;
@@ -111,6 +115,7 @@ export class Box {
       throw error;
     }
     this.#recordConfig();
+    this.#checker = new CheckChild(this.paths.home, this.#options.env);
     this.#startedAt = Date.now();
     this.drivers = new DriverManager({ store: this.store, types: DRIVER_TYPES, log: this.log });
     // one export service for the HTTP API, the CLI's view and every app run, with the configured caps
@@ -138,6 +143,7 @@ export class Box {
       exports: this.exports,
       web: true,
       hosts: { bindHost: this.#options.host ?? config.http.host, allowedHosts: config.http.allowedHosts },
+      check: { run: () => this.#checker.run(), health: () => this.health() },
     });
     this.#http = new HttpServer(
       app,
@@ -226,6 +232,29 @@ export class Box {
     });
   }
 
+  /** Start checks, the last `databox check` and free disk space: what the Overview's health shows. */
+  health(): Record<string, unknown> {
+    const last = this.store?.db.open ? lastCheck(this.store) : undefined;
+    return {
+      startChecks: this.startChecks && {
+        at: new Date(this.startChecks.at).toISOString(),
+        quickCheck: this.startChecks.quickCheck?.ok ?? null,
+        quickCheckMs: this.startChecks.quickCheck?.ms ?? null,
+        modesFixed: this.startChecks.modes.length,
+        acceptedEmptyStore: this.startChecks.acceptedEmptyStore ?? null,
+      },
+      lastCheck: last
+        ? {
+            at: new Date(last.at).toISOString(),
+            ok: last.ok,
+            failed: last.items.filter((i) => !i.ok).map((i) => i.name),
+          }
+        : null,
+      checkRunning: this.#checker?.running ?? false,
+      disk: diskSpace(this.paths, this.config?.store.lowDiskMB),
+    };
+  }
+
   status(): Record<string, unknown> {
     return {
       version: VERSION,
@@ -239,6 +268,7 @@ export class Box {
         ...this.#parts.map((p) => [p.name, 'state' in p ? String(p.state) : 'running']),
         ...[...this.#failed].map(([name, error]) => [name, `failed: ${error}`]),
       ]),
+      ...this.health(),
     };
   }
 

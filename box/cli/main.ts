@@ -48,6 +48,11 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/audit.ts')).auditCommand,
   },
   {
+    name: 'check',
+    summary: 'Check the store, outbox, rollups, audit chain, file modes and disk',
+    load: async () => (await import('./commands/check.ts')).checkCommand,
+  },
+  {
     name: 'app',
     summary: 'Install (with consent), run, inspect and remove apps',
     load: async () => (await import('./commands/app.ts')).appCommand,

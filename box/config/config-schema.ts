@@ -39,6 +39,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** `NORMAL` survives a crash of the box; `FULL` also survives a power cut, at some write speed. */
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+      /** Status, the log and the dashboard warn when the data folder's disk has less free space (MB). */
+      lowDiskMB: z.number().int().min(1).max(1_000_000).default(256),
     })
     .prefault({}),
   retention: z

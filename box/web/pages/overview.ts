@@ -1,7 +1,12 @@
+import { dirname } from 'node:path';
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { ExportRecord } from '../../apps/types.ts';
 import { type ChainState, ChainStatus } from '../../audit/chain-status.ts';
+import { boxPaths } from '../../config/paths.ts';
+import { lastCheck } from '../../ops/check-record.ts';
+import { diskSpace } from '../../ops/disk-space.ts';
+import type { Store } from '../../store/store.ts';
 import { type Html, render, time } from '../html/page.ts';
 import { fmt, sparkline } from '../html/sparkline.ts';
 import type { WebEnv, WebParts } from '../web-env.ts';
@@ -47,6 +52,23 @@ function auditCard(state: ChainState): Html {
   <p class="muted">Head hash <code>${state.verified.hash.slice(0, 16)}…</code></p>`;
 }
 
+/** The store's health: the last `databox check`, free disk space (the audit chain has its own card). */
+function healthCard(store: Store): Html {
+  const home = dirname(store.db.name);
+  const config = store.kv.get('box', 'config') as { store?: { lowDiskMB?: number } } | undefined;
+  const disk = diskSpace(boxPaths(home), config?.store?.lowDiskMB);
+  const check = lastCheck(store);
+  const failed = check?.items.filter((i) => !i.ok) ?? [];
+  return html`<p>${
+    !check
+      ? html`<span class="state">not checked</span> Run <code>databox check</code> for a full check of the store, rollups, audit chain, outbox and file modes.`
+      : failed.length === 0
+        ? html`<span class="state state-ok">in order</span> last full check ${time(check.at)}: store, outbox, rollups, audit chain, file modes.`
+        : html`<span class="error" role="alert">Problems found ${time(check.at)}: ${failed.map((i) => html`<br>${i.name}: ${i.summary}${i.problems[0] ? ` (${i.problems[0]})` : ''}`)}</span> See docs/operations.md.`
+  }</p>
+  <p>${disk.level === 'ok' ? html`<span class="state state-ok">disk</span> ${disk.summary}` : html`<span class="error" role="alert">${disk.summary}</span>`}</p>`;
+}
+
 /** Every installed app's export requests, newest first. */
 export function allExports(parts: WebParts, limit = 100): ExportRecord[] {
   if (!parts.apps) return [];
@@ -86,6 +108,9 @@ export function overviewPage(): Hono<WebEnv> {
 <section aria-labelledby="h-exp" class="card"><h2 id="h-exp">Recent exports</h2>
   ${exports.length === 0 ? html`<p>Nothing has been sent or asked to be sent.</p>` : html`<ul class="plain">${exports.map((e) => html`<li>${time(e.createdAt)} ${e.appId} → ${e.destination}: <span class="state state-${e.status}">${e.status}</span></li>`)}</ul>`}
   <p><a href="/exports">All exports</a></p>
+</section>
+<section aria-labelledby="h-health" class="card"><h2 id="h-health">Health</h2>
+  ${healthCard(store)}
 </section>
 <section aria-labelledby="h-audit" class="card"><h2 id="h-audit">Audit trail</h2>
   ${auditCard(chain)}
