@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import type { TokenRegistry } from '../arbiter/token-registry.ts';
+import { consentDigest } from '../audit/consent-binding.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { AppRegistry } from './app-registry.ts';
@@ -200,6 +201,8 @@ export class AppManager {
         declined: resolved.declined,
         destinations: resolved.destinations,
         expires: new Date(resolved.expiresAt).toISOString(),
+        // binds the stored receipt and grants to the chain: an edit in the database is detected
+        consentDigest: consentDigest(this.#store.db, receiptId),
       },
     });
     return { consent, grants: this.registry.currentGrants(manifest.id) };
@@ -211,13 +214,14 @@ export class AppManager {
       const app = this.registry.getInstall(appId);
       if (request !== undefined && !app.manifest.requests.some((r) => r.name === request))
         throw new NotFoundError(`app "${appId}" has no request "${request}"`);
+      const receipt = this.registry.currentConsent(appId)?.receiptId ?? null;
       const revoked = this.registry.revokeGrants(appId, this.#store.now(), request);
       this.#options.tokens?.revokeApp(appId);
       this.#store.audit.append({
         actor: 'user',
         action: 'app.revoke',
         subject: appId,
-        details: { requests: revoked, scope: request ?? 'all' },
+        details: { receipt, requests: revoked, scope: request ?? 'all' },
       });
       return revoked;
     });
@@ -227,6 +231,7 @@ export class AppManager {
   uninstall(appId: string): { kvKeys: number } {
     const app = this.registry.getInstall(appId);
     const result = this.#store.transaction(() => {
+      const receipt = this.registry.currentConsent(appId)?.receiptId ?? null;
       this.registry.endConsent(appId, this.#store.now());
       const kvKeys = this.#store.kv.wipe(`app:${appId}`);
       this.registry.deleteInstall(appId);
@@ -235,7 +240,7 @@ export class AppManager {
         actor: 'user',
         action: 'app.uninstall',
         subject: appId,
-        details: { version: app.version, kvKeysWiped: kvKeys },
+        details: { version: app.version, receipt, kvKeysWiped: kvKeys },
       });
       return { kvKeys };
     });

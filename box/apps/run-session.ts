@@ -3,6 +3,7 @@ import { isMethod, PARAMS_SCHEMAS } from '../../apps-sdk/src/wire.ts';
 import { appError, toAppError } from '../arbiter/app-error.ts';
 import type { Arbiter, ReadContext } from '../arbiter/arbiter.ts';
 import type { TokenRegistry } from '../arbiter/token-registry.ts';
+import { KvWriteAudit } from '../audit/kv-write-audit.ts';
 import { issuesToDetails } from '../errors.ts';
 import { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
@@ -53,6 +54,8 @@ export class RunSession {
   #exportService: ExportService | undefined;
   /** Bytes of the app's stored insights, counted once per run then kept up to date here. */
   #insightBytes: number | undefined;
+  /** The app's kv writes, audited by key and size (never the value), capped per run. */
+  #kvAudit: KvWriteAudit | undefined;
 
   constructor(deps: RunSessionDeps) {
     this.#deps = deps;
@@ -78,6 +81,7 @@ export class RunSession {
     if (this.#ended) return;
     this.#ended = true;
     this.#exportService?.endRun(this.runId, this.appId);
+    this.#kvAudit?.end();
     this.#deps.arbiter.endRun(this.#read);
   }
 
@@ -147,9 +151,12 @@ export class RunSession {
     const { store } = this.#deps;
     const ns = `app:${this.appId}`;
     const json = JSON.stringify(value === undefined ? null : value);
+    this.#kvAudit ??= new KvWriteAudit(store.audit, this.appId, this.runId);
+    const audit = this.#kvAudit;
     store.transaction(() => {
       checkKvSet(store, this.quotas, ns, key, json);
       store.kv.set(ns, key, value === undefined ? null : value, store.now());
+      audit.record(key, Buffer.byteLength(json));
     });
     return { ok: true };
   }

@@ -5,6 +5,7 @@ import { makeBundle, verifyBundle } from './bundle.ts';
 import { ChainStatus } from './chain-status.ts';
 import { verifyCheckpoint } from './checkpoint.ts';
 import { Checkpoints } from './checkpoints.ts';
+import { checkConsentBindings } from './consent-binding.ts';
 import type { AuditFilter } from './types.ts';
 
 /**
@@ -46,6 +47,17 @@ export const auditCli = {
     console.error(
       `bundled ${bundle.entries.length} entries with proofs against the checkpoint at ${bundle.checkpoint.split('\n')[1]} entries into ${out}`,
     );
+    return 0;
+  },
+
+  /** Each stored consent receipt and grant against the digest and revocations in the chain. */
+  verifyConsents(store: Store): number {
+    const { checked, unbound, problems } = checkConsentBindings(store.db, store.audit);
+    for (const p of problems)
+      console.log(`BROKEN consent${p.seq === null ? '' : ` at seq ${p.seq}`}: ${p.message}`);
+    if (problems.length > 0) return 1;
+    const older = unbound > 0 ? ` (${unbound} recorded before digests were kept: not checked)` : '';
+    console.log(`OK: ${checked} consent receipts match the chain${older}`);
     return 0;
   },
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BadRequestError } from '../errors.ts';
+import { boundDetails } from './bounded-text.ts';
 import { canonicalEntryText, canonicalJson, GENESIS_HASH, hashEntryText } from './canonical.ts';
 import { type ChainLink, entryProblem, linkProblem } from './chain.ts';
 import { filterWhere, parseAuditFilter } from './filter.ts';
@@ -58,7 +59,8 @@ export class AuditLog {
    * commits or rolls back with the caller's data; the caller's transaction should be IMMEDIATE
    * so no other connection appends between its reads and writes). Outside one it opens an
    * IMMEDIATE transaction of its own. Throws BadRequestError for a malformed actor, action,
-   * subject or details.
+   * subject or details. Every string in `details` longer than 200 characters is stored cut, with
+   * a `…(N more)` marker (`boundText`).
    */
   append(input: AuditAppendInput): AuditEntry {
     const { actor, action } = input;
@@ -82,7 +84,8 @@ export class AuditLog {
     if (typeof details !== 'object' || details === null || Array.isArray(details)) {
       throw invalid('details', 'must be a JSON object');
     }
-    const detailsJson = canonicalJson(details, 'details');
+    // app- and payload-controlled strings are cut to a bounded length: the trail is never erased
+    const detailsJson = canonicalJson(boundDetails(details), 'details');
     const ts = Math.floor(this.#clock());
     if (!Number.isSafeInteger(ts)) throw new Error(`audit clock returned ${ts}, not a time in Unix ms`);
 

@@ -5,6 +5,8 @@ import { quotasFor } from '../apps/app-quotas.ts';
 import { AppRegistry } from '../apps/app-registry.ts';
 import { checkJsonSchema } from '../apps/json-schema-check.ts';
 import { appError } from '../arbiter/app-error.ts';
+import { boundText, textDigest } from '../audit/bounded-text.ts';
+import { newPayloadSalt, payloadCommitment } from '../audit/payload-commitment.ts';
 import { ConflictError, type ErrorDetail } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { sameDestination } from './destination-match.ts';
@@ -80,15 +82,21 @@ export class ExportService {
     const store = this.#store;
     const { appId, runId, destination } = input;
     const refuse = (check: Check, code: AppApiErrorCode, message: string, details?: ErrorDetail[]) => {
-      this.#auditRefusal(appId, runId, () => ({ run: runId, destination, check, reason: message }), check);
+      this.#auditRefusal(
+        appId,
+        runId,
+        () => refusalDetails(runId, destination, declared, check, message),
+        check,
+      );
       return appError(code, message, details);
     };
     const now = store.now();
+    let declared: ExportDeclaration | undefined;
 
     const run = this.#liveRun(runId, appId);
     if (!run) throw refuse('run', 'forbidden', `export refused: run ${runId} of app "${appId}" is not live`);
     const app = this.registry.findInstall(appId);
-    const declared = app?.manifest.exports.find((e) => e.id === destination);
+    declared = app?.manifest.exports.find((e) => e.id === destination);
     if (!declared)
       throw refuse(
         'destination',
@@ -162,6 +170,7 @@ export class ExportService {
           ],
         };
       const mode = this.mode(appId);
+      const salt = newPayloadSalt();
       const entry: LedgerEntry = {
         id: randomUUID(),
         appId,
@@ -170,6 +179,7 @@ export class ExportService {
         url: approved.url as string,
         payload,
         sha256: createHash('sha256').update(text).digest('hex'),
+        salt,
         bytes,
         status: mode === 'review' ? 'review' : 'pending',
         attempts: 0,
@@ -194,7 +204,8 @@ export class ExportService {
           destination,
           url: entry.url,
           bytes,
-          sha256: entry.sha256,
+          // salted: a plain SHA-256 of a small payload can be guessed back (payload-commitment.ts)
+          commitment: payloadCommitment(salt, text),
           mode,
         },
       });
@@ -283,7 +294,7 @@ export class ExportService {
   approve(id: string): LedgerEntry {
     return this.#decide(id, 'approve', (entry, now) => {
       this.ledger.update(id, 'pending', now, { decidedAt: now, decidedBy: 'user' });
-      return { export: id, destination: entry.destination, sha256: entry.sha256 };
+      return { export: id, destination: entry.destination, commitment: this.ledger.commitment(entry) };
     });
   }
 
@@ -291,7 +302,12 @@ export class ExportService {
   reject(id: string, reason?: string): LedgerEntry {
     return this.#decide(id, 'reject', (entry, now) => {
       this.ledger.update(id, 'rejected', now, { decidedAt: now, decidedBy: 'user', reason: reason ?? null });
-      return { export: id, destination: entry.destination, sha256: entry.sha256, reason: reason ?? null };
+      return {
+        export: id,
+        destination: entry.destination,
+        commitment: this.ledger.commitment(entry),
+        reason: reason ?? null,
+      };
     });
   }
 
@@ -331,4 +347,21 @@ export class ExportService {
     });
     return this.ledger.get(id);
   }
+}
+
+/**
+ * The `export.refuse` details. The destination id and the message are the app's text: an id the
+ * manifest does not declare is recorded only as a digest (also inside the message), and the
+ * message is bounded, so a refusal cannot carry readings into the trail.
+ */
+function refusalDetails(
+  run: string,
+  destination: string,
+  declared: ExportDeclaration | undefined,
+  check: Check,
+  message: string,
+): Record<string, unknown> {
+  const shown = declared ? destination : textDigest(destination);
+  const reason = declared || destination === '' ? message : message.replaceAll(destination, shown);
+  return { run, destination: shown, check, reason: boundText(reason) };
 }

@@ -1,4 +1,5 @@
 import { AppRegistry } from '../apps/app-registry.ts';
+import { boundText } from '../audit/bounded-text.ts';
 import type { Store } from '../store/store.ts';
 import { EXPORTS_KV } from './export-service.ts';
 import { describe, type GatewayClient } from './gateway-client.ts';
@@ -130,7 +131,8 @@ export class GatewaySync {
           url: entry.url,
           attempts: attempt,
           responseStatus,
-          error,
+          // the receiver's answer is not the box's text: bounded (the log value keeps all of it)
+          error: boundText(error),
         },
       });
     });
@@ -183,7 +185,7 @@ export class GatewaySync {
       attempts,
       responseStatus,
       bytes: event.bytes,
-      sha256: entry.sha256,
+      commitment: ledger.commitment(entry),
     };
     if (event.type === 'delivered') {
       ledger.update(entry.id, 'delivered', now, {
@@ -201,7 +203,7 @@ export class GatewaySync {
         actor: 'gateway',
         action: 'export.failed',
         subject: entry.appId,
-        details: { ...details, error },
+        details: { ...details, error: boundText(error) },
       });
     }
   }

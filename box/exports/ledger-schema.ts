@@ -22,6 +22,8 @@ const MIGRATIONS: string[] = [
   CREATE INDEX app_exports_status ON app_exports (status, created_at);
   CREATE INDEX app_exports_created ON app_exports (created_at);
   `,
+  // the salt of the payload's commitment in the audit trail (box/audit/payload-commitment.ts)
+  `ALTER TABLE app_exports ADD COLUMN salt TEXT;`,
 ];
 
 const META_KEY = 'exports.schema';

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { payloadCommitment } from '../audit/payload-commitment.ts';
 import { NotFoundError } from '../errors.ts';
 import { migrateLedger } from './ledger-schema.ts';
 import type { LedgerEntry, LedgerFilter, LedgerStatus } from './types.ts';
@@ -17,6 +18,7 @@ function toEntry(r: Row): LedgerEntry {
     url: String(r.url),
     payload: JSON.parse(String(r.payload)),
     sha256: String(r.sha256 ?? ''),
+    salt: str(r.salt),
     bytes: Number(r.bytes),
     status: r.status as LedgerStatus,
     attempts: Number(r.attempts ?? 0),
@@ -77,8 +79,8 @@ export class ExportLedger {
     this.#db
       .prepare(
         `INSERT INTO app_exports (export_id, app_id, run_id, destination, url, payload, bytes, status, created_at,
-           sha256, attempts, decided_at, decided_by, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+           sha256, salt, attempts, decided_at, decided_by, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
       )
       .run(
         entry.id,
@@ -91,6 +93,7 @@ export class ExportLedger {
         entry.status,
         entry.createdAt,
         entry.sha256,
+        entry.salt,
         entry.decidedAt,
         entry.decidedBy,
         entry.updatedAt,
@@ -106,6 +109,14 @@ export class ExportLedger {
     const entry = this.find(id);
     if (!entry) throw new NotFoundError(`no export "${id}" in the ledger (see "databox exports list")`);
     return entry;
+  }
+
+  /**
+   * The audit trail's commitment to the export's payload: `sha256(salt ‖ payload text)`, or the
+   * plain `sha256` for an export made before salting. What its audit entries carry.
+   */
+  commitment(entry: LedgerEntry): string {
+    return entry.salt === null ? entry.sha256 : payloadCommitment(entry.salt, this.payloadText(entry.id));
   }
 
   /** The payload exactly as stored (the JSON text whose SHA-256 is `sha256`). */

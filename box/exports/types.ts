@@ -38,8 +38,13 @@ export interface LedgerEntry {
   /** The URL the householder approved at install (from the installed manifest). */
   url: string;
   payload: unknown;
-  /** Hex SHA-256 of the exact bytes sent: `JSON.stringify(payload)`. */
+  /** Hex SHA-256 of the exact bytes sent: `JSON.stringify(payload)` (the gateway checks it; never audited). */
   sha256: string;
+  /**
+   * Random salt of the audit trail's `commitment = sha256(salt ‖ payload text)`; null for exports
+   * made before commitments were salted (their audit entries carry `sha256`).
+   */
+  salt: string | null;
   bytes: number;
   status: LedgerStatus;
   attempts: number;

@@ -136,7 +136,8 @@ describe('exports end to end with the real export gateway', () => {
     ]);
     expect(trail[1].details).toMatchObject({
       export: entry.id,
-      sha256: delivered.sha256,
+      // salted: sha256(salt ‖ payload text), the salt in the ledger
+      commitment: createHash('sha256').update(`${delivered.salt}${text}`).digest('hex'),
       responseStatus: 200,
     });
     expect(box.store.audit.verify()).toMatchObject({ ok: true });

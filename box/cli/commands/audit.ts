@@ -103,7 +103,8 @@ export const auditCommand: Command = {
           console.log(
             `OK: ${result.count} entries, chain intact; head seq ${result.head.seq} hash ${result.head.hash}`,
           );
-          return 0;
+          // the chain is sound: now the consents and grants stored beside it must match it
+          return auditCli.verifyConsents(store);
         }
         console.log(
           `BROKEN at seq ${result.brokenAt}: ${result.reason} (${result.count} entries checked before it)`,

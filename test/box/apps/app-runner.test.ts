@@ -64,7 +64,14 @@ describe('AppRunner', () => {
     });
     expect(store.kv.get('app:energy-test', 'last')).toBe(3);
     const actions = store.audit.query({ actor: 'app:energy-test' }).map((e) => e.action);
-    expect(actions).toEqual(['app.run.start', 'readings.read', 'export.request', 'app.run.end']);
+    // the kv write is audited by key and size (docs/audit.md)
+    expect(actions).toEqual([
+      'app.run.start',
+      'readings.read',
+      'export.request',
+      'app.kv.set',
+      'app.run.end',
+    ]);
   });
 
   it('ends the session and its token with the run: a call kept from the run is refused afterwards', async () => {

@@ -32,7 +32,10 @@ describe('ExportService review', () => {
       ['export.approve', 'energy-test', first.id],
       ['export.reject', 'energy-test', second.id],
     ]);
-    expect(decisions[2].details).toMatchObject({ reason: 'too detailed', sha256: rejected.sha256 });
+    expect(decisions[2].details).toMatchObject({
+      reason: 'too detailed',
+      commitment: service.ledger.commitment(rejected),
+    });
   });
 
   it('refuses to approve or reject what is not waiting, and to retry what has not failed', async () => {

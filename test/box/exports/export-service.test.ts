@@ -29,11 +29,16 @@ describe('ExportService.request', () => {
     });
     expect(service.ledger.payloadText(entry.id)).toBe(text);
     const [audited] = store.audit.query({ action: 'export.request' });
+    // the trail carries a salted commitment, never the guessable plain SHA-256 (docs/audit.md)
+    const { salt } = service.ledger.get(entry.id);
+    expect(salt).toMatch(/^[0-9a-f]{32}$/);
+    const commitment = createHash('sha256').update(`${salt}${text}`).digest('hex');
     expect(audited).toMatchObject({
       actor: 'app:energy-test',
       subject: 'energy-test',
-      details: { export: entry.id, run: runId, destination: 'summary', sha256, bytes: 11, mode: 'auto' },
+      details: { export: entry.id, run: runId, destination: 'summary', commitment, bytes: 11, mode: 'auto' },
     });
+    expect(JSON.stringify(audited)).not.toContain(sha256);
     expect(store.audit.verify()).toMatchObject({ ok: true });
   });
 
@@ -53,7 +58,8 @@ describe('ExportService.request', () => {
       /now https:\/\/example.org:8443\/upload, but the householder approved https:\/\/example.org\/upload/,
     );
     expect(refusals().map((e) => [e.details.check, e.details.destination])).toEqual([
-      ['destination', 'elsewhere'],
+      // an id the manifest does not declare is the app's text: only its digest is kept
+      ['destination', `sha256:${createHash('sha256').update('elsewhere').digest('hex').slice(0, 16)}`],
       ['destination', 'research'],
       ['destination', 'summary'],
     ]);
@@ -72,7 +78,9 @@ describe('ExportService.request', () => {
         details: [{ path: 'payload.kwh', message: 'must be number' }],
       }),
     );
-    await expect(request(runId, 'summary', { kwh: 1, extra: true })).rejects.toThrow(/does not match its schema/);
+    await expect(request(runId, 'summary', { kwh: 1, extra: true })).rejects.toThrow(
+      /does not match its schema/,
+    );
     // research: maxBytes 1000; {"s":"…"} is 8 bytes around the string
     await expect(request(runId, 'research', { s: 'x'.repeat(993) })).rejects.toThrow(
       /is 1001 bytes, over its limit of 1000/,
@@ -142,7 +150,9 @@ describe('ExportService.request', () => {
     await expect(request(finished, 'summary', { kwh: 1 })).rejects.toThrow(/is not live/);
     await expect(request('no-such-run', 'summary', { kwh: 1 })).rejects.toThrow(/is not live/);
     const live = startRun();
-    await expect(service.request({ appId: 'other-app', runId: live, destination: 'summary', payload: { kwh: 1 } })).rejects.toThrow(/run run-2 of app "other-app" is not live/);
+    await expect(
+      service.request({ appId: 'other-app', runId: live, destination: 'summary', payload: { kwh: 1 } }),
+    ).rejects.toThrow(/run run-2 of app "other-app" is not live/);
     expect(refusals().map((e) => [e.actor, e.details.check])).toEqual([
       ['app:energy-test', 'run'],
       ['app:energy-test', 'run'],

@@ -130,7 +130,11 @@ describe('GatewaySync', () => {
       ['export.delivered', ok.id],
       ['export.failed', bad.id],
     ]);
-    expect(outcomes[0].details).toMatchObject({ sha256: ok.sha256, bytes: 9, responseStatus: 200 });
+    expect(outcomes[0].details).toMatchObject({
+      commitment: service.ledger.commitment(ok),
+      bytes: 9,
+      responseStatus: 200,
+    });
     expect(store.audit.verify()).toMatchObject({ ok: true });
   });
 
