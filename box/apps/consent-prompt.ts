@@ -4,7 +4,7 @@ import { readRulesText } from '../../apps-sdk/src/read-rules.ts';
 import { isGrantResolution } from '../../apps-sdk/src/resolution.ts';
 import type { Store } from '../store/store.ts';
 import { askedResolution, DEFAULT_EXPIRY } from './consent.ts';
-import { inferenceAt } from './inference-reference.ts';
+import { inferenceForKind } from './inference-reference.ts';
 import type { ConsentChoices, RequestChoice } from './types.ts';
 
 export interface PromptIo {
@@ -57,8 +57,8 @@ export async function promptConsent(
     const resolution = (await io.ask(`  resolution (${asked} or coarser) [${asked}]: `)).trim() || asked;
     if (isGrantResolution(resolution))
       io.print(`  Reads serve: ${readRulesText({ resolution, aggregates: request.aggregates })}`);
-    if (request.kind.startsWith('electricity.') && isGrantResolution(resolution)) {
-      const inference = inferenceAt(resolution);
+    const inference = isGrantResolution(resolution) ? inferenceForKind(request.kind, resolution) : null;
+    if (inference) {
       io.print(`  At ${resolution}: ${inference.summary}`);
       for (const f of inference.findings) io.print(`    - ${f.resolution}: ${f.finding} (${f.source})`);
     }

@@ -1,7 +1,12 @@
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import { readRulesText } from '../../apps-sdk/src/read-rules.ts';
 import type { ResolvedConsent } from './consent.ts';
-import { GB_CONSENT_NOTE, type InferenceSummary, inferenceAt } from './inference-reference.ts';
+import {
+  GB_CONSENT_NOTE,
+  type InferenceSummary,
+  type inferenceAt,
+  inferenceForKind,
+} from './inference-reference.ts';
 
 /** The receipt format, after the Kantara Initiative Consent Receipt Specification 1.1. */
 export const RECEIPT_VERSION = 'KI-CR-v1.1.0';
@@ -17,9 +22,9 @@ export interface ReceiptInput {
   supersedes?: string;
 }
 
-/** Inference research applies to electricity data; other kinds get no table. */
+/** Inference research applies to electricity and health data; other kinds get no table. */
 function inferenceFor(kind: string, resolution: Parameters<typeof inferenceAt>[0]): InferenceSummary | null {
-  return kind.startsWith('electricity.') ? inferenceAt(resolution) : null;
+  return inferenceForKind(kind, resolution);
 }
 
 /**

@@ -3,7 +3,13 @@ import type { Store } from '../../box/store/store.ts';
 import type { ImportProgress, ImportSummary } from './import-writer.ts';
 
 /** The file formats `databox import` knows, in the order its help lists them. */
-export const IMPORT_FORMATS = ['greenbutton', 'octopus', 'octopus-prices', 'homeassistant'] as const;
+export const IMPORT_FORMATS = [
+  'greenbutton',
+  'octopus',
+  'octopus-prices',
+  'homeassistant',
+  'apple-health',
+] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** Options every importer takes; each uses the ones that apply to it. */
@@ -44,5 +50,11 @@ export async function runImport(
           'import homeassistant names its own datasources (hass.<entity_id>); use --entity to choose entities, not --id',
         );
       return (await import('./homeassistant-import.ts')).importHomeAssistant(store, file, options);
+    case 'apple-health':
+      if (options.id !== undefined)
+        throw new BadRequestError(
+          'import apple-health names its own datasources (health.<kind>.<source>); --id does not apply',
+        );
+      return (await import('./apple-health-import.ts')).importAppleHealth(store, file, options);
   }
 }

@@ -45,7 +45,7 @@ export function summaryLines(summary: ImportSummary | OctopusImportSummary): str
 export const importCommand: Command = {
   name: 'import',
   summary:
-    'Import a file: Green Button (ESPI XML), Octopus Energy consumption or unit rates, Home Assistant history.',
+    'Import a file: Green Button (ESPI XML), Octopus Energy consumption or unit rates, Home Assistant history, Apple Health.',
   usage: `import ${IMPORT_FORMATS.join('|')} FILE [--id ID] [--home DIR]`,
   options: {
     home: HOME_OPTION,
@@ -73,12 +73,15 @@ export const importCommand: Command = {
     'names as header): one reading per rate period at its start, inc. VAT, in GBP/kWh.',
     'homeassistant reads a recorder database (home-assistant_v2.db, schema 41 or later) read-only:',
     'states into hass.<entity_id>, long-term statistics into hass.<statistic_id>.mean / .sum.',
+    'apple-health streams export.xml (Health app, "Export All Health Data"): steps, heart rate, sleep',
+    'and workouts, one series per kind and source (iPhone, Watch, manual), as health.<kind>.<source>.',
     'A file the chosen importer can import nothing from is refused and the command exits 1.',
     'Examples:',
     '  databox import greenbutton ~/Downloads/DownloadMyData.xml',
     '  databox import octopus consumption.csv --id octopus.electricity.import.interval',
     '  databox import octopus-prices agile-rates.json',
     '  databox import homeassistant home-assistant_v2.db --entity "sensor.*energy*"',
+    '  databox import apple-health apple_health_export/export.xml',
   ],
   async run({ values, positionals }) {
     const [format, file, ...extra] = positionals;

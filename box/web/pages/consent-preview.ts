@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { AppRequest } from '../../../apps-sdk/src/manifest.ts';
 import { planRead, readRulesText, servePoints } from '../../../apps-sdk/src/read-rules.ts';
 import { type GrantResolution, RESOLUTION_MS, toGrantResolution } from '../../../apps-sdk/src/resolution.ts';
-import { GB_CONSENT_NOTE, inferenceAt } from '../../apps/inference-reference.ts';
+import { GB_CONSENT_NOTE, inferenceAt, inferenceForKind } from '../../apps/inference-reference.ts';
 import type { Store } from '../../store/store.ts';
 import type { Datasource } from '../../store/types.ts';
 import { chartData, type Html, time } from '../html/page.ts';
@@ -58,7 +58,7 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
     x: times.map((t) => t / 1000),
     ys: [times.map((t) => rawAt.get(t) ?? null), times.map((t) => appAt.get(t) ?? null)],
   };
-  const inference = inferenceAt(resolution);
+  const inference = inferenceForKind(request.kind, resolution) ?? inferenceAt(resolution);
   const purposes = request.resolutions.filter(
     (r) => RESOLUTION_MS[toGrantResolution(r.resolution)] >= RESOLUTION_MS[resolution],
   );
@@ -75,7 +75,7 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
     <h4>What an app could infer at ${resolution}</h4>
     <p>${inference.summary}</p>
     <ul>${inference.findings.map((f) => html`<li><strong>${f.resolution}:</strong> ${f.finding} <cite>${f.source}</cite></li>`)}</ul>
-    ${resolution !== '1d' ? html`<p class="muted">${GB_CONSENT_NOTE}</p>` : ''}
+    ${resolution !== '1d' && !request.kind.startsWith('health.') ? html`<p class="muted">${GB_CONSENT_NOTE}</p>` : ''}
     <h4>What this app says it can do at ${resolution}</h4>
     ${purposes.length ? html`<ul>${purposes.map((p) => html`<li><strong>${p.resolution}:</strong> ${p.purpose}</li>`)}</ul>` : html`<p>The app lists nothing it can do at this resolution.</p>`}
   </aside>
