@@ -31,6 +31,33 @@ const VALUE_SQL: Record<Aggregate, { gauge: string; counter: string }> = {
 };
 
 type RollupRow = [bucket: number, n: number, value: number | null];
+type ColumnsRow = [
+  count: number,
+  first: number | null,
+  last: number | null,
+  v: string | null,
+  n: string | null,
+];
+
+/**
+ * A read as columns of JSON number text, comma-separated (`"1.5,2,3.25"`), built by SQLite's
+ * `group_concat` in one row: no object per bucket. SQLite prints a REAL with as many digits as it
+ * takes to read back the same double (`2011.0`, `0.33333333333333332`), so the numbers are exact
+ * though not always spelled as `JSON.stringify` would (test/box/store/read-columns.test.ts).
+ */
+export interface ColumnsRead {
+  count: number;
+  /** First and last `t` (undefined when empty). */
+  first?: number;
+  last?: number;
+  /** The `t` column, only when the rows are not evenly spaced by `step`. */
+  t?: string;
+  /** Bucket width (rollups); raw reads have none. */
+  step?: number;
+  v: string;
+  /** Readings per bucket (rollups only). */
+  n?: string;
+}
 type RollupStatement = Database.Statement<[number, number, number, number, number], RollupRow>;
 
 /** Reads numeric readings: raw rows and rollups. Raw rows older than the retention horizon are hidden. */
@@ -39,6 +66,7 @@ export class NumericReader {
   readonly #range: Database.Statement<[number, number, number, number], Reading>;
   readonly #db: Database.Database;
   readonly #rollups = new Map<string, RollupStatement>();
+  readonly #columns = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.#newest = db.prepare('SELECT t, v FROM readings WHERE sid = ? AND t >= ? ORDER BY t DESC LIMIT ?');
@@ -84,6 +112,64 @@ export class NumericReader {
     }
     points.length = kept;
     return points;
+  }
+
+  /** {@link rollup} as columns: `t` only when a bucket is missing (else `first` + `step`). */
+  rollupColumns(
+    entry: CatalogueEntry,
+    query: RangeQuery & { resolution: Resolution; aggregate: Aggregate },
+  ): ColumnsRead {
+    const width = RESOLUTION_MS[query.resolution];
+    const counter = entry.valueType === 'counter';
+    const keep = query.aggregate === 'delta' && counter ? '' : 'AND n > 0';
+    const value = VALUE_SQL[query.aggregate][counter ? 'counter' : 'gauge'];
+    const inner = `SELECT bucket AS t, n, ${value} AS v FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket < ? ${keep} ORDER BY bucket LIMIT ?`;
+    const args = [
+      entry.sid,
+      width,
+      bucketStart(Math.max(query.from, 0), width),
+      query.to,
+      Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS),
+    ];
+    const [count, first, last, v, n] = this.#columnsStatement(
+      `rollup:${keep}:${value}`,
+      `SELECT count(*), min(t), max(t), group_concat(v, ','), group_concat(n, ',') FROM (${inner})`,
+    ).get(...args) as ColumnsRow;
+    const read: ColumnsRead = { count, step: width, v: v ?? '', n: n ?? '' };
+    if (count === 0 || first === null || last === null) return read;
+    read.first = first;
+    read.last = last;
+    if ((last - first) / width + 1 !== count) {
+      read.t = this.#columnsStatement(
+        `rollup-t:${keep}:${value}`,
+        `SELECT group_concat(t, ',') FROM (${inner})`,
+      )
+        .pluck()
+        .get(...args) as string;
+    }
+    return read;
+  }
+
+  /** {@link raw} as columns `t` and `v`. */
+  rawColumns(entry: CatalogueEntry, query: RangeQuery): ColumnsRead {
+    const from = Math.max(query.from, entry.rawHorizon);
+    const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
+    const [count, first, last, t, v] = this.#columnsStatement(
+      'raw',
+      "SELECT count(*), min(t), max(t), group_concat(t, ','), group_concat(v, ',') FROM (SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?)",
+    ).get(entry.sid, from, query.to, limit) as ColumnsRow;
+    return count === 0 || first === null || last === null
+      ? { count, v: '' }
+      : { count, first, last, t: t ?? '', v: v ?? '' };
+  }
+
+  #columnsStatement(key: string, sql: string): Database.Statement {
+    let statement = this.#columns.get(key);
+    if (!statement) {
+      statement = this.#db.prepare(sql).raw();
+      this.#columns.set(key, statement);
+    }
+    return statement;
   }
 
   #statement(aggregate: Aggregate, counter: boolean): RollupStatement {

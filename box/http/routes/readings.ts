@@ -2,6 +2,7 @@ import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { BadRequestError } from '../../errors.ts';
+import type { ColumnsRead } from '../../store/numeric-reader.ts';
 import type { Store } from '../../store/store.ts';
 import { AGGREGATES, READ_RESOLUTIONS, type ReadResolution } from '../../store/types.ts';
 import { jsonBody, validationHook } from '../error-handler.ts';
@@ -14,6 +15,7 @@ const readQuery = z.strictObject({
   agg: z.enum(AGGREGATES).default('mean'),
   limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
   last: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  format: z.enum(['rows', 'columns']).default('rows'),
 });
 
 const eventQuery = z.strictObject({
@@ -21,6 +23,27 @@ const eventQuery = z.strictObject({
   to: timeParam.optional(),
   limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
+
+/**
+ * The `format=columns` answer, written as text around SQLite's number lists:
+ * `{ …, "count", "t0", "step", "v": [...], "n": [...] }` when the buckets are evenly spaced
+ * (bucket i starts at t0 + i·step), with a `"t": [...]` column instead of `t0`/`step` otherwise.
+ */
+function columnsJson(
+  id: string,
+  q: { from: number; to: number; resolution: ReadResolution; aggregate: string },
+  columns: ColumnsRead,
+): string {
+  const head = `{"datasource":${JSON.stringify(id)},"from":${q.from},"to":${q.to},"resolution":"${q.resolution}","aggregate":${q.resolution === 'raw' ? 'null' : `"${q.aggregate}"`},"format":"columns","count":${columns.count}`;
+  const time =
+    columns.t !== undefined
+      ? `,"t":[${columns.t}]`
+      : columns.first !== undefined
+        ? `,"t0":${columns.first},"step":${columns.step}`
+        : ',"t":[]';
+  const n = columns.n !== undefined ? `,"n":[${columns.n}]` : '';
+  return `${head}${time},"v":[${columns.v}]${n}}`;
+}
 
 /** `/api/v1/datasources/:id/readings` and `/events`: write batches and read them back. */
 export function readingRoutes(store: Store): Hono {
@@ -38,7 +61,10 @@ export function readingRoutes(store: Store): Hono {
     return c.json(store.writeReadings(c.req.param('id'), readings, 'user'));
   });
 
-  /** `?from&to` (ms or ISO 8601; default the last 24 h), `resolution` (raw|1min…1d), `agg`, `limit`, or `last=N`. */
+  /**
+   * `?from&to` (ms or ISO 8601; default the last 24 h), `resolution` (raw|1min…1d), `agg`, `limit`,
+   * or `last=N`; `format=columns` answers `{ t0, step, v, n }` (or `t`) instead of one object per row.
+   */
   app.get('/:id/readings', zValidator('query', readQuery, validationHook('query')), (c) => {
     const id = c.req.param('id');
     const q = c.req.valid('query');
@@ -46,6 +72,12 @@ export function readingRoutes(store: Store): Hono {
     if (q.last !== undefined) return c.json({ datasource: id, readings: store.lastN(id, q.last, audit) });
     const to = q.to ?? store.now();
     const from = q.from ?? to - 86_400_000;
+    if (q.format === 'columns') {
+      const query = { from, to, resolution: q.resolution, aggregate: q.agg, limit: q.limit };
+      return c.body(columnsJson(id, query, store.readColumns(id, query, audit)), 200, {
+        'content-type': 'application/json',
+      });
+    }
     const rows = store.read(
       id,
       { from, to, resolution: q.resolution, aggregate: q.agg, limit: q.limit },
