@@ -20,6 +20,7 @@ import { HttpServer } from './http-server.ts';
 import { CheckChild } from './ops/check-child.ts';
 import { lastCheck } from './ops/check-record.ts';
 import { diskSpace } from './ops/disk-space.ts';
+import { DiskWatch } from './ops/disk-watch.ts';
 import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
 import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
 import type { BoxPart } from './part.ts';
@@ -164,6 +165,7 @@ export class Box {
     await this.#startPart(
       new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }),
     );
+    await this.#startPart(new DiskWatch(this.paths, config.store.lowDiskMB, this.log));
     await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
     await this.#startPart(this.drivers);
     await this.#startPart(this.appRunner);
@@ -285,8 +287,13 @@ export class Box {
     }
     if (url) removeRuntimeFile(this.paths.runtime, { url });
     if (this.store?.db.open) {
-      this.store.audit.append({ actor: 'box', action: 'box.stop', details: {} });
-      this.checkpoints.make();
+      try {
+        this.store.audit.append({ actor: 'box', action: 'box.stop', details: {} });
+        this.checkpoints.make();
+      } catch (error) {
+        // a full disk must not keep the store open: what was acknowledged is committed already
+        this.log(`databox: could not record the stop: ${(error as Error).message}`);
+      }
       this.store.close();
     }
   }

@@ -3,10 +3,13 @@
  * buffered and stored together (`store.writeMany` plus events, one transaction) every 250 ms or at
  * 5,000 buffered readings, and each write's promise settles once its batch has committed. A batch
  * the store refuses is retried write by write, so one bad write rejects only itself; each refusal
- * is recorded in the driver's status.
+ * is recorded in the driver's status. While the disk is full, batches are held in memory (up to
+ * `maxHeldReadings`) and retried every 2 s, in order; their promises settle once stored, so a
+ * driver that acknowledges after storing (MQTT QoS 1) acknowledges nothing it has not stored.
  */
 import type { DriverContext, DriverStatus } from '../../drivers/driver.ts';
 import { formatError } from '../errors.ts';
+import { InsufficientStorageError, isDiskFull } from '../ops/disk-space.ts';
 import type { Store } from '../store/store.ts';
 import type { DatasourceSpec, Reading } from '../store/types.ts';
 
@@ -15,6 +18,10 @@ export interface FlushOptions {
   flushIntervalMs?: number;
   /** Buffered readings (and events) that trigger a flush at once; default 5,000. */
   flushMaxReadings?: number;
+  /** Readings held while the disk is full before new writes are refused; default 100,000. */
+  maxHeldReadings?: number;
+  /** How often held batches are retried while the disk is full; default 2,000 ms. */
+  diskFullRetryMs?: number;
 }
 
 export interface BufferedDriverContextOptions extends FlushOptions {
@@ -41,6 +48,8 @@ interface PendingWrite {
  */
 interface Batch {
   writes: PendingWrite[];
+  /** Readings and events in it. */
+  size: number;
   settled: Promise<Map<PendingWrite, unknown>>;
   settle: (failures: Map<PendingWrite, unknown>) => void;
 }
@@ -50,7 +59,7 @@ function newBatch(): Batch {
   const settled = new Promise<Map<PendingWrite, unknown>>((resolve) => {
     settle = resolve;
   });
-  return { writes: [], settled, settle };
+  return { writes: [], size: 0, settled, settle };
 }
 
 /**
@@ -75,6 +84,12 @@ export class BufferedDriverContext implements DriverContext {
   #buffered = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #maxHeld: number;
+  readonly #retryMs: number;
+  /** Batches the store could not take because the disk was full, oldest first. */
+  readonly #held: Batch[] = [];
+  #heldReadings = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: BufferedDriverContextOptions) {
     this.instanceId = options.instanceId;
@@ -86,6 +101,13 @@ export class BufferedDriverContext implements DriverContext {
     this.#clock = options.clock ?? Date.now;
     this.#intervalMs = options.flushIntervalMs ?? 250;
     this.#maxReadings = options.flushMaxReadings ?? 5_000;
+    this.#maxHeld = options.maxHeldReadings ?? 100_000;
+    this.#retryMs = options.diskFullRetryMs ?? 2_000;
+  }
+
+  /** Readings and events waiting for disk space. */
+  get heldReadings(): number {
+    return this.#heldReadings;
   }
 
   registerDatasource(spec: DatasourceSpec): void {
@@ -135,9 +157,16 @@ export class BufferedDriverContext implements DriverContext {
     this.#onFail?.(error);
   }
 
-  /** Stores what is buffered; later writes reject. Safe to call twice. */
+  /** Stores what is buffered; later writes reject (so do writes still held for disk space). Safe to call twice. */
   async close(): Promise<void> {
     this.#flushNow();
+    this.#retryHeld();
+    clearTimeout(this.#retryTimer);
+    for (const batch of this.#held.splice(0)) {
+      const error = new InsufficientStorageError();
+      batch.settle(new Map(batch.writes.map((w) => [w, error])));
+    }
+    this.#heldReadings = 0;
     this.#closed = true;
   }
 
@@ -148,6 +177,7 @@ export class BufferedDriverContext implements DriverContext {
     this.#batch ??= newBatch();
     const { settled } = this.#batch;
     this.#batch.writes.push(write);
+    this.#batch.size += size;
     this.#buffered += size;
     if (this.#buffered >= this.#maxReadings) this.#flushNow();
     else this.#timer ??= setTimeout(() => this.#flushNow(), this.#intervalMs);
@@ -163,12 +193,19 @@ export class BufferedDriverContext implements DriverContext {
     if (!batch) return;
     this.#batch = undefined;
     this.#buffered = 0;
+    // behind batches held for disk space: keep the order
+    if (this.#held.length > 0 || !this.#commit(batch)) this.#hold(batch);
+  }
+
+  /** Stores a batch and settles it; false (unsettled) when the disk is full. */
+  #commit(batch: Batch): boolean {
     const { writes } = batch;
     const failures = new Map<PendingWrite, unknown>();
     try {
       this.#store.transaction(() => this.#storeWrites(writes));
       this.#stored(writes);
     } catch (error) {
+      if (isDiskFull(error)) return false;
       if (writes.length === 1) this.#refused(writes[0], error, failures);
       else {
         for (const write of writes) {
@@ -182,6 +219,46 @@ export class BufferedDriverContext implements DriverContext {
       }
     }
     batch.settle(failures);
+    return true;
+  }
+
+  #hold(batch: Batch): void {
+    if (this.#heldReadings + batch.size > this.#maxHeld) {
+      // over the bound: refuse (an MQTT message stays unacknowledged and the broker keeps it)
+      const error = new InsufficientStorageError();
+      for (const write of batch.writes) this.#refused(write, error, new Map());
+      batch.settle(new Map(batch.writes.map((w) => [w, error])));
+      return;
+    }
+    this.#held.push(batch);
+    this.#heldReadings += batch.size;
+    this.count('heldForDiskSpace', batch.size);
+    this.#status.lastError = {
+      at: this.#clock(),
+      message: `the disk is full: holding ${this.#heldReadings} readings in memory (at most ${this.#maxHeld}) and retrying every ${this.#retryMs / 1000} s`,
+    };
+    this.#retryTimer ??= setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#retryHeld();
+    }, this.#retryMs);
+  }
+
+  /** Stores held batches in order until one does not fit; then tries again later. */
+  #retryHeld(): void {
+    while (this.#held.length > 0) {
+      const batch = this.#held[0];
+      if (!this.#commit(batch)) {
+        if (!this.#closed)
+          this.#retryTimer ??= setTimeout(() => {
+            this.#retryTimer = undefined;
+            this.#retryHeld();
+          }, this.#retryMs);
+        return;
+      }
+      this.#held.shift();
+      this.#heldReadings -= batch.size;
+      if (this.#held.length === 0) this.log('disk space is back: held readings are stored');
+    }
   }
 
   #storeWrites(writes: PendingWrite[]): void {

@@ -2,9 +2,15 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BadRequestError, DataboxError, issuesToDetails } from '../errors.ts';
+import { InsufficientStorageError, isDiskFull } from '../ops/disk-space.ts';
 
 /** The one place errors become responses: `{ error: { code, message, details } }`. */
 export function errorResponse(error: Error, c: Context): Response {
+  // a full disk is the householder's to fix, not a bug: say so (507) instead of "internal error"
+  if (!(error instanceof DataboxError) && isDiskFull(error)) {
+    console.error(`databox: ${c.req.method} ${c.req.path} refused: the disk is full (${error.message})`);
+    error = new InsufficientStorageError(error);
+  }
   if (error instanceof DataboxError) {
     return c.json(
       { error: { code: error.code, message: error.message, details: error.details } },
