@@ -16,6 +16,15 @@ export { type AppContext, createAppContext, type ReadOptions } from './context.t
 export { type AppMain, type DataboxApp, defineApp } from './define-app.ts';
 export { durationMs, isDuration } from './duration.ts';
 export * from './manifest.ts';
-export { planRead, type ReadGrant, type ReadPlan } from './read-rules.ts';
+export {
+  MIN_READINGS_PER_BUCKET,
+  planRead,
+  type ReadGrant,
+  type ReadPlan,
+  type ReadRule,
+  ReadRuleError,
+  readRulesText,
+  servePoints,
+} from './read-rules.ts';
 export * from './resolution.ts';
 export * from './wire.ts';

@@ -99,8 +99,9 @@ function buildGrants(manifest: Manifest, options: RunLocallyOptions): Map<string
 /**
  * Runs an app on this machine against in-memory data with the box's rules: the grant is checked
  * like at install (never finer than asked, history no longer than asked, required requests
- * granted), reads are planned by the same `planRead` as the arbiter and rolled up into the same
- * epoch-aligned UTC buckets, insights and exports are checked against the manifest and its JSON
+ * granted), reads are planned by the same `planRead` as the arbiter (closed buckets only), rolled up
+ * into the same epoch-aligned UTC buckets and served by the same `servePoints` (sparse buckets
+ * withheld, `n` only with `count`), insights and exports are checked against the manifest and its JSON
  * Schemas. Shows a developer exactly what a householder's grant gives the app.
  *
  * @example
