@@ -64,6 +64,22 @@ function datasource(id: string, intervalMs: number | null): DatasourceSpec {
   };
 }
 
+/** The refusal for a file with no usable reading, naming what it had (and the importer it may be for). */
+function nothingToImport(
+  file: string,
+  format: 'csv' | 'api-json',
+  parsed: ConsumptionParse,
+): BadRequestError {
+  const first = parsed.errors[0];
+  const rates = parsed.errors.some((e) => /value_inc_vat|consumption/.test(e.path)) && format === 'api-json';
+  const what = first
+    ? `${new Set(parsed.errors.map((e) => e.line)).size} ${format === 'csv' ? 'rows' : 'results'}, none usable (${first.path}: ${first.message})`
+    : `no ${format === 'csv' ? 'rows' : 'results'}`;
+  return new BadRequestError(
+    `${file}: nothing to import: the Octopus ${format === 'csv' ? 'CSV' : 'API page'} has ${what}${rates ? '; if it holds unit rates, use "databox import octopus-prices"' : ''}`,
+  );
+}
+
 /**
  * The CSV's pence columns as GBP gauges beside the energy series, in the Green Button cost
  * layout (`<series>.cost`, kind `cost.<series kind>`), so cost features read both alike.
@@ -129,6 +145,7 @@ export async function importOctopus(
   } else {
     parsed = await parseConsumptionCsv(createReadStream(file));
   }
+  if (parsed.readings.length === 0) throw nothingToImport(file, format, parsed);
   const intervalMs = typicalInterval(parsed.readings);
   const writer = new ImportWriter(store, options.onProgress, size);
   const spec = datasource(id, intervalMs);
