@@ -83,4 +83,17 @@ process.on('message', (raw: unknown) => {
 
 process.on('disconnect', () => process.exit(0));
 setInterval(() => send({ type: 'heartbeat', activeRuns: runs.size }), heartbeatMs);
-send({ type: 'ready', pid: process.pid });
+
+// One throwaway run before saying ready, so an app's first run in this host does not pay for
+// compiling the bootstrap and the host's own code paths (measured in bench/README.md).
+const warmUp = parentMessageSchema.parse({
+  type: 'run',
+  runId: 'warm-up',
+  code: 'globalThis.__databoxRun = async () => { await __databoxCall("log", "{}"); };',
+  filename: 'warm-up.js',
+  limits: { memoryMb: 8, timeoutMs: 5000 },
+  maxCallBytes: 16,
+}) as Extract<ParentMessage, { type: 'run' }>;
+void new IsolateRun(warmUp, { call: async () => ({ ok: true, json: 'null' }), note: () => {} })
+  .start()
+  .finally(() => send({ type: 'ready', pid: process.pid }));

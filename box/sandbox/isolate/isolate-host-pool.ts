@@ -16,6 +16,7 @@ export interface IsolateHostPoolOptions {
 }
 
 const SHARED_KEY = '*';
+const SPARE_DELAY_MS = 1000;
 const ignore = () => {};
 
 /**
@@ -30,6 +31,7 @@ export class IsolateHostPool {
   readonly #hosts = new Map<string, IsolateAppHost>();
   #spare: IsolateHostSupervisor | undefined;
   #spareIdle: NodeJS.Timeout | undefined;
+  #spareDelay: NodeJS.Timeout | undefined;
 
   constructor(options: IsolateHostPoolOptions) {
     this.#options = options;
@@ -70,8 +72,13 @@ export class IsolateHostPool {
       },
     );
     this.#hosts.set(hostKey, host);
-    // a spare that fails to start is reported through its run's own start, not here
-    if (this.#options.hostPerApp) this.warm().catch(ignore);
+    // The next spare starts a little later, so its start-up (CPU-heavy) does not slow the run
+    // that just took this one; a spare that fails to start shows in the next run's own start.
+    if (this.#options.hostPerApp && this.#options.spareHost) {
+      clearTimeout(this.#spareDelay);
+      this.#spareDelay = setTimeout(() => this.warm().catch(ignore), SPARE_DELAY_MS);
+      this.#spareDelay.unref();
+    }
     return host;
   }
 
@@ -96,6 +103,7 @@ export class IsolateHostPool {
   /** Stops every host and the spare. */
   async stop(): Promise<void> {
     clearTimeout(this.#spareIdle);
+    clearTimeout(this.#spareDelay);
     const spare = this.#spare;
     this.#spare = undefined;
     const hosts = [...this.#hosts.values()];
