@@ -39,7 +39,7 @@ describe('red team: household data stays out of the audit trail', () => {
   let box: BoxProcess | undefined;
   let trail: string;
   let entries: Array<{ seq: number; action: string; details: Record<string, unknown> }>;
-  let tried: { chunks: number };
+  let tried: { chunks: number; lootChars: number };
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'databox-audit-leak-'));

@@ -1,0 +1,415 @@
+/**
+ * Every action the box writes into the audit trail: who writes it, what its subject is, and a
+ * JSON Schema (draft 2020-12) of its `details`. `docs/audit.md`'s action table is generated from
+ * this list (`npx tsx box/audit/action-table.ts --write`), and the test suite checks that every
+ * `action` in the source has a schema here and that the entries a real box writes validate.
+ */
+
+/** JSON Schema of one action's details (plain data, so it serialises into the docs as it is). */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ActionSchema {
+  /** Actors that write it: `user`, `box`, `gateway`, `app:<id>`, `driver:<id>`. */
+  actors: string[];
+  /** What `subject` holds (`''` when nothing in particular). */
+  subject: string;
+  /** When it is written, in a few words. */
+  summary: string;
+  details: JsonSchema;
+}
+
+const text = { type: 'string', maxLength: 256 };
+const int = { type: 'integer' };
+const time = { type: 'integer', minimum: 0 };
+const count = { type: 'integer', minimum: 0 };
+const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
+const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+const uuid = { type: 'string', pattern: '^[0-9a-f-]{36}$' };
+const anyJson = {};
+const counts = { type: 'object', additionalProperties: count };
+
+/** An object with exactly these properties: all required except those named in `optional`. */
+function shape(properties: Record<string, JsonSchema>, optional: string[] = []): JsonSchema {
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    additionalProperties: false,
+  };
+}
+
+/** Details whose keys follow another part's data (a datasource, a driver config): these are required, more may come. */
+function open(properties: Record<string, JsonSchema>, required = Object.keys(properties)): JsonSchema {
+  return { type: 'object', properties, required };
+}
+
+const window = { from: time, to: time };
+const commitment = { commitment: hex64 };
+const exportRef = { export: uuid, destination: text };
+
+/** The actions, by name. */
+export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
+  'box.start': {
+    actors: ['box'],
+    subject: "''",
+    summary: 'the daemon started',
+    details: shape({ version: text, url: text }),
+  },
+  'box.stop': { actors: ['box'], subject: "''", summary: 'the daemon stopped cleanly', details: shape({}) },
+  'box.check': {
+    actors: ['user'],
+    subject: "''",
+    summary: '`databox check` ran',
+    details: shape({
+      ok: { type: 'boolean' },
+      ms: { type: 'number' },
+      failed: { type: 'array', items: text },
+    }),
+  },
+  'config.change': {
+    actors: ['user'],
+    subject: "''",
+    summary: 'config.json differs from the last start',
+    details: shape({ from: anyJson, to: anyJson }),
+  },
+  'auth.failure': {
+    actors: ['box'],
+    subject: "''",
+    summary: 'an API call without a valid admin token (at most so many a minute)',
+    details: shape({ method: text, path: text, reason: text }),
+  },
+  'user.signin': {
+    actors: ['user'],
+    subject: "''",
+    summary: 'a dashboard sign-in, refused ones summed per client',
+    details: shape({ ok: { type: 'boolean' }, client: text, reason: text, refusedBefore: count }, [
+      'reason',
+      'refusedBefore',
+    ]),
+  },
+  'user.signout': {
+    actors: ['user'],
+    subject: "''",
+    summary: 'a dashboard sign-out',
+    details: shape({ client: text }),
+  },
+  'user.password.set': {
+    actors: ['user'],
+    subject: "''",
+    summary: 'the dashboard password was set or replaced',
+    details: shape({ via: text, replaced: { type: 'boolean' } }),
+  },
+  'datasource.create': {
+    actors: ['user', 'driver:<id>'],
+    subject: 'datasource id',
+    summary: 'a datasource was added to the catalogue',
+    details: open({ id: text, kind: text, unit: text, valueType: text, createdAt: time }),
+  },
+  'datasource.update': {
+    actors: ['user', 'driver:<id>'],
+    subject: 'datasource id',
+    summary: 'catalogue fields changed',
+    details: shape({
+      changes: {
+        type: 'object',
+        additionalProperties: shape({ from: anyJson, to: anyJson }),
+      },
+    }),
+  },
+  'datasource.delete': {
+    actors: ['user'],
+    subject: 'datasource id',
+    summary: 'a datasource and its data were deleted',
+    details: shape({ kind: text }),
+  },
+  'readings.write': {
+    actors: ['driver:<id>', 'user'],
+    subject: 'datasource id',
+    summary: 'one ingest window (source, writer, hour), see *Ingest windows*',
+    details: shape(
+      {
+        batches: count,
+        written: count,
+        duplicates: count,
+        skipped: count,
+        ...window,
+        openedAt: time,
+        lastAt: time,
+        digest: hex64,
+        sealed: { enum: ['closed', 'batch', 'stop', 'flush', 'erase'] },
+      },
+      ['skipped'],
+    ),
+  },
+  'readings.read': {
+    actors: ['app:<id>', 'user'],
+    subject: 'datasource id',
+    summary: 'one read: what, at which resolution, which window, how many rows',
+    details: {
+      type: 'object',
+      properties: {
+        query: { enum: ['latest', 'last'] },
+        n: count,
+        resolution: text,
+        aggregate: nullable(text),
+        ...window,
+        rows: count,
+        withheld: count,
+        run: uuid,
+        request: text,
+        grant: int,
+        asked: shape({ from: nullable(int), to: nullable(int), resolution: nullable(text) }),
+      },
+      required: ['rows'],
+      additionalProperties: false,
+    },
+  },
+  'readings.refuse': {
+    actors: ['app:<id>'],
+    subject: "datasource id, or ''",
+    summary: 'a refused read (at most so many a run, then a summary)',
+    details: shape(
+      {
+        run: text,
+        request: nullable(text),
+        reason: text,
+        code: text,
+        grant: nullable(int),
+        asked: shape({
+          from: nullable(int),
+          to: nullable(int),
+          resolution: nullable(text),
+          aggregate: nullable(text),
+        }),
+        note: text,
+      },
+      ['note'],
+    ),
+  },
+  'readings.refuse.summary': {
+    actors: ['app:<id>'],
+    subject: "''",
+    summary: 'the refused reads of a run past those audited one by one',
+    details: shape({ run: text, refused: count, audited: count, unaudited: count, byReason: counts }),
+  },
+  'readings.erase': {
+    actors: ['user'],
+    subject: 'datasource id',
+    summary: 'readings erased in a window',
+    details: shape({ ...window, readings: count, events: count, buckets: count }),
+  },
+  'retention.apply': {
+    actors: ['box', 'user'],
+    subject: 'datasource id',
+    summary: 'raw data past the retention horizon expired',
+    details: shape({ id: text, horizon: time, readings: count, events: count }),
+  },
+  'events.write': {
+    actors: ['driver:<id>', 'user'],
+    subject: 'datasource id',
+    summary: 'a batch of events stored',
+    details: shape({ count }),
+  },
+  'events.read': {
+    actors: ['app:<id>', 'user'],
+    subject: 'datasource id',
+    summary: 'events read in a window',
+    details: open({ ...window, rows: count }),
+  },
+  'kv.set': {
+    actors: ['driver:<id>', 'user'],
+    subject: 'datasource id (a kv datasource)',
+    summary: 'a key of a kv datasource set (never the value)',
+    details: shape({ key: text }),
+  },
+  'import.file': {
+    actors: ['user'],
+    subject: 'file name (cut to 200 characters)',
+    summary: 'a meter export file imported from the dashboard',
+    details: shape({
+      format: text,
+      bytes: count,
+      datasources: { type: 'array', items: text },
+      written: count,
+      duplicates: count,
+      errors: count,
+    }),
+  },
+  'driver.add': {
+    actors: ['user'],
+    subject: 'driver instance id',
+    summary: 'a driver instance added (secrets redacted)',
+    details: shape({ type: text, enabled: { type: 'boolean' }, config: { type: 'object' } }),
+  },
+  'driver.update': {
+    actors: ['user'],
+    subject: 'driver instance id',
+    summary: 'a driver instance enabled, disabled or reconfigured (secrets redacted)',
+    details: shape(
+      {
+        enabled: shape({ from: { type: 'boolean' }, to: { type: 'boolean' } }),
+        config: shape({ from: { type: 'object' }, to: { type: 'object' } }),
+      },
+      ['enabled', 'config'],
+    ),
+  },
+  'driver.remove': {
+    actors: ['user'],
+    subject: 'driver instance id',
+    summary: 'a driver instance removed (its data stays)',
+    details: shape({ type: text }),
+  },
+  ...appActions(),
+  ...exportActions(),
+};
+
+function appActions(): Record<string, ActionSchema> {
+  const app = (summary: string, details: JsonSchema, actors = ['user']): ActionSchema => ({
+    actors,
+    subject: 'app id',
+    summary,
+    details,
+  });
+  const grant = shape({ request: text, datasource: text, resolution: text, history: text });
+  return {
+    'app.install': app(
+      'an app installed or upgraded (its files digested)',
+      shape({
+        version: text,
+        previousVersion: nullable(text),
+        runtime: { enum: ['isolate', 'container'] },
+        dir: text,
+        files: count,
+        filesDigest: hex64,
+      }),
+    ),
+    'app.grant': app(
+      'a consent: install or change of grants; `consentDigest` binds the stored receipt and grants',
+      shape(
+        {
+          receipt: uuid,
+          supersedes: nullable(uuid),
+          grants: { type: 'array', items: grant },
+          declined: { type: 'array', items: text },
+          destinations: { type: 'array', items: text },
+          expires: text,
+          consentDigest: hex64,
+        },
+        ['consentDigest'],
+      ),
+    ),
+    'app.decline': app('the householder declined an install or change', shape({ version: text, via: text })),
+    'app.revoke': app(
+      "grants revoked (all, or one request's)",
+      shape({ receipt: nullable(uuid), requests: { type: 'array', items: text }, scope: text }, ['receipt']),
+    ),
+    'app.uninstall': app(
+      'an app removed: consent ended, kv wiped',
+      shape({ version: text, receipt: nullable(uuid), kvKeysWiped: count }, ['receipt']),
+    ),
+    'app.quota': app("the householder changed an app's quotas", shape({ from: anyJson, to: anyJson })),
+    'app.run.start': app(
+      'an app run started',
+      shape({ run: uuid, trigger: text, runtime: text, version: text }),
+      ['app:<id>'],
+    ),
+    'app.run.end': app(
+      'an app run ended (error text cut to 200 characters)',
+      shape({
+        run: uuid,
+        status: text,
+        durationMs: count,
+        reads: count,
+        rowsRead: count,
+        insights: count,
+        exports: count,
+        error: nullable(text),
+      }),
+      ['app:<id>'],
+    ),
+    'app.kv.set': app(
+      "first write of a key to the app's own kv in a run (first 20 keys; key cut to 32 characters)",
+      shape({ run: uuid, key: text, keyDigest: text, bytes: count }, ['keyDigest']),
+      ['app:<id>'],
+    ),
+    'app.kv.summary': app(
+      "the run's kv writes that were not audited one by one",
+      shape({ run: uuid, writes: count, keys: count, bytes: count, audited: count, notAudited: count }),
+      ['app:<id>'],
+    ),
+  };
+}
+
+function exportActions(): Record<string, ActionSchema> {
+  const ex = (summary: string, details: JsonSchema, actors = ['user']): ActionSchema => ({
+    actors,
+    subject: 'app id',
+    summary,
+    details,
+  });
+  return {
+    'export.request': ex(
+      'an app asked for an export; accepted into the ledger',
+      shape({
+        ...exportRef,
+        run: uuid,
+        url: text,
+        bytes: count,
+        ...commitment,
+        mode: { enum: ['auto', 'review'] },
+      }),
+      ['app:<id>'],
+    ),
+    'export.refuse': ex(
+      'a refused export request (at most so many a run, then a summary); undeclared destinations as a digest',
+      shape({ run: text, destination: text, check: text, reason: text }),
+      ['app:<id>'],
+    ),
+    'export.refuse.summary': ex(
+      'the refused export requests of a run past those audited one by one',
+      shape({ run: text, audited: count, notAudited: count, byCheck: counts }),
+      ['app:<id>'],
+    ),
+    'export.mode': ex(
+      "the app's export mode changed",
+      shape({ from: { enum: ['auto', 'review'] }, to: { enum: ['auto', 'review'] } }),
+    ),
+    'export.approve': ex('the householder approved a held export', shape({ ...exportRef, ...commitment })),
+    'export.reject': ex(
+      'the householder rejected a held export',
+      shape({ ...exportRef, ...commitment, reason: nullable(text) }),
+    ),
+    'export.retry': ex(
+      'the householder asked to retry a failed export',
+      shape({ ...exportRef, attempts: count }),
+    ),
+    'export.delivered': ex(
+      'the gateway delivered an export',
+      shape({
+        ...exportRef,
+        url: text,
+        attempts: count,
+        responseStatus: nullable(int),
+        bytes: count,
+        ...commitment,
+      }),
+      ['gateway'],
+    ),
+    'export.failed': ex(
+      'an export failed for good (error text cut to 200 characters)',
+      shape(
+        {
+          ...exportRef,
+          url: text,
+          attempts: count,
+          responseStatus: nullable(int),
+          bytes: count,
+          commitment: hex64,
+          error: text,
+        },
+        ['bytes', 'commitment'],
+      ),
+      ['gateway'],
+    ),
+  };
+}
