@@ -64,7 +64,7 @@ describe('a DNS-rebinding page against a box without a password yet', () => {
     expect((await rawRequest(box.url, { path: '/healthz', headers: { host } })).status).toBe(421);
   });
 
-  it('leaves the first-run page working under the box own names', async () => {
+  it("leaves the first-run page working under the box's own names", async () => {
     const port = new URL(box.url).port;
     expect((await new FormClient(box.url, `localhost:${port}`).send('/setup')).status).toBe(200);
     const own = new FormClient(box.url, `127.0.0.1:${port}`);
@@ -76,7 +76,7 @@ describe('a DNS-rebinding page against a box without a password yet', () => {
   });
 });
 
-describe('guessing the dashboard password from the box own loopback addresses', () => {
+describe("guessing the dashboard password from the box's own loopback addresses", () => {
   let box: HostileBox;
   let host: string;
   beforeEach(async () => {
