@@ -17,6 +17,7 @@ import { ExportService } from './exports/export-service.ts';
 import { GatewaySupervisor } from './exports/gateway-supervisor.ts';
 import { createHttpApp } from './http/app.ts';
 import { HttpServer } from './http-server.ts';
+import { BackupSchedule } from './ops/backup-schedule.ts';
 import { CheckChild } from './ops/check-child.ts';
 import { lastCheck } from './ops/check-record.ts';
 import { diskSpace } from './ops/disk-space.ts';
@@ -166,6 +167,7 @@ export class Box {
       new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }),
     );
     await this.#startPart(new DiskWatch(this.paths, config.store.lowDiskMB, this.log));
+    await this.#startPart(new BackupSchedule(this.paths.home, config.backup, this.log));
     await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
     await this.#startPart(this.drivers);
     await this.#startPart(this.appRunner);

@@ -53,6 +53,16 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/check.ts')).checkCommand,
   },
   {
+    name: 'backup',
+    summary: 'Make an encrypted backup of everything needed to restore the box',
+    load: async () => (await import('./commands/backup.ts')).backupCommand,
+  },
+  {
+    name: 'restore',
+    summary: 'Verify a backup, then restore it into a data folder',
+    load: async () => (await import('./commands/restore.ts')).restoreCommand,
+  },
+  {
     name: 'app',
     summary: 'Install (with consent), run, inspect and remove apps',
     load: async () => (await import('./commands/app.ts')).appCommand,

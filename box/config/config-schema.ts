@@ -55,6 +55,22 @@ export const configSchema = z.strictObject({
       quotas: quotaLimitsSchema.prefault({}),
     })
     .prefault({}),
+  /** Scheduled encrypted backups (docs/operations.md); off until `dir` and a key are set. */
+  backup: z
+    .strictObject({
+      /** Folder to write backups to (a USB disk, a NAS mount). */
+      dir: z.string().min(1).optional(),
+      /** age public keys (`age1…`) that can open the backups. */
+      recipients: z.array(z.string().regex(/^age1[0-9a-z]+$/, 'an age public key (age1…)')).max(20).default([]),
+      recipientsFile: z.string().min(1).optional(),
+      /** A file whose first line is the passphrase (when no recipients are given). */
+      passphraseFile: z.string().min(1).optional(),
+      /** Hours between scheduled backups; 0 turns the schedule off. */
+      intervalHours: z.number().min(0).max(8760).default(24),
+      /** How many backups to keep in `dir` (older ones are deleted after each backup). */
+      keep: z.number().int().min(1).max(1000).default(7),
+    })
+    .prefault({}),
   /** The export gateway (see docs/exports.md); one schema, shared with the gateway process. */
   gateway: gatewayOptionsSchema.prefault({}),
 });

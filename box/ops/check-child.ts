@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { CheckReport } from './check.ts';
 
 /** `bin/databox.js` from box/ops (sources) or dist/box/ops (compiled). */
-function cliShim(): string {
+export function cliShim(): string {
   for (const up of ['../../bin/databox.js', '../../../bin/databox.js']) {
     const path = fileURLToPath(new URL(up, import.meta.url));
     if (existsSync(path)) return path;
