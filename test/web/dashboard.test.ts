@@ -14,7 +14,7 @@ import {
   stopBoxProcess,
 } from '../helpers/box-process.ts';
 import { describeWithChromium } from '../helpers/services.ts';
-import { sharedFixture } from '../helpers/shared-fixtures.ts';
+import { itWithSharedFixtures, sharedFixture } from '../helpers/shared-fixtures.ts';
 import { focused, launchChromium, screenshot } from './browser.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -151,7 +151,7 @@ describeWithChromium('the dashboard in a real browser', () => {
     await screenshot(page, '03-data-sim-power');
   });
 
-  it('imports an Octopus file with a progress bar', { timeout: 120_000 }, async () => {
+  itWithSharedFixtures('imports an Octopus file with a progress bar', { timeout: 120_000 }, async () => {
     await page.goto('/drivers');
     await page.getByLabel('What kind of file').selectOption('octopus');
     await page
