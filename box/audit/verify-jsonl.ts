@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { canonicalJson, GENESIS_HASH } from './canonical.ts';
 import { type ChainLink, entryProblem, isHash } from './chain.ts';
@@ -57,20 +56,23 @@ export async function verifyAuditJsonl(
   options: { expectFull?: boolean } = {},
 ): Promise<AuditFileVerifyResult> {
   const stream = typeof input === 'string' ? createReadStream(input, { encoding: 'utf8' }) : input;
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = lfLines(stream);
   let lineNo = 0;
   let count = 0;
   let gaps = 0;
   let first: { seq: number; prevHash: string } | null = null;
   let previous: ChainLink | null = null;
   const fail = (reason: string, brokenAt: number | null = null): AuditFileVerifyResult => {
-    lines.close();
     if (typeof input === 'string') stream.destroy();
     return { ok: false, count, line: lineNo, brokenAt, reason };
   };
   for await (const text of lines) {
     lineNo++;
     if (text === '') return fail('an empty line (each line must be one entry)');
+    if (text.includes('\r'))
+      return fail(
+        'the line holds a carriage return (CRLF line end?): not in canonical form, lines end with LF only',
+      );
     let row: Record<string, unknown>;
     try {
       row = JSON.parse(text);
@@ -158,4 +160,20 @@ function describe(
     coverage: 'slice',
     summary: `${count} entries seq ${first.seq}..${head.seq} chain to each other; they rest on prev_hash ${first.prevHash} of seq ${first.seq - 1}, which only the box can confirm`,
   };
+}
+
+/**
+ * The lines of `stream` split at LF only, as the export writes them: readline would also end a
+ * line at a lone CR and drop the CR of CRLF, so a file whose bytes differ from the export would
+ * verify. A last line without its LF is still yielded.
+ */
+async function* lfLines(stream: Readable): AsyncGenerator<string> {
+  let rest = '';
+  stream.setEncoding('utf8');
+  for await (const chunk of stream as AsyncIterable<string>) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    yield* parts;
+  }
+  if (rest !== '') yield rest;
 }
