@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { ReadingDigest } from '../audit/ingest-window.ts';
+import { BatchedInsert } from './batched-insert.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import {
   BucketStats,
   bucketStart,
   counterIncrement,
+  ROLLUP_INSERT_HEAD,
+  ROLLUP_UPSERT_TAIL,
   ROLLUP_WIDTHS,
-  UPSERT_ROLLUP_SQL,
 } from './rollup-bucket.ts';
 import type { Reading, WriteResult } from './types.ts';
 
@@ -30,16 +32,17 @@ interface StoredReading {
  * aggregates the batch in memory and upserts one row per touched bucket and resolution.
  */
 export class NumericWriter {
-  readonly #insert: Database.Statement;
+  readonly #rows: BatchedInsert;
   readonly #insertOrIgnore: Database.Statement;
   readonly #newest: Database.Statement<[number], StoredReading>;
   readonly #before: Database.Statement<[number, number], StoredReading>;
   readonly #after: Database.Statement<[number, number], StoredReading>;
   readonly #setInc: Database.Statement;
-  readonly #upsert: Database.Statement;
+  readonly #upserts: BatchedInsert;
 
   constructor(db: Database.Database) {
-    this.#insert = db.prepare('INSERT INTO readings (sid, t, v, inc) VALUES (?, ?, ?, ?)');
+    // appended rows and every bucket upsert go out many per statement (see BatchedInsert)
+    this.#rows = new BatchedInsert(db, 'INSERT INTO readings (sid, t, v, inc)', 4);
     this.#insertOrIgnore = db.prepare('INSERT OR IGNORE INTO readings (sid, t, v, inc) VALUES (?, ?, ?, ?)');
     this.#newest = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? ORDER BY t DESC LIMIT 1');
     this.#before = db.prepare(
@@ -47,7 +50,7 @@ export class NumericWriter {
     );
     this.#after = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? AND t > ? ORDER BY t ASC LIMIT 1');
     this.#setInc = db.prepare('UPDATE readings SET inc = ? WHERE sid = ? AND t = ?');
-    this.#upsert = db.prepare(UPSERT_ROLLUP_SQL);
+    this.#upserts = new BatchedInsert(db, ROLLUP_INSERT_HEAD, 12, ROLLUP_UPSERT_TAIL);
   }
 
   /**
@@ -57,9 +60,15 @@ export class NumericWriter {
   write(entry: CatalogueEntry, readings: readonly Reading[], digest?: ReadingDigest): WriteResult {
     if (readings.length === 0) return { written: 0, duplicates: 0 };
     const newest = this.#newest.get(entry.sid);
-    return newest === undefined || readings[0].t > newest.t
-      ? this.#append(entry, readings, newest, digest)
-      : this.#merge(entry, readings, digest);
+    try {
+      return newest === undefined || readings[0].t > newest.t
+        ? this.#append(entry, readings, newest, digest)
+        : this.#merge(entry, readings, digest);
+    } finally {
+      // after a failure (SQLITE_FULL, a constraint) nothing buffered may outlive the rollback
+      this.#rows.clear();
+      this.#upserts.clear();
+    }
   }
 
   #append(
@@ -82,7 +91,7 @@ export class NumericWriter {
         continue;
       }
       const inc = counter ? counterIncrement(v, previousV) : null;
-      this.#insert.run(sid, t, v, inc);
+      this.#rows.push(sid, t, v, inc);
       digest?.add(t, v);
       written++;
       previousT = t;
@@ -91,14 +100,16 @@ export class NumericWriter {
         const bucket = bucketStart(t, widths[i]);
         let stats = open[i];
         if (stats === undefined || stats.bucket !== bucket) {
-          if (stats !== undefined) this.#upsert.run(stats.params(sid));
+          if (stats !== undefined) this.#upserts.push(...stats.params(sid));
           stats = new BucketStats(widths[i], bucket);
           open[i] = stats;
         }
         stats.add(t, v, inc);
       }
     }
-    for (const stats of open) if (stats !== undefined) this.#upsert.run(stats.params(sid));
+    for (const stats of open) if (stats !== undefined) this.#upserts.push(...stats.params(sid));
+    this.#rows.flush();
+    this.#upserts.flush();
     return { written, duplicates };
   }
 
@@ -145,7 +156,8 @@ export class NumericWriter {
         }
       }
     }
-    for (const stats of touched.values()) this.#upsert.run(stats.params(sid));
+    for (const stats of touched.values()) this.#upserts.push(...stats.params(sid));
+    this.#upserts.flush();
     return { written, duplicates };
   }
 }

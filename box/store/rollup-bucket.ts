@@ -78,14 +78,16 @@ export class BucketStats {
   }
 }
 
+/** The rollup insert up to `VALUES` (12 columns, in the order of {@link BucketStats.params}). */
+export const ROLLUP_INSERT_HEAD =
+  'INSERT INTO rollups (sid, res, bucket, n, sum, min, max, first_t, first, last_t, last, delta)';
+
 /**
  * Merges a bucket's new statistics into the stored row. In SQLite's upsert every right-hand
  * column reference is the row's value before the update, so `first`/`first_t` can be set in
- * either order. `excluded.n = 0` rows only adjust `delta`.
+ * either order. `excluded.n = 0` rows only adjust `delta`. Works for one or many value rows.
  */
-export const UPSERT_ROLLUP_SQL = `
-  INSERT INTO rollups (sid, res, bucket, n, sum, min, max, first_t, first, last_t, last, delta)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+export const ROLLUP_UPSERT_TAIL = `
   ON CONFLICT (sid, res, bucket) DO UPDATE SET
     n = n + excluded.n,
     sum = sum + excluded.sum,
@@ -96,3 +98,7 @@ export const UPSERT_ROLLUP_SQL = `
     last_t = CASE WHEN excluded.n > 0 AND (last_t IS NULL OR excluded.last_t > last_t) THEN excluded.last_t ELSE last_t END,
     last = CASE WHEN excluded.n > 0 AND (last_t IS NULL OR excluded.last_t > last_t) THEN excluded.last ELSE last END,
     delta = CASE WHEN excluded.delta IS NULL THEN delta ELSE coalesce(delta, 0) + excluded.delta END`;
+
+/** The one-row upsert of a bucket's statistics. */
+export const UPSERT_ROLLUP_SQL = `${ROLLUP_INSERT_HEAD}
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ROLLUP_UPSERT_TAIL}`;

@@ -1,6 +1,6 @@
 import type { Store } from '../../box/store/store.ts';
 import { MAX_TIMESTAMP, type Reading } from '../../box/store/types.ts';
-import { type LineError, parseLineProtocol, timestampToMs } from './line-protocol.ts';
+import { type LineError, type ParsedSeries, parseLineProtocol, timestampToMs } from './line-protocol.ts';
 import { type MappedField, mapField, numericValue } from './series-mapping.ts';
 
 /** What one `/write` body did. */
@@ -46,7 +46,7 @@ export function ingestLineProtocol(
   };
   const now = store.now();
   // per body: (series key, field) → its batch; null = not a reading; a string = why it cannot be stored
-  const targets = new Map<string, Batch | string | null>();
+  const targets = new Map<ParsedSeries, Map<string, Batch | string | null>>();
   const byId = new Map<string, Batch>();
   for (const point of points) {
     let t = now;
@@ -68,12 +68,17 @@ export function ingestLineProtocol(
         report.skippedFields++;
         continue;
       }
-      const key = `${point.seriesKey}\u0000${field.key}`;
-      let target = targets.get(key);
+      // the parser shares one series object per series key, so this is an identity lookup
+      let bySeries = targets.get(point.series);
+      if (bySeries === undefined) {
+        bySeries = new Map();
+        targets.set(point.series, bySeries);
+      }
+      let target = bySeries.get(field.key);
       if (target === undefined) {
         const mapped = mapField(point.series, field.key, point.fields);
         target = mapped ? resolve(store, mapped, byId, report, actor) : null;
-        targets.set(key, target);
+        bySeries.set(field.key, target);
       }
       if (target === null) report.skippedFields++;
       else if (typeof target === 'string') errors.push({ line: point.line, column: 1, message: target });

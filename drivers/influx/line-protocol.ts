@@ -245,17 +245,26 @@ function fieldValue(token: string, key: string, at: number): FieldValue {
       throw new LineFailure(at, `field "${key}": an unsigned integer cannot be negative`);
     return Number(digits);
   }
-  const bool = BOOLEANS[token];
-  if (bool !== undefined) return bool;
+  const first = token.charCodeAt(0);
+  if (first === 116 || first === 84 || first === 102 || first === 70) {
+    const bool = BOOLEANS[token];
+    if (bool !== undefined) return bool;
+  } else {
+    // fast path: Number() reads every float line protocol allows; it also reads 0x/0b/0o
+    // literals, which line protocol does not, so those go to the strict check below
+    const second = token.charCodeAt(1);
+    const prefixed =
+      first === 48 &&
+      (second === 120 || second === 88 || second === 98 || second === 66 || second === 111 || second === 79);
+    const value = Number(token);
+    if (!prefixed && Number.isFinite(value) && FLOAT.test(token)) return value;
+  }
   if (!FLOAT.test(token))
     throw new LineFailure(
       at,
       `field "${key}": "${token.slice(0, 40)}" is not a number, boolean or quoted string`,
     );
-  const value = Number(token);
-  if (!Number.isFinite(value))
-    throw new LineFailure(at, `field "${key}": ${token.slice(0, 40)} is out of range`);
-  return value;
+  throw new LineFailure(at, `field "${key}": ${token.slice(0, 40)} is out of range`);
 }
 
 const MEASUREMENT_ESCAPES = ', ';
