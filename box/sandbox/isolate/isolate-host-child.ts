@@ -12,6 +12,9 @@ import { type ChildMessage, type ParentMessage, parentMessageSchema } from './pr
 const heartbeatMs = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 1000;
 const runs = new Map<string, IsolateRun>();
 const pendingCalls = new Map<string, { runId: string; resolve: (reply: CallReply) => void }>();
+/** Calls one run may have waiting for the box at once, as on the container app socket. */
+const MAX_CALLS_IN_FLIGHT = 8;
+const inFlight = new Map<string, number>();
 let nextCallId = 1;
 
 function send(message: ChildMessage): void {
@@ -30,17 +33,32 @@ function startRun(message: Extract<ParentMessage, { type: 'run' }>): void {
     return;
   }
   const run = new IsolateRun(message, {
-    call: (method, paramsJson) =>
-      new Promise<CallReply>((resolve) => {
+    call: (method, paramsJson) => {
+      // An app that fires calls without awaiting them would otherwise queue unbounded work here
+      // and in the box; the ninth concurrent call is refused at once.
+      const waiting = inFlight.get(runId) ?? 0;
+      if (waiting >= MAX_CALLS_IN_FLIGHT)
+        return Promise.resolve<CallReply>({
+          ok: false,
+          code: 'rate_limited',
+          message: `this run already has ${MAX_CALLS_IN_FLIGHT} calls waiting for the box; await them before making more`,
+        });
+      inFlight.set(runId, waiting + 1);
+      return new Promise<CallReply>((resolve) => {
         const callId = nextCallId++;
         pendingCalls.set(`${runId}:${callId}`, { runId, resolve });
         send({ type: 'call', runId, callId, method, paramsJson });
-      }),
+      }).finally(() => {
+        const left = inFlight.get(runId);
+        if (left !== undefined) inFlight.set(runId, left - 1);
+      });
+    },
     note: (level, text) => send({ type: 'log', runId, level, message: text }),
   });
   runs.set(runId, run);
   void run.start().then((result) => {
     runs.delete(runId);
+    inFlight.delete(runId);
     for (const [key, pending] of pendingCalls) {
       if (pending.runId !== runId) continue;
       pendingCalls.delete(key);
