@@ -203,4 +203,34 @@ describe('backup and restore', () => {
       readFileSync(join(home, 'admin-token'), 'utf8'),
     );
   }, 120_000);
+
+  it('makes scheduled backups from config, rotates them and shows the last one in status', async () => {
+    const home = tempDir();
+    const keys = newKey(tempDir());
+    const out = tempDir();
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({ backup: { dir: out, recipients: [keys.recipient], intervalHours: 0.002, keep: 2 } }),
+    );
+    running = await startBoxProcess(home);
+    const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
+    const status = async () =>
+      (
+        (await (
+          await fetch(`${running?.url}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as { parts: Record<string, string> }
+      ).parts['backup-schedule'];
+    // the first 10 s after start, then every 7.2 s; keep 2
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (await status()).match(/^last: /) === null)
+      await new Promise((r) => setTimeout(r, 500));
+    expect(await status()).toMatch(/^last: backup written: .*databox-backup-/);
+    while (
+      Date.now() < deadline &&
+      runCli(['audit', 'export', '--home', home, '--action', 'box.backup']).stdout.split('\n').filter(Boolean)
+        .length < 3
+    )
+      await new Promise((r) => setTimeout(r, 1000));
+    expect(readdirSync(out).filter((n) => n.endsWith('.age'))).toHaveLength(2);
+  }, 90_000);
 });
