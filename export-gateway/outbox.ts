@@ -90,6 +90,13 @@ interface ExportRow {
 export class Outbox {
   readonly #db: Database.Database;
   readonly #stmts;
+  #pending: Array<{
+    request: ExportRequest;
+    body: string;
+    now: number;
+    resolve: (stored: boolean) => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   constructor(path: string) {
     this.#db = new Database(path);
@@ -157,6 +164,33 @@ export class Outbox {
       now,
     );
     return result.changes === 1;
+  }
+
+  /**
+   * {@link accept} with group commit: exports accepted in the same turn of the event loop are
+   * inserted in ONE transaction, so one fsync (synchronous=FULL) makes all of them durable. Each
+   * promise resolves only after that commit (so a 202 sent then is never lost, even to a power
+   * cut) and rejects if it failed (nothing of the group is stored then). Resolves false for an
+   * id already stored, as `accept` does.
+   */
+  acceptGrouped(request: ExportRequest, body: string, now: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ request, body, now, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#commitPending());
+    });
+  }
+
+  #commitPending(): void {
+    const group = this.#pending;
+    this.#pending = [];
+    let results: boolean[];
+    try {
+      results = this.#db.transaction(() => group.map((p) => this.accept(p.request, p.body, p.now)))();
+    } catch (error) {
+      for (const p of group) p.reject(error);
+      return;
+    }
+    for (let i = 0; i < group.length; i++) group[i].resolve(results[i]);
   }
 
   /** The export's status for the box, or undefined for an unknown id. */

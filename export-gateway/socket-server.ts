@@ -88,7 +88,7 @@ export class SocketServer {
     const route = `${req.method} /${parts.map((p, i) => (i === 2 && parts[1] === 'exports' ? ':id' : p)).join('/')}`;
     switch (route) {
       case 'POST /v1/exports':
-        return send(res, 202, this.#accept(await readJson(req)));
+        return send(res, 202, await this.#accept(await readJson(req)));
       case 'GET /v1/exports/:id': {
         const view = this.#outbox.get(parts[2]);
         if (!view) throw new NotFoundError(`no export with id "${parts[2]}"`);
@@ -117,7 +117,7 @@ export class SocketServer {
     }
   }
 
-  #accept(input: unknown): Json {
+  async #accept(input: unknown): Promise<Json> {
     const parsed = exportRequestSchema.safeParse(input);
     if (!parsed.success) {
       throw new BadRequestError('invalid export request', { details: issuesToDetails(parsed.error.issues) });
@@ -139,7 +139,8 @@ export class SocketServer {
       if (!(error instanceof SafeClientError)) throw error;
       throw new BadRequestError(`destination.url refused: ${error.message}`, { code: 'unsafe_destination' });
     }
-    if (this.#outbox.accept(request, body, this.#now())) this.#options.onQueued();
+    // group commit: the 202 goes out after the fsync shared with this turn's other exports
+    if (await this.#outbox.acceptGrouped(request, body, this.#now())) this.#options.onQueued();
     return { accepted: true, id: request.id };
   }
 }
