@@ -45,8 +45,17 @@ function seriesId(prefix: string, source: string): string {
   return `${prefix}.${slugify(source || 'unknown', Math.min(36, 63 - prefix.length))}`;
 }
 
+/** Specs by id: an export has a handful of series and millions of samples, so build each once. */
+const SPECS = new Map<string, DatasourceSpec>();
+
 function spec(prefix: string, source: string, kind: string, unit: string, what: string): DatasourceSpec {
-  return {
+  const key = `${prefix}\u0000${source}`;
+  const known = SPECS.get(key);
+  if (known) return known;
+  if (SPECS.size >= 10_000) SPECS.clear();
+  // flatten: a source name sliced from the parser's chunk would keep the whole chunk alive
+  source = (' ' + source).slice(1);
+  const made: DatasourceSpec = {
     id: seriesId(prefix, source),
     kind,
     unit,
@@ -55,6 +64,8 @@ function spec(prefix: string, source: string, kind: string, unit: string, what: 
     vendor: 'Apple Health',
     driver: 'import',
   };
+  SPECS.set(key, made);
+  return made;
 }
 
 function camelToSnake(text: string): string {

@@ -158,22 +158,27 @@ export function listStatistics(db: BetterSqlite3.Database): RecorderStatistic[] 
     .map((r) => ({ ...r, hasMean: r.hasMean === 1, hasSum: r.hasSum === 1 }));
 }
 
-/** An entity's states, oldest first (uses the recorder's `(metadata_id, last_updated_ts)` index). */
+/**
+ * An entity's states, oldest first, as `[state, last_updated_ts]` (raw rows: no object per row,
+ * which matters at millions of states), using the recorder's `(metadata_id, last_updated_ts)` index.
+ */
 export function iterateStates(
   db: BetterSqlite3.Database,
   metadataId: number,
-): IterableIterator<{ state: string | null; ts: number | null }> {
+): IterableIterator<[state: string | null, ts: number | null]> {
   return db
-    .prepare('SELECT state, last_updated_ts AS ts FROM states WHERE metadata_id = ? ORDER BY last_updated_ts')
-    .iterate(metadataId) as IterableIterator<{ state: string | null; ts: number | null }>;
+    .prepare('SELECT state, last_updated_ts FROM states WHERE metadata_id = ? ORDER BY last_updated_ts')
+    .raw()
+    .iterate(metadataId) as IterableIterator<[string | null, number | null]>;
 }
 
-/** A statistic's hourly rows, oldest first (unique index `(metadata_id, start_ts)`). */
+/** A statistic's hourly rows, oldest first, as `[start_ts, mean, sum]` (unique index `(metadata_id, start_ts)`). */
 export function iterateStatistics(
   db: BetterSqlite3.Database,
   id: number,
-): IterableIterator<{ start: number | null; mean: number | null; sum: number | null }> {
+): IterableIterator<[start: number | null, mean: number | null, sum: number | null]> {
   return db
-    .prepare('SELECT start_ts AS start, mean, sum FROM statistics WHERE metadata_id = ? ORDER BY start_ts')
-    .iterate(id) as IterableIterator<{ start: number | null; mean: number | null; sum: number | null }>;
+    .prepare('SELECT start_ts, mean, sum FROM statistics WHERE metadata_id = ? ORDER BY start_ts')
+    .raw()
+    .iterate(id) as IterableIterator<[number | null, number | null, number | null]>;
 }

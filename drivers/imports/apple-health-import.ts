@@ -20,7 +20,7 @@ const KEEP_ERRORS = 1000;
 
 async function* counted(path: string, writer: ImportWriter): AsyncGenerator<Buffer> {
   writer.bytesRead = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
     writer.bytesRead += (chunk as Buffer).length;
     yield chunk as Buffer;
   }

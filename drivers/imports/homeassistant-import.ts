@@ -106,11 +106,11 @@ export async function importHomeAssistant(
       }
       if (series.warning) notes.push(series.warning);
       imported++;
-      for (const row of iterateStates(db, entity.metadataId)) {
+      for (const [state, ts] of iterateStates(db, entity.metadataId)) {
         tick();
-        const v = row.state === null ? undefined : series.value(row.state);
-        if (v === undefined || row.ts === null || !Number.isFinite(v)) unusable++;
-        else writer.add(series.spec, { t: Math.round(row.ts * 1000), v });
+        const v = state === null ? undefined : series.value(state);
+        if (v === undefined || ts === null || !Number.isFinite(v)) unusable++;
+        else writer.add(series.spec, { t: Math.round(ts * 1000), v });
       }
     }
     let statisticsImported = 0;
@@ -121,13 +121,12 @@ export async function importHomeAssistant(
         continue;
       }
       statisticsImported++;
-      for (const row of iterateStatistics(db, statistic.id)) {
+      for (const [start, mean, sum] of iterateStatistics(db, statistic.id)) {
         tick();
-        if (row.start === null) continue;
-        const t = Math.round(row.start * 1000);
-        if (series.mean && row.mean !== null) writer.add(series.mean, { t, v: series.convert(row.mean) });
-        if (series.sum && row.sum !== null)
-          writer.add(series.sum, { t: t + 3_600_000, v: series.convert(row.sum) });
+        if (start === null) continue;
+        const t = Math.round(start * 1000);
+        if (series.mean && mean !== null) writer.add(series.mean, { t, v: series.convert(mean) });
+        if (series.sum && sum !== null) writer.add(series.sum, { t: t + 3_600_000, v: series.convert(sum) });
       }
     }
     writer.bytesRead = size;
