@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { AuditLog } from './audit-log.ts';
 import type { BoxKey } from './box-key.ts';
 import { type Checkpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
+import { leafHash, verifyInclusion } from './merkle.ts';
 import { MerkleTree } from './merkle-tree.ts';
 
 /** Where checkpoints are kept outside the database: `<home>/checkpoints/latest`. */
@@ -54,6 +55,14 @@ export class Checkpoints {
     return { ...verifyCheckpoint(note, this.#key), note };
   }
 
+  /** Whether the stored tree gives the signed root and holds entry `size`'s current hash at its place. */
+  #extends(checkpoint: Checkpoint): boolean {
+    const { size, root } = checkpoint;
+    const last = this.#log.hashAt(size);
+    if (last === undefined || !this.tree.root(size).equals(root)) return false;
+    return verifyInclusion(size - 1, size, leafHash(last), this.tree.inclusionProof(size, size), root);
+  }
+
   /** The newest checkpoint in the database. */
   latest(): (Checkpoint & { note: string }) | undefined {
     const row = this.#db.prepare('SELECT note FROM audit_checkpoint ORDER BY size DESC LIMIT 1').get() as
@@ -63,9 +72,13 @@ export class Checkpoints {
   }
 
   /**
-   * The start check: the log must still contain the tree of `<home>/checkpoints/latest`. Rebuilds
-   * the stored tree from the entries first (O(entries)), so stale nodes cannot vouch for a
-   * rewritten log. Throws an error naming the file and what to do.
+   * The start check: the log must still contain the tree of `<home>/checkpoints/latest`. Costs
+   * O(new entries + log n): the stored nodes must give the signed root, and the entry at the
+   * checkpoint's size, with the hash it has now, must be in the signed tree (an inclusion proof).
+   * Entry N's hash commits to every entry before it through the chain, so a rewrite-and-rehash, a
+   * fork or a replaced database fails this even when stale nodes still give the old root. Only
+   * when it fails is the tree rebuilt from the entries (O(entries)) before refusing, so stale or
+   * damaged nodes alone never stop the box. Throws an error naming the file and what to do.
    */
   checkAtStart(): { size: number } | undefined {
     if (!existsSync(this.latestPath)) return undefined;
@@ -85,6 +98,8 @@ export class Checkpoints {
         `the audit log went backwards: ${file} was signed at ${checkpoint.size} entries but the database has ${head} (it was truncated or replaced by an older copy; continuing would reuse sequence numbers). ${what}`,
       );
     }
+    if (checkpoint.size === 0 || this.#extends(checkpoint)) return { size: checkpoint.size };
+    // something is off (or the stored nodes are stale): decide from the entries themselves
     this.tree.rebuild();
     if (!this.tree.root(checkpoint.size).equals(checkpoint.root)) {
       throw new Error(
