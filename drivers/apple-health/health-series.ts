@@ -54,7 +54,7 @@ function spec(prefix: string, source: string, kind: string, unit: string, what: 
   if (known) return known;
   if (SPECS.size >= 10_000) SPECS.clear();
   // flatten: a source name sliced from the parser's chunk would keep the whole chunk alive
-  source = (' ' + source).slice(1);
+  source = ` ${source}`.slice(1);
   const made: DatasourceSpec = {
     id: seriesId(prefix, source),
     kind,

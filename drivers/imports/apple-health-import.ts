@@ -92,7 +92,10 @@ export async function importAppleHealth(
     for (const s of samples) {
       writer.add(s.spec, { t: s.t, v: s.v });
       let bySource = ranges.get(s.spec.kind);
-      if (!bySource) ranges.set(s.spec.kind, (bySource = new Map()));
+      if (!bySource) {
+        bySource = new Map();
+        ranges.set(s.spec.kind, bySource);
+      }
       const r = bySource.get(item.sourceName);
       if (!r) bySource.set(item.sourceName, { from: item.start, to: item.end });
       else {

@@ -68,7 +68,9 @@ it('exits 1 with a clear message for an unknown format or a missing file', () =>
   const home = tempDir();
   const unknown = runCli(['import', 'edf', 'x.csv', '--home', home]);
   expect(unknown.status).toBe(1);
-  expect(unknown.stderr).toContain('import needs a format, greenbutton, octopus, octopus-prices, homeassistant, apple-health, got "edf"');
+  expect(unknown.stderr).toContain(
+    'import needs a format, greenbutton, octopus, octopus-prices, homeassistant, apple-health, got "edf"',
+  );
   const missing = runCli(['import', 'octopus', join(home, 'nope.csv'), '--home', home]);
   expect(missing.status).toBe(1);
   expect(missing.stderr).toContain('nope.csv');
