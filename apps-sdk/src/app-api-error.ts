@@ -9,8 +9,10 @@ export type AppApiErrorCode =
   | 'internal';
 
 /**
- * An error an app API call rejects with. Over HTTP it travels as `{ error: { code, message } }`;
- * in an isolate only the message crosses. Rules shared with the box (`planRead`) throw it.
+ * The error every app API refusal rejects with, in every runtime and in `runLocally`: the same
+ * class, `code` and message. Over HTTP (containers) it travels as `{ error: { code, message } }`;
+ * in an isolate the host answers `{ message, code }` as data and the SDK rebuilds it. Rules
+ * shared with the box (`planRead`, `planEventRead`) throw it.
  *
  * @example
  * ```ts

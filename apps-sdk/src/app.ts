@@ -12,7 +12,13 @@
  */
 export { AGGREGATES, type Aggregate, defaultAggregate, type NumericValueType } from './aggregates.ts';
 export { AppApiError, type AppApiErrorCode } from './app-api-error.ts';
-export { type AppContext, createAppContext, type ReadOptions } from './context.ts';
+export {
+  type AppContext,
+  createAppContext,
+  type EventsOptions,
+  type KvReadOptions,
+  type ReadOptions,
+} from './context.ts';
 export { type AppMain, type DataboxApp, defineApp } from './define-app.ts';
 export { durationMs, isDuration } from './duration.ts';
 export * from './manifest.ts';
@@ -26,5 +32,14 @@ export {
   readRulesText,
   servePoints,
 } from './read-rules.ts';
+export {
+  type EventCursor,
+  type EventPlan,
+  formatEventCursor,
+  kvEntryVisible,
+  MAX_EVENTS_PER_READ,
+  MAX_KV_ENTRIES_PER_READ,
+  planEventRead,
+} from './record-rules.ts';
 export * from './resolution.ts';
 export * from './wire.ts';

@@ -1,5 +1,9 @@
 import type {
   CallFunction,
+  DataEventsParams,
+  DataEventsResult,
+  DataKvParams,
+  DataKvResult,
   DataReadParams,
   DataReadResult,
   ExportRequestResult,
@@ -10,6 +14,10 @@ import type {
 
 /** Options of `ctx.data.read`: all optional; the box fills in the grant's defaults. */
 export type ReadOptions = Omit<DataReadParams, 'request'>;
+/** Options of `ctx.data.events`: a window inside the granted history, a page size, a cursor. */
+export type EventsOptions = Omit<DataEventsParams, 'request'>;
+/** Options of `ctx.data.kv`: one key, or a page of entries after a key. */
+export type KvReadOptions = Omit<DataKvParams, 'request'>;
 
 /** The typed client an app's `main` receives; identical in the isolate, a container and `runLocally`. */
 export interface AppContext {
@@ -18,6 +26,12 @@ export interface AppContext {
     read(request: string, options?: ReadOptions): Promise<DataReadResult>;
     /** What this install was granted; declined requests are absent. */
     grants(): Promise<GrantInfo[]>;
+    /** Reads a page of a granted event datasource (oldest first; `next` pages on). */
+    events(request: string, options?: EventsOptions): Promise<DataEventsResult>;
+    /** Reads entries of a granted kv datasource (one `key`, or a page in key order). */
+    kv(request: string, options?: KvReadOptions): Promise<DataKvResult>;
+    /** The value of one key of a granted kv datasource, or `null`. */
+    kvGet<T = unknown>(request: string, key: string): Promise<T | null>;
   };
   insight: {
     /** Shows an insight to the householder (the key must be declared in the manifest). */
@@ -58,6 +72,14 @@ export function createAppContext(call: CallFunction): AppContext {
       read: async (request: string, options: ReadOptions = {}) =>
         (await call('data.read', { ...options, request })) as DataReadResult,
       grants: async () => (await call('data.grants', {})) as GrantInfo[],
+      events: async (request: string, options: EventsOptions = {}) =>
+        (await call('data.events', { ...options, request })) as DataEventsResult,
+      kv: async (request: string, options: KvReadOptions = {}) =>
+        (await call('data.kv', { ...options, request })) as DataKvResult,
+      kvGet: async <T = unknown>(request: string, key: string) => {
+        const { entries } = (await call('data.kv', { request, key })) as DataKvResult;
+        return (entries[0]?.value ?? null) as T | null;
+      },
     }),
     insight: Object.freeze({
       emit: async (insight: InsightEmitParams) => {

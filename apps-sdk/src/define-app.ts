@@ -1,3 +1,4 @@
+import { AppApiError, type AppApiErrorCode } from './app-api-error.ts';
 import { createSocketCall } from './container-client.ts';
 import { type AppContext, createAppContext } from './context.ts';
 import { ENV_SOCKET, ENV_TOKEN } from './transport.ts';
@@ -27,8 +28,14 @@ function isolateCall(inject: IsolateCall): CallFunction {
     try {
       text = await inject(method, JSON.stringify(params));
     } catch (error) {
-      // Only the message crosses the isolate boundary; rebuild a plain Error in app land.
-      throw new Error(error instanceof Error ? error.message : String(error));
+      // The bootstrap rebuilds the box's refusal inside the isolate as an Error with the code as
+      // data (host functions never throw into the isolate); make it the AppApiError apps catch
+      // in every runtime and in runLocally.
+      const code = (error as { code?: unknown } | null)?.code;
+      throw new AppApiError(
+        (typeof code === 'string' ? code : 'internal') as AppApiErrorCode,
+        error instanceof Error ? error.message : String(error),
+      );
     }
     return text === undefined || text === '' ? null : JSON.parse(text);
   };

@@ -1,17 +1,22 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { z } from 'zod';
 import { AppApiError } from './app-api-error.ts';
 import type { LocalSeries } from './local-series.ts';
 import type { Manifest } from './manifest.ts';
-import { formatPath } from './manifest.ts';
 import { planRead, type ReadGrant, servePoints } from './read-rules.ts';
+import { formatEventCursor, kvEntryVisible, MAX_KV_ENTRIES_PER_READ, planEventRead } from './record-rules.ts';
 import {
+  type DataEventsParams,
+  type DataEventsResult,
+  type DataKvParams,
+  type DataKvResult,
   type DataReadResult,
+  type EventPoint,
   type GrantInfo,
   type InsightEmitParams,
   isMethod,
+  type KvEntry,
   type LogLevel,
-  PARAMS_SCHEMAS,
+  parseParams,
 } from './wire.ts';
 
 /** Most raw rows one `data.read` returns in the box (the arbiter's page size). */
@@ -24,7 +29,17 @@ export interface LocalGrant extends ReadGrant {
   kind: string;
   unit: string;
   series: LocalSeries;
+  /** What the granted datasource holds: numeric readings (`series`, the default), `events` or `kv` entries. */
+  holds?: 'numeric' | 'event' | 'kv';
+  /** Events sorted by time (arrival order within a time), for an event datasource. */
+  events?: readonly EventPoint[];
+  /** Entries sorted by key, for a kv datasource. */
+  entries?: readonly KvEntry[];
 }
+
+const HOLDS_TEXT = { numeric: 'numeric readings', event: 'events', kv: 'key-value entries' } as const;
+const HOLDS_METHOD = { numeric: 'data.read', event: 'data.events', kv: 'data.kv' } as const;
+const VALUE_TYPE_TEXT = { event: 'event', kv: 'kv' } as const;
 
 export interface LocalExport {
   id: string;
@@ -40,13 +55,8 @@ export interface LocalRecord {
   kv: Record<string, unknown>;
   logs: Array<{ level: LogLevel; message: string }>;
   reads: DataReadResult[];
-}
-
-function parse<S extends z.ZodType>(schema: S, method: string, params: unknown): z.output<S> {
-  const result = schema.safeParse(params);
-  if (result.success) return result.data;
-  const detail = result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
-  throw new AppApiError('bad_request', `${method}: invalid params (${detail})`);
+  /** Pages of events served by `data.events`. */
+  eventReads: DataEventsResult[];
 }
 
 /**
@@ -76,7 +86,7 @@ export class LocalBox {
     /** Export destinations the householder approved; default all declared. */
     readonly approved: readonly string[] = manifest.exports.map((e) => e.id),
   ) {
-    this.record = { insights: [], exports: [], kv: structuredClone(kv), logs: [], reads: [] };
+    this.record = { insights: [], exports: [], kv: structuredClone(kv), logs: [], reads: [], eventReads: [] };
   }
 
   async handle(method: string, rawParams: unknown): Promise<unknown> {
@@ -89,9 +99,9 @@ export class LocalBox {
   #dispatch(method: string, params: unknown): unknown {
     switch (method) {
       case 'data.read':
-        return this.#read(parse(PARAMS_SCHEMAS['data.read'], method, params));
+        return this.#read(parseParams('data.read', params));
       case 'data.grants':
-        parse(PARAMS_SCHEMAS['data.grants'], method, params);
+        parseParams('data.grants', params);
         return [...this.grants.values()].map(
           (g): GrantInfo => ({
             request: g.request,
@@ -102,38 +112,101 @@ export class LocalBox {
             aggregates: [...g.aggregates],
           }),
         );
+      case 'data.events':
+        return this.#events(parseParams('data.events', params));
+      case 'data.kv':
+        return this.#kv(parseParams('data.kv', params));
       case 'insight.emit':
-        return this.#insight(parse(PARAMS_SCHEMAS['insight.emit'], method, params));
+        return this.#insight(parseParams('insight.emit', params));
       case 'export.request':
-        return this.#export(parse(PARAMS_SCHEMAS['export.request'], method, params));
+        return this.#export(parseParams('export.request', params));
       case 'kv.get': {
-        const { key } = parse(PARAMS_SCHEMAS['kv.get'], method, params);
+        const { key } = parseParams('kv.get', params);
         return Object.hasOwn(this.record.kv, key) ? this.record.kv[key] : null;
       }
       case 'kv.set': {
-        const { key, value } = parse(PARAMS_SCHEMAS['kv.set'], method, params);
+        const { key, value } = parseParams('kv.set', params);
         this.record.kv[key] = value ?? null;
         return { ok: true };
       }
       default: {
-        const entry = parse(PARAMS_SCHEMAS.log, method, params);
+        const entry = parseParams('log', params);
         this.record.logs.push(entry);
         return { ok: true };
       }
     }
   }
 
-  #read(params: z.output<(typeof PARAMS_SCHEMAS)['data.read']>): DataReadResult {
-    const grant = this.grants.get(params.request);
+  /** The grant for `request` if it holds what the method reads; refusals as the arbiter words them. */
+  #grant(request: string, holds: NonNullable<LocalGrant['holds']>): LocalGrant {
+    const grant = this.grants.get(request);
     if (!grant) {
-      const declared = this.manifest.requests.some((r) => r.name === params.request);
+      if (this.manifest.requests.some((r) => r.name === request))
+        throw new AppApiError('forbidden', `request "${request}" was not granted by the householder`);
+      throw new AppApiError('not_found', `request "${request}" is not in the app's manifest`);
+    }
+    const held = grant.holds ?? 'numeric';
+    if (held !== holds) {
+      const type = held === 'numeric' ? grant.valueType : VALUE_TYPE_TEXT[held];
       throw new AppApiError(
-        'forbidden',
-        declared
-          ? `request "${params.request}" was not granted by the householder`
-          : `request "${params.request}" is not declared in the manifest`,
+        'bad_request',
+        `the datasource granted for "${request}" holds ${type} values, not ${HOLDS_TEXT[holds]} (read it with ${HOLDS_METHOD[held]})`,
       );
     }
+    return grant;
+  }
+
+  #events(params: DataEventsParams): DataEventsResult {
+    const grant = this.#grant(params.request, 'event');
+    const plan = planEventRead(grant, params, this.now);
+    const all = grant.events ?? [];
+    // the cursor's seq is the event's index in arrival order here (the store's row number in the box)
+    const start = plan.after ? plan.after.seq + 1 : 0;
+    const page: Array<EventPoint & { seq: number }> = [];
+    let more = false;
+    for (let seq = start; seq < all.length; seq++) {
+      const e = all[seq];
+      if (e.t < plan.from || e.t >= plan.to) continue;
+      if (page.length === plan.limit) {
+        more = true;
+        break;
+      }
+      page.push({ t: e.t, data: e.data, seq });
+    }
+    const last = page.at(-1);
+    const result: DataEventsResult = {
+      request: grant.request,
+      kind: grant.kind,
+      from: plan.from,
+      to: plan.to,
+      events: page.map((e) => ({ t: e.t, data: e.data })),
+      next: more && last ? formatEventCursor(last) : null,
+    };
+    this.record.eventReads.push(result);
+    return result;
+  }
+
+  #kv(params: DataKvParams): DataKvResult {
+    const grant = this.#grant(params.request, 'kv');
+    const all = grant.entries ?? [];
+    const visible = (e: KvEntry) => kvEntryVisible(e.updatedAt, grant, this.now);
+    let entries: KvEntry[];
+    let next: string | null = null;
+    if (params.key !== undefined) {
+      entries = all.filter((e) => e.key === params.key && visible(e));
+    } else {
+      const limit = Math.min(params.limit ?? MAX_KV_ENTRIES_PER_READ, MAX_KV_ENTRIES_PER_READ);
+      const after = params.after ?? '';
+      const rows = all.filter((e) => e.key > after).slice(0, limit + 1);
+      const page = rows.slice(0, limit);
+      if (rows.length > limit) next = page[page.length - 1].key;
+      entries = page.filter(visible);
+    }
+    return { request: grant.request, kind: grant.kind, entries, next };
+  }
+
+  #read(params: ReturnType<typeof parseParams<'data.read'>>): DataReadResult {
+    const grant = this.#grant(params.request, 'numeric');
     const plan = planRead(grant, params, this.now);
     const read = plan.from >= plan.to ? [] : grant.series.read(plan);
     const points = plan.resolution === 'raw' ? read.slice(0, this.rawPageRows) : servePoints(grant, read);

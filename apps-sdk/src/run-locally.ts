@@ -1,16 +1,34 @@
 import type { Aggregate, NumericValueType } from './aggregates.ts';
+import { AppApiError } from './app-api-error.ts';
 import type { DataboxApp } from './define-app.ts';
 import { durationMs } from './duration.ts';
 import { LocalBox, type LocalExport, type LocalGrant } from './local-box.ts';
 import { LocalSeries, type RawReading } from './local-series.ts';
 import { type Manifest, validateManifest } from './manifest.ts';
 import { finestOf, type GrantResolution, grantResolutionError } from './resolution.ts';
-import type { DataReadResult, GrantInfo, InsightEmitParams, LogLevel } from './wire.ts';
+import type {
+  DataEventsResult,
+  DataReadResult,
+  EventPoint,
+  GrantInfo,
+  InsightEmitParams,
+  KvEntry,
+  LogLevel,
+} from './wire.ts';
 
-/** Data for one request: readings, or readings with how they behave and their unit. */
+/**
+ * Data for one request: readings, or readings with how they behave and their unit; events of an
+ * event datasource (`{ events: [{ t, data }] }`); or entries of a kv datasource (`{ kv: { key: value } }`,
+ * each set at the run's `now`, or `{ kv: [{ key, value, updatedAt }] }`).
+ */
 export type LocalData =
   | readonly RawReading[]
-  | { readings: readonly RawReading[]; valueType?: NumericValueType; unit?: string };
+  | { readings: readonly RawReading[]; valueType?: NumericValueType; unit?: string }
+  | { events: readonly EventPoint[]; unit?: string }
+  | {
+      kv: Record<string, unknown> | ReadonlyArray<{ key: string; value: unknown; updatedAt?: number }>;
+      unit?: string;
+    };
 
 /** What the householder grants for one request (absent = declined). */
 export interface LocalGrantChoice {
@@ -41,9 +59,15 @@ export interface LocalRunResult {
   status: 'ok' | 'error';
   /** The app's error message when `status` is `error`. */
   error?: string;
+  /** The code of the error when it was an app API refusal the app did not catch (`AppApiError`). */
+  errorCode?: string;
+  /** The stack of the app's error (mapped to your sources when run from them, e.g. by vitest). */
+  stack?: string;
   now: number;
   grants: GrantInfo[];
   reads: DataReadResult[];
+  /** Pages of events the app read with `data.events`. */
+  eventReads: DataEventsResult[];
   insights: InsightEmitParams[];
   exports: LocalExport[];
   /** The app's kv after the run. */
@@ -55,6 +79,56 @@ function checkedManifest(json: unknown): Manifest {
   const result = validateManifest(json);
   if (result.ok) return result.manifest;
   throw new Error(`invalid manifest:\n${result.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+}
+
+/** `updatedAt` of kv entries given without one: replaced by the run's `now` once it is known. */
+const AT_NOW = -1;
+
+function localSource(name: string, data: LocalData) {
+  const unit = ('unit' in data ? data.unit : undefined) ?? '';
+  if ('events' in data) {
+    if (!Array.isArray(data.events)) throw new Error(`data.${name}.events must be an array of { t, data }`);
+    data.events.forEach((e, i) => {
+      if (!Number.isSafeInteger(e?.t) || e.t < 0 || JSON.stringify(e.data) === undefined)
+        throw new Error(`data.${name}.events[${i}] must be { t: ms since 1970, data: any JSON value }`);
+    });
+    // as the store keeps them: by time, then in arrival order; values cross as JSON
+    const events = data.events
+      .map((e, i) => ({ t: e.t, data: JSON.parse(JSON.stringify(e.data)), i }))
+      .sort((a, b) => a.t - b.t || a.i - b.i)
+      .map(({ t, data: d }) => ({ t, data: d }));
+    return {
+      holds: 'event' as const,
+      readings: [],
+      events,
+      entries: undefined,
+      valueType: 'gauge' as const,
+      unit,
+    };
+  }
+  if ('kv' in data) {
+    const list = Array.isArray(data.kv)
+      ? data.kv
+      : Object.entries(data.kv as Record<string, unknown>).map(([key, value]) => ({ key, value }));
+    const entries: KvEntry[] = list
+      .map((e) => ({
+        key: e.key,
+        value: JSON.parse(JSON.stringify(e.value ?? null)),
+        updatedAt: e.updatedAt ?? AT_NOW,
+      }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return {
+      holds: 'kv' as const,
+      readings: [],
+      events: undefined,
+      entries,
+      valueType: 'gauge' as const,
+      unit,
+    };
+  }
+  const readings = 'readings' in data ? data.readings : (data as readonly RawReading[]);
+  const valueType = ('readings' in data ? data.valueType : undefined) ?? 'gauge';
+  return { holds: 'numeric' as const, readings, events: undefined, entries: undefined, valueType, unit };
 }
 
 function buildGrants(manifest: Manifest, options: RunLocallyOptions): Map<string, LocalGrant> {
@@ -80,17 +154,19 @@ function buildGrants(manifest: Manifest, options: RunLocallyOptions): Map<string
         `grant.${request.name}: history ${choice.history} is longer than the ${request.history} asked for`,
       );
     const data = options.data[request.name] ?? [];
-    const readings = 'readings' in data ? data.readings : (data as readonly RawReading[]);
-    const valueType = ('readings' in data ? data.valueType : undefined) ?? 'gauge';
+    const { holds, readings, events, entries, valueType, unit } = localSource(request.name, data);
     grants.set(request.name, {
       request: request.name,
       kind: request.kind,
-      unit: ('readings' in data ? data.unit : undefined) ?? '',
+      unit,
       resolution: choice.resolution,
       historyMs,
       aggregates: request.aggregates as Aggregate[],
       valueType,
       series: new LocalSeries(readings, valueType),
+      holds,
+      ...(events ? { events } : {}),
+      ...(entries ? { entries } : {}),
     });
   }
   return grants;
@@ -120,14 +196,19 @@ export async function runLocally(app: DataboxApp, options: RunLocallyOptions): P
   const box = createLocalBox(options);
   const grantList = (await box.handle('data.grants', {})) as GrantInfo[];
   let error: string | undefined;
+  let detail: { errorCode?: string; stack?: string } = {};
   try {
     await app.run((method, params) => box.handle(method, params));
   } catch (thrown) {
     error = thrown instanceof Error ? thrown.message : String(thrown);
+    detail = {
+      ...(thrown instanceof AppApiError ? { errorCode: thrown.code } : {}),
+      ...(thrown instanceof Error && thrown.stack ? { stack: thrown.stack } : {}),
+    };
   }
   return {
     status: error === undefined ? 'ok' : 'error',
-    ...(error === undefined ? {} : { error }),
+    ...(error === undefined ? {} : { error, ...detail }),
     now: box.now,
     grants: grantList,
     ...box.record,
@@ -150,7 +231,17 @@ export async function runLocally(app: DataboxApp, options: RunLocallyOptions): P
 export function createLocalBox(options: RunLocallyOptions): LocalBox {
   const manifest = checkedManifest(options.manifest);
   const grants = buildGrants(manifest, options);
-  const newest = Math.max(-1, ...[...grants.values()].map((g) => g.series.newest ?? -1));
+  const newest = Math.max(
+    -1,
+    ...[...grants.values()].flatMap((g) => [
+      g.series.newest ?? -1,
+      g.events?.at(-1)?.t ?? -1,
+      ...(g.entries ?? []).map((e) => e.updatedAt),
+    ]),
+  );
   const now = options.now ?? (newest >= 0 ? newest + 1 : Date.now());
+  for (const g of grants.values()) {
+    if (g.entries) g.entries = g.entries.map((e) => (e.updatedAt === AT_NOW ? { ...e, updatedAt: now } : e));
+  }
   return new LocalBox(manifest, grants, now, options.kv, options.rawPageRows, options.approve);
 }

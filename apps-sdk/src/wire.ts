@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { AGGREGATES, type Aggregate } from './aggregates.ts';
+import { AppApiError } from './app-api-error.ts';
+import { formatPath } from './manifest.ts';
+import { MAX_EVENTS_PER_READ, MAX_KV_ENTRIES_PER_READ } from './record-rules.ts';
 import { GRANT_RESOLUTIONS, type GrantResolution } from './resolution.ts';
 
 /**
@@ -19,6 +22,8 @@ import { GRANT_RESOLUTIONS, type GrantResolution } from './resolution.ts';
 export const METHODS = [
   'data.read',
   'data.grants',
+  'data.events',
+  'data.kv',
   'insight.emit',
   'export.request',
   'kv.get',
@@ -50,6 +55,22 @@ export const dataReadParamsSchema = z.strictObject({
   aggregate: z.enum(AGGREGATES).optional(),
 });
 export const dataGrantsParamsSchema = z.strictObject({});
+export const dataEventsParamsSchema = z.strictObject({
+  request: z.string().min(1),
+  from: timestamp.optional(),
+  to: timestamp.optional(),
+  limit: z.number().int().min(1).max(MAX_EVENTS_PER_READ).optional(),
+  /** The `next` of the previous page, as it was given. */
+  cursor: z.string().min(1).max(40).optional(),
+});
+export const dataKvParamsSchema = z.strictObject({
+  request: z.string().min(1),
+  /** One key (the result then holds that entry or none); without it, a page of entries in key order. */
+  key: z.string().min(1).max(256).optional(),
+  /** List entries whose key sorts after this one (the `next` of the previous page). */
+  after: z.string().min(1).max(256).optional(),
+  limit: z.number().int().min(1).max(MAX_KV_ENTRIES_PER_READ).optional(),
+});
 export const insightEmitParamsSchema = z.strictObject({
   key: z.string().min(1).max(64),
   title: z.string().min(1).max(200),
@@ -80,6 +101,8 @@ export const logParamsSchema = z.strictObject({
 export const PARAMS_SCHEMAS = {
   'data.read': dataReadParamsSchema,
   'data.grants': dataGrantsParamsSchema,
+  'data.events': dataEventsParamsSchema,
+  'data.kv': dataKvParamsSchema,
   'insight.emit': insightEmitParamsSchema,
   'export.request': exportRequestParamsSchema,
   'kv.get': kvGetParamsSchema,
@@ -87,7 +110,33 @@ export const PARAMS_SCHEMAS = {
   log: logParamsSchema,
 } as const satisfies Record<Method, z.ZodType>;
 
+/**
+ * Validates the params of `method` with its schema, as the box and `runLocally` both do, so a
+ * bad call fails alike everywhere: `bad_request` naming each field, e.g.
+ * `invalid params for data.read: params.from: Invalid input: expected number, received string`.
+ *
+ * @example
+ * ```ts
+ * const params = parseParams('data.read', { request: 'power' });
+ * ```
+ * @throws AppApiError `bad_request`.
+ */
+export function parseParams<M extends Method>(
+  method: M,
+  params: unknown,
+): z.output<(typeof PARAMS_SCHEMAS)[M]> {
+  const result = PARAMS_SCHEMAS[method].safeParse(params ?? {});
+  if (result.success) return result.data as z.output<(typeof PARAMS_SCHEMAS)[M]>;
+  const detail = result.error.issues
+    .slice(0, 10)
+    .map((i) => `${formatPath(['params', ...i.path])}: ${i.message}`)
+    .join('; ');
+  throw new AppApiError('bad_request', `invalid params for ${method}: ${detail}`);
+}
+
 export type DataReadParams = z.input<typeof dataReadParamsSchema>;
+export type DataEventsParams = z.input<typeof dataEventsParamsSchema>;
+export type DataKvParams = z.input<typeof dataKvParamsSchema>;
 export type InsightEmitParams = z.input<typeof insightEmitParamsSchema>;
 export type ExportRequestParams = z.input<typeof exportRequestParamsSchema>;
 export type KvGetParams = z.input<typeof kvGetParamsSchema>;
@@ -119,6 +168,44 @@ export interface DataReadResult {
   points: DataPoint[];
 }
 
+/** One event of an event datasource: its time and its JSON data. */
+export interface EventPoint {
+  t: number;
+  data: unknown;
+}
+
+/**
+ * A page of events of a granted event datasource, oldest first, inside the granted history
+ * window `[from, to)`. `next` is set when more events remain: pass it as `cursor` (with the same
+ * window) for the next page.
+ */
+export interface DataEventsResult {
+  request: string;
+  kind: string;
+  from: number;
+  to: number;
+  events: EventPoint[];
+  next: string | null;
+}
+
+/** One entry of a kv datasource: `updatedAt` is when it was last set (ms). */
+export interface KvEntry {
+  key: string;
+  value: unknown;
+  updatedAt: number;
+}
+
+/**
+ * Entries of a granted kv datasource in key order (only those set inside the granted history
+ * window). `next` is set when more remain: pass it as `after` for the next page.
+ */
+export interface DataKvResult {
+  request: string;
+  kind: string;
+  entries: KvEntry[];
+  next: string | null;
+}
+
 /** What an install was granted for one request (a declined request is absent). */
 export interface GrantInfo {
   request: string;
@@ -142,6 +229,8 @@ export interface ExportRequestResult {
 export interface MethodMap {
   'data.read': { params: DataReadParams; result: DataReadResult };
   'data.grants': { params: Record<string, never>; result: GrantInfo[] };
+  'data.events': { params: DataEventsParams; result: DataEventsResult };
+  'data.kv': { params: DataKvParams; result: DataKvResult };
   'insight.emit': { params: InsightEmitParams; result: OkResult };
   'export.request': { params: ExportRequestParams; result: ExportRequestResult };
   'kv.get': { params: KvGetParams; result: unknown };

@@ -1,10 +1,9 @@
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
-import { isMethod, PARAMS_SCHEMAS } from '../../apps-sdk/src/wire.ts';
+import { isMethod, parseParams } from '../../apps-sdk/src/wire.ts';
 import { appError, toAppError } from '../arbiter/app-error.ts';
 import type { Arbiter, ReadContext } from '../arbiter/arbiter.ts';
 import type { TokenRegistry } from '../arbiter/token-registry.ts';
 import { KvWriteAudit } from '../audit/kv-write-audit.ts';
-import { issuesToDetails } from '../errors.ts';
 import { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
 import { checkKvSet, insightBytes, type QuotaLimits, quotaError, quotasFor } from './app-quotas.ts';
@@ -14,6 +13,8 @@ import { checkJsonSchema } from './json-schema-check.ts';
 export const MAX_INSIGHTS_PER_RUN = 100;
 export const MAX_LOG_LINES = 1000;
 const MAX_LOG_LINE = 2000;
+/** The methods that read granted data: each refusal is audited (see `Arbiter.refused`). */
+const READ_METHODS = new Set(['data.read', 'data.events', 'data.kv']);
 
 export interface RunSessionDeps {
   store: Store;
@@ -99,7 +100,7 @@ export class RunSession {
     } catch (error) {
       const refusal = toAppError(error);
       // every refused read is audited, also those refused before the arbiter (run over, bad params)
-      if (method === 'data.read') this.#deps.arbiter.refused(this.#read, params, refusal);
+      if (READ_METHODS.has(method)) this.#deps.arbiter.refused(this.#read, params, refusal);
       throw refusal;
     }
   }
@@ -114,19 +115,17 @@ export class RunSession {
     if (!isMethod(method)) throw appError('not_found', `unknown method "${method}"`);
     if (!this.#deps.registry.findInstall(this.appId))
       throw appError('forbidden', `app "${this.appId}" is no longer installed`);
-    const parsed = PARAMS_SCHEMAS[method].safeParse(params ?? {});
-    if (!parsed.success)
-      throw appError(
-        'bad_request',
-        `invalid params for ${method}`,
-        issuesToDetails(parsed.error.issues, 'params'),
-      );
-    const p = parsed.data as Record<string, unknown>;
+    // the SDK's check, so a bad call gets the same message here as in runLocally
+    const p = parseParams(method, params) as Record<string, unknown>;
     switch (method) {
       case 'data.read':
         return this.#deps.arbiter.read(this.#read, p as unknown as Parameters<Arbiter['read']>[1]);
       case 'data.grants':
         return this.#deps.arbiter.grantInfo(this.appId);
+      case 'data.events':
+        return this.#deps.arbiter.events(this.#read, p as unknown as Parameters<Arbiter['events']>[1]);
+      case 'data.kv':
+        return this.#deps.arbiter.kv(this.#read, p as unknown as Parameters<Arbiter['kv']>[1]);
       case 'insight.emit':
         return this.#emit(p);
       case 'export.request':

@@ -1,8 +1,24 @@
-import type { Aggregate } from '../../apps-sdk/src/aggregates.ts';
+import type { Aggregate, NumericValueType } from '../../apps-sdk/src/aggregates.ts';
 import { planRead, ReadRuleError, servePoints } from '../../apps-sdk/src/read-rules.ts';
-import type { DataPoint, DataReadResult, GrantInfo } from '../../apps-sdk/src/wire.ts';
+import {
+  formatEventCursor,
+  kvEntryVisible,
+  MAX_KV_ENTRIES_PER_READ,
+  planEventRead,
+} from '../../apps-sdk/src/record-rules.ts';
+import type {
+  DataEventsParams,
+  DataEventsResult,
+  DataKvParams,
+  DataKvResult,
+  DataPoint,
+  DataReadResult,
+  GrantInfo,
+  KvEntry,
+} from '../../apps-sdk/src/wire.ts';
 import type { AppRegistry } from '../apps/app-registry.ts';
 import type { Grant } from '../apps/types.ts';
+import { type CatalogueEntry, datasourceKvNamespace } from '../store/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import type { AggregateQuery } from '../store/types.ts';
 import { ReadRefusals, ReadRefusedError, type RefusalTally } from './read-refusals.ts';
@@ -24,6 +40,18 @@ export interface ReadContext {
   /** Refused reads of this run (the arbiter keeps it; see {@link Arbiter.endRun}). */
   refusals?: RefusalTally;
 }
+
+/** The app API method that reads each value type (named in a wrong-method refusal). */
+const READ_METHOD: Record<CatalogueEntry['valueType'], string> = {
+  gauge: 'data.read',
+  counter: 'data.read',
+  event: 'data.events',
+  kv: 'data.kv',
+};
+
+/** The parameters of `data.events` and `data.kv` after validation. */
+export type EventsParams = DataEventsParams;
+export type KvParams = DataKvParams;
 
 /** The parameters of `data.read` after validation. */
 export interface ReadParams {
@@ -161,13 +189,22 @@ export class Arbiter {
     this.#refusals.close(ctx.refusals, ctx.appId, ctx.runId);
   }
 
-  #read(ctx: ReadContext, params: ReadParams): DataReadResult {
+  /**
+   * The steps every read shares: the run's read budget, a live grant for the request, its
+   * datasource still there, of the granted kind and of a value type this method reads.
+   */
+  #granted(
+    ctx: ReadContext,
+    request: string,
+    accepts: ReadonlyArray<CatalogueEntry['valueType']>,
+    holds: string,
+  ): { grant: Grant; source: CatalogueEntry; now: number; where: { datasource: string; grantId: number } } {
     const max = ctx.maxReads ?? DEFAULT_MAX_READS_PER_RUN;
     if (ctx.reads >= max)
       throw new ReadRefusedError('rate_limited', 'rate_limited', `this run has used all of its ${max} reads`);
     ctx.reads++;
     const now = this.#store.now();
-    const grant = this.grantFor(ctx.appId, params.request, now);
+    const grant = this.grantFor(ctx.appId, request, now);
     const where = { datasource: grant.datasource, grantId: grant.grantId };
     const source = this.#store.catalogue.find(grant.datasource);
     if (!source)
@@ -184,19 +221,111 @@ export class Arbiter {
         `datasource "${source.id}" is now of kind ${source.kind}, not the granted ${grant.kind}`,
         where,
       );
-    if (source.valueType !== 'gauge' && source.valueType !== 'counter')
+    if (!accepts.includes(source.valueType))
       throw new ReadRefusedError(
-        'not_numeric',
+        'wrong_value_type',
         'bad_request',
-        `datasource "${source.id}" holds ${source.valueType} values, not numeric readings`,
+        `the datasource granted for "${grant.request}" holds ${source.valueType} values, not ${holds} (read it with ${READ_METHOD[source.valueType]})`,
         where,
       );
+    return { grant, source, now, where };
+  }
+
+  /**
+   * `data.events`, enforced and audited as `events.read`: the grant's history window (no buckets,
+   * so no closed-bucket rule), at most {@link MAX_EVENTS_PER_READ} events, paged by cursor.
+   */
+  events(ctx: ReadContext, params: EventsParams): DataEventsResult {
+    try {
+      const { grant, source, now } = this.#granted(ctx, params.request, ['event'], 'events');
+      const plan = planEventRead(grant, params, now);
+      const rows =
+        plan.from >= plan.to ? [] : this.#store.eventPage(source.id, { ...plan, limit: plan.limit + 1 });
+      const page = rows.slice(0, plan.limit);
+      const last = page.at(-1);
+      const next = rows.length > plan.limit && last ? formatEventCursor(last) : null;
+      this.#auditRecords(ctx, 'events.read', source.id, grant, {
+        from: plan.from,
+        to: plan.to,
+        rows: page.length,
+        asked: { from: params.from ?? null, to: params.to ?? null, cursor: params.cursor !== undefined },
+      });
+      return {
+        request: grant.request,
+        kind: grant.kind,
+        from: plan.from,
+        to: plan.to,
+        events: page.map((e) => ({ t: e.t, data: e.data })),
+        next,
+      };
+    } catch (error) {
+      this.refused(ctx, params, error);
+      throw error;
+    }
+  }
+
+  /**
+   * `data.kv`, enforced and audited as `kv.read` (keys counted, never named or valued): one key,
+   * or a page in key order; only entries set inside the grant's history window are served.
+   */
+  kv(ctx: ReadContext, params: KvParams): DataKvResult {
+    try {
+      const { grant, source, now } = this.#granted(ctx, params.request, ['kv'], 'key-value entries');
+      const ns = datasourceKvNamespace(source.id);
+      const visible = (e: KvEntry | undefined): e is KvEntry =>
+        e !== undefined && kvEntryVisible(e.updatedAt, grant, now);
+      let entries: KvEntry[];
+      let next: string | null = null;
+      if (params.key !== undefined) {
+        entries = [this.#store.kv.entry(ns, params.key)].filter(visible);
+      } else {
+        const limit = Math.min(params.limit ?? MAX_KV_ENTRIES_PER_READ, MAX_KV_ENTRIES_PER_READ);
+        const rows = this.#store.kv.page(ns, params.after ?? '', limit + 1);
+        const page = rows.slice(0, limit);
+        if (rows.length > limit) next = page[page.length - 1].key;
+        entries = page.filter(visible);
+      }
+      this.#auditRecords(ctx, 'kv.read', source.id, grant, {
+        rows: entries.length,
+        oneKey: params.key !== undefined,
+        historyMs: grant.historyMs,
+      });
+      return { request: grant.request, kind: grant.kind, entries, next };
+    } catch (error) {
+      this.refused(ctx, params, error);
+      throw error;
+    }
+  }
+
+  #auditRecords(
+    ctx: ReadContext,
+    action: 'events.read' | 'kv.read',
+    subject: string,
+    grant: Grant,
+    details: Record<string, unknown>,
+  ): void {
+    this.#store.audit.append({
+      actor: `app:${ctx.appId}`,
+      action,
+      subject,
+      details: { ...details, run: ctx.runId, request: grant.request, grant: grant.grantId },
+    });
+    ctx.rowsRead += details.rows as number;
+  }
+
+  #read(ctx: ReadContext, params: ReadParams): DataReadResult {
+    const { grant, source, now, where } = this.#granted(
+      ctx,
+      params.request,
+      ['gauge', 'counter'],
+      'numeric readings',
+    );
     const readGrant = {
       request: grant.request,
       resolution: grant.resolution,
       historyMs: grant.historyMs,
       aggregates: grant.aggregates,
-      valueType: source.valueType,
+      valueType: source.valueType as NumericValueType,
     };
     let plan: ReturnType<typeof planRead>;
     try {

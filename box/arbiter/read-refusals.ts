@@ -23,7 +23,7 @@ export type RefusalReason =
   | 'expired'
   | 'datasource_missing'
   | 'kind_changed'
-  | 'not_numeric'
+  | 'wrong_value_type'
   | 'rate_limited'
   | ReadRule;
 

@@ -134,6 +134,14 @@ export class IngestWindows {
     else this.#save.run({ ...window, digest: window.digest.value });
   }
 
+  /**
+   * Moves `id`'s ingest revision without a window: events and kv writes are audited per batch,
+   * but `on-new-data` schedules watch the revision (see `changedSince`). Call inside the write.
+   */
+  touch(id: string): void {
+    this.#touch.run(id);
+  }
+
   /** Seals every window whose time has passed; returns how many. Opens its own transaction if needed. */
   sealDue(now: number): number {
     return this.#sealWhere((w) => this.#isDue(w, now), 'closed');

@@ -41,11 +41,19 @@ export function validateEvents(input: unknown): Array<{ t: number; json: string 
 export class EventSeries {
   readonly #insert: Database.Statement;
   readonly #range: Database.Statement<[number, number, number, number], { t: number; data: string }>;
+  readonly #page: Database.Statement<
+    [number, number, number, number, number, number, number],
+    { seq: number; t: number; data: string }
+  >;
 
   constructor(db: Database.Database) {
     this.#insert = db.prepare('INSERT INTO events (sid, t, data) VALUES (?, ?, ?)');
     this.#range = db.prepare(
       'SELECT t, data FROM events WHERE sid = ? AND t >= ? AND t < ? ORDER BY t, seq LIMIT ?',
+    );
+    // (t, seq) after the cursor: events sharing a timestamp are paged without loss or repeat
+    this.#page = db.prepare(
+      'SELECT seq, t, data FROM events WHERE sid = ? AND t >= ? AND t < ? AND (t > ? OR (t = ? AND seq > ?)) ORDER BY t, seq LIMIT ?',
     );
   }
 
@@ -59,5 +67,24 @@ export class EventSeries {
     return this.#range
       .all(entry.sid, Math.max(query.from, entry.rawHorizon), query.to, limit)
       .map((row) => ({ t: row.t, data: JSON.parse(row.data) }));
+  }
+
+  /** Up to `limit` events in `[from, to)` after `(t, seq)` of `after`, with their arrival number `seq`. */
+  page(
+    entry: CatalogueEntry,
+    query: RangeQuery & { limit: number; after: { t: number; seq: number } | null },
+  ): Array<EventRecord & { seq: number }> {
+    const after = query.after ?? { t: -1, seq: -1 };
+    return this.#page
+      .all(
+        entry.sid,
+        Math.max(query.from, entry.rawHorizon),
+        query.to,
+        after.t,
+        after.t,
+        after.seq,
+        query.limit,
+      )
+      .map((row) => ({ seq: row.seq, t: row.t, data: JSON.parse(row.data) }));
   }
 }

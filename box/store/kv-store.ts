@@ -13,6 +13,11 @@ export class KvStore {
   readonly #delete: Database.Statement;
   readonly #list: Database.Statement<[string], { key: string; value: string; updated_at: number }>;
   readonly #wipe: Database.Statement;
+  readonly #entry: Database.Statement<[string, string], { key: string; value: string; updated_at: number }>;
+  readonly #page: Database.Statement<
+    [string, string, number],
+    { key: string; value: string; updated_at: number }
+  >;
   readonly #usage: Database.Statement<[string], { keys: number; bytes: number | null }>;
   readonly #entryBytes: Database.Statement<[string, string], { bytes: number }>;
 
@@ -24,6 +29,10 @@ export class KvStore {
     this.#delete = db.prepare('DELETE FROM kv WHERE ns = ? AND key = ?');
     this.#list = db.prepare('SELECT key, value, updated_at FROM kv WHERE ns = ? ORDER BY key');
     this.#wipe = db.prepare('DELETE FROM kv WHERE ns = ?');
+    this.#entry = db.prepare('SELECT key, value, updated_at FROM kv WHERE ns = ? AND key = ?');
+    this.#page = db.prepare(
+      'SELECT key, value, updated_at FROM kv WHERE ns = ? AND key > ? ORDER BY key LIMIT ?',
+    );
     // bytes as quotas count them: UTF-8 key + JSON value
     this.#usage = db.prepare(
       'SELECT COUNT(*) AS keys, SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))) AS bytes FROM kv WHERE ns = ?',
@@ -56,6 +65,19 @@ export class KvStore {
     return this.#list
       .all(ns)
       .map((r) => ({ key: r.key, value: JSON.parse(r.value), updatedAt: r.updated_at }));
+  }
+
+  /** Up to `limit` entries whose key sorts after `after` ('' for the first page), in key order. */
+  page(ns: string, after: string, limit: number): Array<{ key: string; value: unknown; updatedAt: number }> {
+    return this.#page
+      .all(ns, after, limit)
+      .map((r) => ({ key: r.key, value: JSON.parse(r.value), updatedAt: r.updated_at }));
+  }
+
+  /** The entry of one key with when it was set, or undefined. */
+  entry(ns: string, key: string): { key: string; value: unknown; updatedAt: number } | undefined {
+    const row = this.#entry.get(ns, key);
+    return row && { key: row.key, value: JSON.parse(row.value), updatedAt: row.updated_at };
   }
 
   /** Keys in the namespace and their bytes (UTF-8 key + JSON value), for quotas. */

@@ -307,6 +307,7 @@ export class Store {
       if (entry.valueType !== 'event')
         throw new BadRequestError(`datasource "${id}" is ${entry.valueType}, not event`);
       const count = this.#events.write(entry, events);
+      this.ingest.touch(id);
       this.audit.append({ actor, action: 'events.write', subject: id, details: { count } });
       return count;
     });
@@ -327,6 +328,18 @@ export class Store {
     return rows;
   }
 
+  /**
+   * A page of events for an app's read (the arbiter plans and audits it): `[from, to)` after the
+   * `(t, seq)` cursor, at most `limit`, each with its arrival number `seq` for the next cursor.
+   */
+  eventPage(
+    id: string,
+    query: RangeQuery & { limit: number; after: { t: number; seq: number } | null },
+  ): Array<EventRecord & { seq: number }> {
+    validateRange(query.from, query.to);
+    return this.#events.page(this.catalogue.get(id), query);
+  }
+
   // ---- key-value ----
 
   /** Sets a key of a `kv` datasource, audited. */
@@ -336,6 +349,7 @@ export class Store {
       if (entry.valueType !== 'kv')
         throw new BadRequestError(`datasource "${id}" is ${entry.valueType}, not kv`);
       this.kv.set(datasourceKvNamespace(id), key, value, this.now());
+      this.ingest.touch(id);
       this.audit.append({ actor, action: 'kv.set', subject: id, details: { key } });
     });
   }

@@ -6,13 +6,14 @@ import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.
 import { openBoxStore } from '../find-box.ts';
 import { Progress } from '../progress.ts';
 import { type LineFormat, parseReadingLine } from '../reading-lines.ts';
+import { writeRecords } from './write-records.ts';
 
 const BATCH = 10_000;
 
 export const writeCommand: Command = {
   name: 'write',
   summary:
-    'Write readings to a datasource from CSV (time,value) or JSON Lines ({"t","v"}), from a file or stdin.',
+    'Write readings (CSV time,value or JSON Lines {"t","v"}), events or kv entries (JSON Lines) to a datasource, from a file or stdin.',
   usage: 'write ID [FILE] [--format csv|jsonl] [--home DIR]',
   options: {
     home: HOME_OPTION,
@@ -27,8 +28,11 @@ export const writeCommand: Command = {
     'Time is ms since 1970 or ISO 8601. Readings go in batches of 10,000; a bad line stops the',
     'import with its line number, and the batches before it stay stored (re-running is safe:',
     'a timestamp already stored is skipped as a duplicate).',
+    'An event datasource takes JSON Lines {"t": ms or ISO 8601, "data": any JSON}; a kv datasource',
+    '{"key": "...", "value": any JSON} (each key set is audited, never its value).',
     'Examples:',
     '  databox write meter.power readings.csv',
+    '  echo \'{"t":"2024-05-01T10:00:00Z","data":{"door":"open"}}\' | databox write front.door',
     '  cat readings.jsonl | databox write meter.power --format jsonl',
   ],
   async run({ values, positionals }) {
@@ -62,7 +66,14 @@ export const writeCommand: Command = {
       progress.update(`${written.toLocaleString('en')} readings stored${share}`);
     };
     try {
-      store.getDatasource(id);
+      const source = store.getDatasource(id);
+      if (source.valueType === 'event' || source.valueType === 'kv') {
+        if (format === 'csv')
+          throw new BadRequestError(`datasource "${id}" holds ${source.valueType} values: write JSON Lines`);
+        const { written: count, unit } = await writeRecords(store, source, input, progress);
+        progress.done(`${count.toLocaleString('en')} ${unit} stored`);
+        return 0;
+      }
       let line = 0;
       for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
         line++;
