@@ -22,6 +22,7 @@ import { CheckChild } from './ops/check-child.ts';
 import { lastCheck } from './ops/check-record.ts';
 import { diskSpace } from './ops/disk-space.ts';
 import { DiskWatch } from './ops/disk-watch.ts';
+import { ensureTlsCert } from './ops/tls-cert.ts';
 import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
 import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
 import type { BoxPart } from './part.ts';
@@ -43,6 +44,8 @@ export interface BoxOptions {
   acceptEmptyStore?: boolean;
   /** `--regenerate-token`: replace a damaged admin-token file with a new token. */
   regenerateToken?: boolean;
+  /** Overrides `http.tls.port` for this run (tests: 0). */
+  tlsPort?: number;
 }
 
 export { VERSION } from './version.ts';
@@ -65,6 +68,8 @@ export class Box {
   auditKey!: BoxKey;
   checkpoints!: Checkpoints;
   adminToken!: { token: string; created: boolean };
+  /** Set when HTTPS runs: its URL and the certificate's SHA-256 fingerprint. */
+  tls: { url: string; fingerprint: string; certFile: string } | undefined;
   /** What the checks before the store opened found (file modes fixed, quick_check). */
   startChecks!: StartCheckReport;
   drivers!: DriverManager;
@@ -144,7 +149,11 @@ export class Box {
       appRunner: this.appRunner,
       exports: this.exports,
       web: true,
-      hosts: { bindHost: this.#options.host ?? config.http.host, allowedHosts: config.http.allowedHosts },
+      hosts: {
+        // with HTTPS on the home network, the names of that listener too
+        bindHost: config.http.tls.enabled ? config.http.tls.host : (this.#options.host ?? config.http.host),
+        allowedHosts: config.http.allowedHosts,
+      },
       check: { run: () => this.#checker.run(), health: () => this.health() },
     });
     this.#http = new HttpServer(
@@ -155,6 +164,7 @@ export class Box {
     // the HTTP server is the box's front door: if it cannot start, the box does not either
     await this.#http.start();
     this.#parts.push(this.#http);
+    if (config.http.tls.enabled) await this.#startHttps(app);
     // tell the other commands where this box is (they read it to find a box on another port)
     writeRuntimeFile(this.paths.runtime, {
       url: this.url,
@@ -185,6 +195,20 @@ export class Box {
       action: 'box.start',
       details: { version: VERSION, url: this.url },
     });
+  }
+
+  /** The HTTPS listener for the home network; if it cannot start, the box runs on without it. */
+  async #startHttps(app: ReturnType<typeof createHttpApp>): Promise<void> {
+    const options = this.config.http.tls;
+    try {
+      const tls = ensureTlsCert(this.paths.home, options);
+      const server = new HttpServer(app, options.host, this.#options.tlsPort ?? options.port, tls);
+      await this.#startPart(server);
+      if (server.url) this.tls = { url: server.url, fingerprint: tls.fingerprint, certFile: tls.certFile };
+    } catch (error) {
+      this.#failed.set('https', (error as Error).message);
+      this.log(`databox: HTTPS failed to start: ${(error as Error).message}`);
+    }
   }
 
   /** Two daemons on one data folder would each think they own it: refuse, and replace a stale file. */
@@ -273,6 +297,7 @@ export class Box {
         ...[...this.#failed].map(([name, error]) => [name, `failed: ${error}`]),
       ]),
       ...this.health(),
+      tls: this.tls ?? null,
     };
   }
 

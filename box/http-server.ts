@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -5,7 +6,7 @@ import type { BoxPart } from './part.ts';
 
 /** Serves the hono app on host:port (port 0 picks a free one; `url` tells which). */
 export class HttpServer implements BoxPart {
-  readonly name = 'http';
+  readonly name: string;
   #server: ServerType | undefined;
   url = '';
 
@@ -13,15 +14,26 @@ export class HttpServer implements BoxPart {
     private readonly app: Hono,
     private readonly host: string,
     private readonly port: number,
-  ) {}
+    /** Serve HTTPS with this certificate (the `https` part; see docs/operations.md). */
+    private readonly tls?: { cert: string; key: string },
+  ) {
+    this.name = tls ? 'https' : 'http';
+  }
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       const server = serve(
-        { fetch: this.app.fetch, hostname: this.host, port: this.port },
+        {
+          fetch: this.app.fetch,
+          hostname: this.host,
+          port: this.port,
+          ...(this.tls
+            ? { createServer: createHttpsServer, serverOptions: { cert: this.tls.cert, key: this.tls.key } }
+            : {}),
+        },
         (info: AddressInfo) => {
           const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-          this.url = `http://${host}:${info.port}`;
+          this.url = `${this.tls ? 'https' : 'http'}://${host}:${info.port}`;
           resolve();
         },
       );

@@ -33,6 +33,19 @@ export const configSchema = z.strictObject({
         )
         .max(100)
         .default([]),
+      /**
+       * HTTPS for the home network (docs/operations.md): a second listener with a self-signed
+       * certificate made at first run (or `certFile`/`keyFile`); the plain one stays on `host`.
+       */
+      tls: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          host: z.string().min(1).default('0.0.0.0'),
+          port: z.number().int().min(0).max(65535).default(7443),
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   store: z

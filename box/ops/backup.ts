@@ -75,7 +75,15 @@ export async function makeBackup(
       if (existsSync(path) && statSync(path).isFile())
         sources.push({ name, path, size: statSync(path).size });
     };
-    for (const name of ['config.json', 'admin-token', 'audit-key.pem', 'checkpoints/latest']) plain(name);
+    for (const name of [
+      'config.json',
+      'admin-token',
+      'audit-key.pem',
+      'checkpoints/latest',
+      'tls/cert.pem',
+      'tls/key.pem',
+    ])
+      plain(name);
     for (const file of walk(join(paths.home, 'apps'))) plain(relative(paths.home, file));
     const copies: TarSource[] = [];
     progress(`copying ${paths.database}`);

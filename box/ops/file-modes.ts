@@ -27,6 +27,9 @@ export function privatePaths(home: string): Array<{ path: string; mode: number }
     file('config.json'),
     { path: join(home, 'gateway'), mode: 0o700 },
     ...dbFiles(join('gateway', 'outbox.db')),
+    { path: join(home, 'tls'), mode: 0o700 },
+    file(join('tls', 'cert.pem')),
+    file(join('tls', 'key.pem')),
     { path: checkpoints, mode: 0o700 },
     ...(existsSync(checkpoints) ? readdirSync(checkpoints).map((n) => file(join('checkpoints', n))) : []),
   ];

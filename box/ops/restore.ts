@@ -36,7 +36,7 @@ export interface RestoreResult {
 
 /** Paths a backup may hold: anything else is refused (a restore must not write outside its folder). */
 const ALLOWED =
-  /^(manifest\.json|databox\.db|gateway\/outbox\.db|config\.json|admin-token|audit-key\.pem|checkpoints\/latest|apps\/[A-Za-z0-9._@+-]+(\/[A-Za-z0-9._@+ -]+)*)$/;
+  /^(manifest\.json|databox\.db|gateway\/outbox\.db|config\.json|admin-token|audit-key\.pem|checkpoints\/latest|tls\/(cert|key)\.pem|apps\/[A-Za-z0-9._@+-]+(\/[A-Za-z0-9._@+ -]+)*)$/;
 
 /** The backup could not be used; nothing was replaced. */
 export class BackupRefusedError extends BadRequestError {

@@ -59,6 +59,10 @@ export const startCommand: Command = {
       console.log('  use it as "Authorization: Bearer <token>"; the CLI reads it from there itself');
     }
     console.log(`  dashboard: ${box.url}/`);
+    if (box.tls)
+      console.log(
+        `  https: ${box.tls.url}/ (self-signed unless you gave your own; certificate SHA-256 fingerprint ${box.tls.fingerprint})`,
+      );
     if (!new PasswordStore(box.store).isSet()) {
       console.log(
         `  no dashboard password yet: open ${box.url}/setup on this machine, or run "databox user set-password"`,

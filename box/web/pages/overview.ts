@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Hono } from 'hono';
 import { html } from 'hono/html';
@@ -6,6 +8,7 @@ import { type ChainState, ChainStatus } from '../../audit/chain-status.ts';
 import { boxPaths } from '../../config/paths.ts';
 import { lastCheck } from '../../ops/check-record.ts';
 import { diskSpace } from '../../ops/disk-space.ts';
+import { tlsPaths } from '../../ops/tls-cert.ts';
 import type { Store } from '../../store/store.ts';
 import { type Html, render, time } from '../html/page.ts';
 import { fmt, sparkline } from '../html/sparkline.ts';
@@ -66,7 +69,19 @@ function healthCard(store: Store): Html {
         ? html`<span class="state state-ok">in order</span> last full check ${time(check.at)}: store, outbox, rollups, audit chain, file modes.`
         : html`<span class="error" role="alert">Problems found ${time(check.at)}: ${failed.map((i) => html`<br>${i.name}: ${i.summary}${i.problems[0] ? ` (${i.problems[0]})` : ''}`)}</span> See docs/operations.md.`
   }</p>
+  ${tlsLine(home)}
   <p>${disk.level === 'ok' ? html`<span class="state state-ok">disk</span> ${disk.summary}` : html`<span class="error" role="alert">${disk.summary}</span>`}</p>`;
+}
+
+/** The HTTPS certificate's fingerprint, to compare with what the browser shows. */
+function tlsLine(home: string): Html | string {
+  const { cert } = tlsPaths(home);
+  if (!existsSync(cert)) return '';
+  try {
+    return html`<p>HTTPS certificate SHA-256 <code class="fingerprint">${new X509Certificate(readFileSync(cert)).fingerprint256}</code></p>`;
+  } catch {
+    return html`<p class="error">${cert} is not a valid certificate</p>`;
+  }
 }
 
 /** Every installed app's export requests, newest first. */
