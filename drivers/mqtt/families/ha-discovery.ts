@@ -24,7 +24,7 @@ import { DecodeError, emptyDecoded, familyState } from '../decoded.ts';
 import { DecodedBuilder } from './shared/decoded-builder.ts';
 import { expandDiscoveryConfig } from './shared/ha-abbreviations.ts';
 import { compileValueTemplate, TemplateValueError, type ValueTemplate } from './shared/ha-template.ts';
-import { type Measure, MEASURES, type MeasureName, normaliseUnit } from './shared/measures.ts';
+import { MEASURES, type Measure, type MeasureName, normaliseUnit } from './shared/measures.ts';
 import {
   describe,
   isObject,

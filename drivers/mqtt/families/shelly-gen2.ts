@@ -16,7 +16,6 @@
  */
 import type { DecodeContext, Decoded, FamilyDecoder } from '../decoded.ts';
 import { DecodeError, emptyDecoded } from '../decoded.ts';
-import { addEnergyMeter, EM_COMPONENTS } from './shelly-gen2-em.ts';
 import { DecodedBuilder } from './shared/decoded-builder.ts';
 import { type MeasureName, normaliseUnit, specFor } from './shared/measures.ts';
 import {
@@ -28,6 +27,7 @@ import {
   parseJsonObject,
 } from './shared/payload.ts';
 import { slugify } from './shared/slug.ts';
+import { addEnergyMeter, EM_COMPONENTS } from './shelly-gen2-em.ts';
 
 const STATUS_TOPIC = /^(.+)\/status\/([a-z0-9_]+):(\d+)$/;
 const RPC_TOPIC = /^(.+)\/events\/rpc$/;

@@ -89,7 +89,7 @@ describe('Green Button gas and water imports', () => {
     const gas = store.read('greenbutton.gas.interval', ALL);
     expect(gas.map((r) => r.t)).toEqual([T0 * 1000, (T0 + 3600) * 1000, (T0 + 3 * 3600) * 1000]);
     const therms = [1.234, 0.5, 2];
-    gas.forEach((r, i) => expect(r.v).toBeCloseTo(therms[i] * KWH_PER_THERM, 9));
+    for (const [i, r] of gas.entries()) expect(r.v).toBeCloseTo(therms[i] * KWH_PER_THERM, 9);
     expect(store.read('greenbutton.gas.interval.cost', ALL).map((r) => r.v)).toEqual([1.5, 0.6, 2.4]);
     expect(store.getDatasource('greenbutton.gas.interval.cost').unit).toBe('USD');
     expect(summary.gaps).toEqual([
