@@ -12,7 +12,11 @@ export interface BoxProcess {
   output: () => string;
 }
 
-export async function startBoxProcess(home: string, extraArgs: string[] = []): Promise<BoxProcess> {
+export async function startBoxProcess(
+  home: string,
+  extraArgs: string[] = [],
+  timeoutMs = 20_000,
+): Promise<BoxProcess> {
   const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0', ...extraArgs], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,7 +29,10 @@ export async function startBoxProcess(home: string, extraArgs: string[] = []): P
     output += chunk;
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`box did not start in 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`box did not start in ${timeoutMs / 1000} s:\n${output}`)),
+      timeoutMs,
+    );
     const check = () => {
       const match = /running at (http:\/\/\S+)/.exec(output);
       if (match) {
