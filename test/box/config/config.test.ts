@@ -19,6 +19,7 @@ describe('config file', () => {
       port: 7330,
       bodyLimitBytes: 16 * 1024 * 1024,
       allowedHosts: [],
+      tls: { enabled: false, host: '0.0.0.0', port: 7443 },
     });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(config);
     expect(loadConfig(file).created).toBe(false);
