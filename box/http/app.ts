@@ -56,7 +56,7 @@ export interface HttpDeps {
 export function createHttpApp(deps: HttpDeps): Hono {
   const { store } = deps;
   const app = new Hono();
-  app.onError(errorResponse);
+  app.onError((error, c) => errorResponse(error, c, store.db.name));
   app.notFound((c) =>
     c.json(
       { error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}`, details: [] } },

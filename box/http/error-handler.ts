@@ -4,8 +4,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BadRequestError, DataboxError, issuesToDetails } from '../errors.ts';
 import { InsufficientStorageError, isDiskFull } from '../ops/disk-space.ts';
 
-/** The one place errors become responses: `{ error: { code, message, details } }`. */
-export function errorResponse(error: Error, c: Context): Response {
+/**
+ * The one place errors become responses: `{ error: { code, message, details } }`. `storeFile`
+ * (the database's path) names the file when SQLite reports it damaged.
+ */
+export function errorResponse(error: Error, c: Context, storeFile?: string): Response {
   // a full disk is the householder's to fix, not a bug: say so (507) instead of "internal error"
   if (!(error instanceof DataboxError) && isDiskFull(error)) {
     console.error(`databox: ${c.req.method} ${c.req.path} refused: the disk is full (${error.message})`);
@@ -21,6 +24,21 @@ export function errorResponse(error: Error, c: Context): Response {
     const status = error.status;
     const code = status === 400 ? 'malformed_request' : status === 413 ? 'payload_too_large' : 'http_error';
     return c.json({ error: { code, message: error.message, details: [] } }, status);
+  }
+  const sqlite = String((error as { code?: unknown }).code ?? '');
+  if (/^SQLITE_(CORRUPT|NOTADB)/.test(sqlite)) {
+    const file = storeFile ?? "the box's database";
+    console.error(`databox: ${c.req.method} ${c.req.path}: ${file} is damaged (${sqlite}: ${error.message})`);
+    return c.json(
+      {
+        error: {
+          code: 'store_damaged',
+          message: `${file} is damaged (${sqlite}: ${error.message}). Run "databox check" for the full report, and restore from a backup (docs/operations.md)`,
+          details: [],
+        },
+      },
+      500,
+    );
   }
   console.error(`databox: unexpected error handling ${c.req.method} ${c.req.path}:`, error);
   return c.json(
