@@ -6,11 +6,12 @@ import { AuditLog } from '../audit/audit-log.ts';
 import { loadBoxKey } from '../audit/box-key.ts';
 import { ChainStatus } from '../audit/chain-status.ts';
 import { verifyCheckpoint } from '../audit/checkpoint.ts';
+import { loadConfig } from '../config/load-config.ts';
 import { type BoxPaths, boxPaths } from '../config/paths.ts';
 import { Catalogue } from '../store/catalogue.ts';
 import { checkRollups } from '../store/consistency.ts';
 import { diskSpace } from './disk-space.ts';
-import { describeModeProblem, enforcePrivateModes, privatePaths } from './file-modes.ts';
+import { backupPaths, describeModeProblem, enforcePrivateModes, privatePaths } from './file-modes.ts';
 import { checkSqliteFile } from './sqlite-check.ts';
 
 /** One part of `databox check`. */
@@ -60,7 +61,10 @@ export function runCheck(paths: BoxPaths = boxPaths(), progress: CheckProgress =
 
   timed('files', () => {
     progress('file modes');
-    const problems = enforcePrivateModes(privatePaths(paths.home)).map(describeModeProblem);
+    // backups in the configured folder are as private as the box they copy
+    const dir = existsSync(paths.config) ? loadConfig(paths.config).config.backup.dir : undefined;
+    const files = [...privatePaths(paths.home), ...(dir ? backupPaths(dir) : [])];
+    const problems = enforcePrivateModes(files).map(describeModeProblem);
     const unfixed = problems.filter((p) => !p.includes(', made '));
     return {
       ok: unfixed.length === 0,

@@ -29,7 +29,7 @@ async function craft(
   });
   const chunks: Buffer[] = [];
   for await (const c of tarStream(files) as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  let tar = Buffer.concat(chunks);
+  let tar: Buffer = Buffer.concat(chunks);
   if (patch) tar = patch(tar);
   const encrypter = new Encrypter();
   encrypter.addRecipient(recipient);
