@@ -115,6 +115,10 @@ async function bundle(
     target: 'es2022',
     legalComments: 'none',
     metafile: true,
+    // dist/app.js.map: the box maps the stacks of a run's errors back to the app's sources with
+    // it (mappings only; the sources stay with the developer)
+    sourcemap: 'linked',
+    sourcesContent: false,
     ...(kind === 'isolate'
       ? { format: 'iife', platform: 'neutral', mainFields: ['module', 'main'], plugins: [noNodeBuiltins] }
       : { format: 'cjs', platform: 'node' }),
@@ -123,6 +127,8 @@ async function bundle(
   // read dist/app.js as ESM), so the output folder says so itself.
   if (kind === 'container')
     await writeFile(join(dirname(outfile), 'package.json'), '{ "type": "commonjs" }\n');
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+  const bytes = Object.entries(result.metafile.outputs)
+    .filter(([file]) => !file.endsWith('.map'))
+    .reduce((sum, [, o]) => sum + o.bytes, 0);
   return { outfile, bytes, warnings: result.warnings.map((w) => w.text) };
 }

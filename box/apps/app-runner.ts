@@ -8,6 +8,7 @@ import type { BoxPart } from '../part.ts';
 import type { Store } from '../store/store.ts';
 import { HOUR_MS, quotasFor } from './app-quotas.ts';
 import { AppRegistry } from './app-registry.ts';
+import { mapRunStacks } from './app-source-map.ts';
 import { InstallDigests } from './install-digests.ts';
 import { RunSession } from './run-session.ts';
 import type { AppRuntime, RunOutcome } from './runtime.ts';
@@ -194,6 +195,8 @@ export class AppRunner implements BoxPart {
         this.tokens.revokeRun(runId);
         this.#sessions.delete(runId);
       }
+      // stacks point into the bundle: map them to the app's sources (dist/app.js.map)
+      outcome = await mapRunStacks(outcome, app.dir).catch(() => outcome as RunOutcome);
       return this.#finish(record, session, outcome);
     })().finally(() => this.#running.delete(appId));
     this.#running.set(appId, { runId, abort, done });
@@ -226,7 +229,8 @@ export class AppRunner implements BoxPart {
       insights: session.stats.insights,
       exports: session.stats.exports,
       error: outcome.error ?? null,
-      logs: [...outcome.logs, ...session.logs].slice(0, 2000),
+      // the isolate runtime records the app's log calls itself: add only the session's notes then
+      logs: [...outcome.logs, ...(outcome.includesAppLogs ? session.notes : session.logs)].slice(0, 2000),
     };
     store.transaction(() => {
       this.registry.finishRun(finished);

@@ -46,7 +46,10 @@ export interface RunSessionDeps {
 export class RunSession {
   readonly appId: string;
   readonly runId: string;
+  /** The app's log lines and the session's notes, in order. */
   readonly logs: string[] = [];
+  /** The session's own notes only (for runtimes that record the app's log lines themselves). */
+  readonly notes: string[] = [];
   readonly stats = { insights: 0, exports: 0 };
   readonly #deps: RunSessionDeps;
   readonly #read: ReadContext;
@@ -206,8 +209,11 @@ export class RunSession {
       return { used: before - trimmed.freed + bytes, removed: trimmed.removed };
     });
     this.#insightBytes = used;
-    if (removed > 0)
-      this.#log('info', `box: removed the ${removed} oldest insights to stay within ${total} bytes`);
+    if (removed > 0) {
+      const note = `box: removed the ${removed} oldest insights to stay within ${total} bytes`;
+      this.#log('info', note);
+      if (this.notes.length < MAX_LOG_LINES) this.notes.push(`info: ${note}`);
+    }
     this.stats.insights++;
     return { ok: true };
   }

@@ -8,6 +8,12 @@ export interface RunOutcome {
   error?: string;
   durationMs: number;
   logs: string[];
+  /**
+   * True when `logs` already holds the app's `log` calls in order with the runtime's notes (the
+   * isolate runtime records them); the runner then adds only the session's own notes, so each
+   * line is recorded once.
+   */
+  includesAppLogs?: boolean;
 }
 export interface AppRuntime {
   readonly kind: 'isolate' | 'container';

@@ -126,6 +126,7 @@ export class IsolateRuntime implements AppRuntime {
       ...(error === undefined ? {} : { error }),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       logs,
+      includesAppLogs: true,
     });
     if (this.#runs.has(opts.runId)) return outcome('error', `run ${opts.runId} is already running`);
     const limitsError = checkLimits(opts.limits);
