@@ -89,7 +89,12 @@ export const exportSchema = z.strictObject({
 
 export const scheduleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('manual') }),
-  z.strictObject({ type: z.literal('interval'), every: duration }),
+  z.strictObject({
+    type: z.literal('interval'),
+    every: duration,
+    /** Run once as soon as installed; by default the first run waits for `every` after install. */
+    runAtInstall: z.boolean().optional(),
+  }),
   z.strictObject({ type: z.literal('on-new-data'), minInterval: duration.optional() }),
 ]);
 

@@ -17,7 +17,7 @@ export interface AppSchedulerOptions {
 
 /**
  * Starts app runs by schedule (a BoxPart): `interval` apps when `every` has passed since their
- * last run; `on-new-data` apps when a datasource they hold a live grant for got readings since the
+ * last run (or, before the first, since install, unless the manifest sets `runAtInstall`); `on-new-data` apps when a datasource they hold a live grant for got readings since the
  * last tick (seen through the store's ingest revisions, which commit with the readings, so no
  * write is missed, whichever process wrote it) and `minInterval` has passed. `manual` apps only
  * run on request. One run per app at a time.
@@ -65,7 +65,10 @@ export class AppScheduler implements BoxPart {
         const last = runner.registry.lastRunStart(app.id);
         let trigger: RunTrigger | undefined;
         if (schedule.type === 'interval') {
-          if (last === undefined || now - last >= durationMs(schedule.every)) trigger = 'interval';
+          // the first run waits for `every` after install (a householder who just installed it
+          // should not find its maxPerDay used up), unless the manifest says runAtInstall
+          const since = last ?? (schedule.runAtInstall ? undefined : app.installedAt);
+          if (since === undefined || now - since >= durationMs(schedule.every)) trigger = 'interval';
         } else {
           const min = schedule.minInterval ? durationMs(schedule.minInterval) : DEFAULT_MIN_INTERVAL_MS;
           const fed = runner.arbiter.liveGrants(app.id, now).some((g) => written.has(g.datasource));
