@@ -141,8 +141,8 @@ const stop = (child: ChildProcess) =>
     child.kill('SIGTERM');
   });
 
-async function startBox(home: string) {
-  const script = `const { main } = await import(${JSON.stringify(join(ROOT, 'dist/box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
+async function startBox(home: string, dist = join(ROOT, 'dist')) {
+  const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
   const child = spawn(
     process.execPath,
     ['--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
@@ -260,6 +260,29 @@ async function main() {
   const stored = (JSON.parse(check.body) as { v: number[] }).v.reduce((a, b) => a + b, 0);
   if (stored !== points) throw new Error(`line protocol stored ${stored} of ${points}`);
   await stop(box.child);
+
+  // 4. optionally, an older build's JSON ingest in the same run (BENCH_BEFORE_DIST=<a dist/ folder>)
+  const beforeDist = process.env.BENCH_BEFORE_DIST;
+  if (beforeDist) {
+    const homeOld = join(work, 'box-before');
+    box = await startBox(homeOld, beforeDist);
+    const oldHeaders = { ...box.auth, 'content-type': 'application/json' };
+    await call(`${box.url}/api/v1/datasources`, 'POST', Buffer.from(JSON.stringify(spec)), oldHeaders);
+    const oldRate = await ingest(
+      `${box.url}/api/v1/datasources/bench.power/readings`,
+      json,
+      points,
+      oldHeaders,
+      200,
+    );
+    await stop(box.child);
+    rows.push({
+      name: `HTTP ingest, JSON, this build vs ${beforeDist}`,
+      value: jsonRate,
+      unit: 'points/s',
+      baseline: { name: 'the older build', value: oldRate },
+    });
+  }
 
   const kids = (list: typeof kidsIngest) =>
     list.map((k) => `${k.name} ${k.rss.toFixed(0)} MiB`).join(', ') || 'none';

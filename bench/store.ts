@@ -97,7 +97,19 @@ function yearReadBench(store: Store, count: number): BenchRow[] {
   );
   const naiveMs = median(Array.from({ length: 3 }, () => time(() => naive.all(sid, YEAR_START, to)).ms));
   const buckets = store.read('sim.power', query).length;
+  // the same read as columns (format=columns), beside the row read in this run
+  store.readColumns('sim.power', query);
+  const columnsMs = median(
+    Array.from({ length: 9 }, () => time(() => store.readColumns('sim.power', query)).ms),
+  );
   return [
+    {
+      name: 'read a year at 30 min as columns (readColumns, format=columns)',
+      value: columnsMs,
+      unit: 'ms',
+      baseline: { name: 'the row read (store.read)', value: ours },
+      higherIsBetter: false,
+    },
     {
       name: `read a year (${count.toLocaleString('en')} readings) at 30 min → ${buckets.toLocaleString('en')} buckets`,
       value: ours,
