@@ -1,3 +1,4 @@
+import type { AnyAppTypes, AppTypes } from './app-types.ts';
 import type {
   CallFunction,
   DataEventsParams,
@@ -19,27 +20,34 @@ export type EventsOptions = Omit<DataEventsParams, 'request'>;
 /** Options of `ctx.data.kv`: one key, or a page of entries after a key. */
 export type KvReadOptions = Omit<DataKvParams, 'request'>;
 
-/** The typed client an app's `main` receives; identical in the isolate, a container and `runLocally`. */
-export interface AppContext {
+/**
+ * The typed client an app's `main` receives; identical in the isolate, a container and `runLocally`.
+ * With the app's generated {@link AppTypes} (`defineApp<Types>`), request names, insight keys,
+ * destinations and payloads are checked by the compiler.
+ */
+export interface AppContext<T extends AppTypes = AnyAppTypes> {
   data: {
     /** Reads a granted request (by its manifest name) at the granted resolution or coarser. */
-    read(request: string, options?: ReadOptions): Promise<DataReadResult>;
+    read(request: T['requests'], options?: ReadOptions): Promise<DataReadResult>;
     /** What this install was granted; declined requests are absent. */
     grants(): Promise<GrantInfo[]>;
     /** Reads a page of a granted event datasource (oldest first; `next` pages on). */
-    events(request: string, options?: EventsOptions): Promise<DataEventsResult>;
+    events(request: T['requests'], options?: EventsOptions): Promise<DataEventsResult>;
     /** Reads entries of a granted kv datasource (one `key`, or a page in key order). */
-    kv(request: string, options?: KvReadOptions): Promise<DataKvResult>;
+    kv(request: T['requests'], options?: KvReadOptions): Promise<DataKvResult>;
     /** The value of one key of a granted kv datasource, or `null`. */
-    kvGet<T = unknown>(request: string, key: string): Promise<T | null>;
+    kvGet<V = unknown>(request: T['requests'], key: string): Promise<V | null>;
   };
   insight: {
     /** Shows an insight to the householder (the key must be declared in the manifest). */
-    emit(insight: InsightEmitParams): Promise<void>;
+    emit(insight: InsightEmitParams & { key: T['insights'] }): Promise<void>;
   };
   export: {
     /** Asks the box to send `payload` to a declared destination; it is checked and queued. */
-    request(destination: string, payload: unknown): Promise<ExportRequestResult>;
+    request<D extends keyof T['exports'] & string>(
+      destination: D,
+      payload: T['exports'][D],
+    ): Promise<ExportRequestResult>;
   };
   kv: {
     /** The app's own stored value for `key`, or `null`. Survives between runs. */

@@ -1,11 +1,12 @@
 import { AppApiError, type AppApiErrorCode } from './app-api-error.ts';
+import type { AnyAppTypes, AppTypes } from './app-types.ts';
 import { createSocketCall } from './container-client.ts';
 import { type AppContext, createAppContext } from './context.ts';
 import { ENV_SOCKET, ENV_TOKEN } from './transport.ts';
 import type { CallFunction } from './wire.ts';
 
 /** An app's entry point: reads, computes, emits. Throwing (or rejecting) makes the run fail. */
-export type AppMain = (ctx: AppContext) => Promise<void>;
+export type AppMain<T extends AppTypes = AnyAppTypes> = (ctx: AppContext<T>) => Promise<void>;
 
 /** What `defineApp` returns: a handle `runLocally` (and tests) can run. */
 export interface DataboxApp {
@@ -49,7 +50,9 @@ function containerEnv(): { socket: string; token: string } | undefined {
 }
 
 /**
- * Declares an app. The SDK picks the transport from where it runs:
+ * Declares an app. Pass the app's generated types (`databox app types`) as `T` to have request
+ * names, insight keys and export payloads checked by the compiler. The SDK picks the transport
+ * from where it runs:
  * - in an isolate (the host injected `__databoxCall`), it sets `globalThis.__databoxRun` for the host;
  * - in a container (`DATABOX_API_SOCKET` is set), it runs `main` at once and sets `process.exitCode`
  *   (0 ok, 1 failed, with the error on stderr);
@@ -66,10 +69,12 @@ function containerEnv(): { socket: string; token: string } | undefined {
  * });
  * ```
  */
-export function defineApp(main: AppMain): DataboxApp {
+export function defineApp<T extends AppTypes = AnyAppTypes>(main: AppMain<T>): DataboxApp {
+  // the box checks every name and payload at run time; the types only move that check earlier
+  const untyped = main as unknown as AppMain;
   const app: DataboxApp = Object.freeze({
-    main,
-    run: (call: CallFunction) => main(createAppContext(call)),
+    main: untyped,
+    run: (call: CallFunction) => untyped(createAppContext(call)),
   });
   const globals = globalThis as DataboxGlobals;
   const inject = globals.__databoxCall;

@@ -12,6 +12,7 @@
 export * from './app.ts';
 export { type BuildResult, buildApp, buildContainerApp, buildIsolateApp } from './build-app.ts';
 export { type CheckAppResult, checkApp, MANIFEST_FILE } from './check-app.ts';
+export { APP_TYPES_FILE, generateAppTypes, schemaToType } from './generate-app-types.ts';
 export { LocalBox, type LocalExport, type LocalGrant, type LocalRecord } from './local-box.ts';
 export { LocalSeries, type RawReading } from './local-series.ts';
 export { manifestJsonSchema } from './manifest-json-schema.ts';

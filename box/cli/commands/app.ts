@@ -33,6 +33,8 @@ const SUBCOMMANDS = [
   'quota',
   'check',
   'build',
+  'types',
+  'new',
 ];
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
@@ -140,8 +142,18 @@ export const appCommand: Command = {
       placeholder: 'NAME=N',
     },
     json: { type: 'boolean', description: 'print JSON' },
+    runtime: { type: 'string', description: 'new: isolate (default) or container', placeholder: 'KIND' },
+    dir: { type: 'string', description: 'new: the folder to write (default ./NAME)', placeholder: 'DIR' },
+    sdk: {
+      type: 'string',
+      description: "new: the SDK dependency in package.json (default this checkout's apps-sdk)",
+      placeholder: 'SPEC',
+    },
   },
   details: [
+    'Developers: "app new NAME [--runtime isolate|container]" writes a new app folder (manifest,',
+    'src/index.ts, tsconfig, a passing runLocally test on simulator data); "app types DIR" writes',
+    'src/databox-app.types.ts from the manifest, for defineApp<Types>.',
     'Examples:',
     '  databox app install examples/energy-insights --grant power=meter.power@30min/P90D --expires P1Y \\',
     '      --approve-destination monthly-summary --yes',
@@ -164,6 +176,11 @@ export const appCommand: Command = {
       for (const e of result.exports) console.log(`export ${e.id} to ${e.url}: ${e.capacity.text}`);
       if (result.ok) console.log(`${arg}: ok`);
       return result.ok ? 0 : 1;
+    }
+    if (sub === 'types' || sub === 'new') {
+      // the developer's commands need no box; loaded only when used
+      const { runAppDevCommand } = await import('./app-dev.ts');
+      return runAppDevCommand(sub, arg, values);
     }
     if (sub === 'build') {
       if (!arg) throw new BadRequestError('app build needs a DIR');

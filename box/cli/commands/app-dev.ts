@@ -1,0 +1,54 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { APP_TYPES_FILE, generateAppTypes } from '../../../apps-sdk/src/generate-app-types.ts';
+import { validateManifest } from '../../../apps-sdk/src/manifest.ts';
+import { BadRequestError } from '../../errors.ts';
+import { stringOption } from '../command.ts';
+
+/** The SDK folder of this checkout: what `app new` points a new app's dependency at by default. */
+const SDK_DIR = join(import.meta.dirname, '../../../apps-sdk');
+
+/**
+ * The developer's subcommands of `databox app` that need no box: `types DIR` (writes
+ * `src/databox-app.types.ts` from the manifest) and `new NAME` (a new app folder). Loaded only
+ * when one of them runs (the scaffold pulls in the simulator).
+ *
+ * @example
+ * await runAppDevCommand('new', 'hello-power', { runtime: 'isolate' }); // 0
+ */
+export async function runAppDevCommand(
+  sub: 'types' | 'new',
+  arg: string | undefined,
+  values: Record<string, unknown>,
+): Promise<number> {
+  if (sub === 'types') {
+    if (!arg) throw new BadRequestError('app types needs a DIR');
+    const file = join(arg, 'databox-app.json');
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new BadRequestError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    const parsed = validateManifest(json);
+    if (!parsed.ok)
+      throw new BadRequestError(
+        `${file} is not a valid manifest:\n${parsed.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`,
+      );
+    const out = join(arg, APP_TYPES_FILE);
+    writeFileSync(out, generateAppTypes(parsed.manifest));
+    console.log(`wrote ${out}`);
+    return 0;
+  }
+  if (!arg) throw new BadRequestError('app new needs a NAME (the app id and folder name)');
+  const runtime = stringOption(values, 'runtime') ?? 'isolate';
+  if (runtime !== 'isolate' && runtime !== 'container')
+    throw new BadRequestError(`--runtime must be isolate or container, got "${runtime}"`);
+  const dir = resolve(stringOption(values, 'dir') ?? arg);
+  const sdkSpec = stringOption(values, 'sdk') ?? `file:${relative(dir, SDK_DIR) || '.'}`;
+  const { scaffoldApp } = await import('../../apps/app-scaffold.ts');
+  const files = scaffoldApp(dir, { id: arg, runtime, sdkSpec });
+  console.log(`wrote ${files.length} files in ${dir}:\n  ${files.join('\n  ')}`);
+  console.log(`next: cd ${relative(process.cwd(), dir) || '.'} && npm install && npm test`);
+  return 0;
+}
