@@ -72,6 +72,12 @@ export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
     summary: 'config.json differs from the last start',
     details: shape({ from: anyJson, to: anyJson }),
   },
+  'settings.change': {
+    actors: ['user'],
+    subject: "the setting: 'time' (zone and locale) or 'tariff'",
+    summary: 'the householder changed a box setting on the dashboard or the CLI',
+    details: shape({ from: anyJson, to: anyJson }),
+  },
   'auth.failure': {
     actors: ['box'],
     subject: "''",
@@ -151,6 +157,7 @@ export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
         query: { enum: ['latest', 'last'] },
         n: count,
         resolution: text,
+        tz: text,
         aggregate: nullable(text),
         ...window,
         rows: count,
