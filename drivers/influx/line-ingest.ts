@@ -3,6 +3,9 @@ import { MAX_TIMESTAMP, type Reading } from '../../box/store/types.ts';
 import { type LineError, type ParsedSeries, parseLineProtocol, timestampToMs } from './line-protocol.ts';
 import { type MappedField, mapField, numericValue } from './series-mapping.ts';
 
+/** New datasources one body may create; lines for more are rejected (and can be sent again). */
+export const MAX_NEW_DATASOURCES = 200;
+
 /** What one `/write` body did. */
 export interface LineIngestReport {
   /** Readings stored. */
@@ -115,6 +118,9 @@ function resolve(
   if (known) return known;
   const existing = store.catalogue.find(mapped.id);
   if (existing === undefined) {
+    // a body of made-up series names must not grow the catalogue without bound
+    if (report.created.length >= MAX_NEW_DATASOURCES)
+      return `more than ${MAX_NEW_DATASOURCES} new datasources in one body; "${mapped.id}" was not created (send the rest again)`;
     store.createDatasource(mapped.spec, actor);
     report.created.push(mapped.id);
   } else if (existing.valueType !== 'gauge' && existing.valueType !== 'counter') {

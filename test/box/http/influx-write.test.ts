@@ -177,6 +177,23 @@ describe('POST /write, as an attacker', () => {
     expect(store.listDatasources()).toEqual([]);
   });
 
+  it('creates at most 200 datasources per body, rejecting the lines for more by line number', async () => {
+    const body = Array.from({ length: 300 }, (_, i) => `made_up_${i} v=1 1700000000`).join('\n');
+    const res = await write('precision=s', body);
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as {
+      written: number;
+      rejected: number;
+      details: Array<{ line: number }>;
+    };
+    expect(answer).toMatchObject({ written: 200, rejected: 100 });
+    expect(answer.details[0].line).toBe(201);
+    expect(store.listDatasources()).toHaveLength(200);
+    // the same body again stores the next 200 (the first 200 exist now)
+    expect((await write('precision=s', body)).status).toBe(204);
+    expect(store.listDatasources()).toHaveLength(300);
+  });
+
   it('keeps hostile names inside the id pattern', async () => {
     const res = await write('precision=s', '..\\ /etc/passwd,x=../../root v=1 1700000000');
     expect(res.status).toBe(204);
