@@ -35,6 +35,7 @@ const SUBCOMMANDS = [
   'build',
   'types',
   'new',
+  'dev',
 ];
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
@@ -143,6 +144,10 @@ export const appCommand: Command = {
     },
     json: { type: 'boolean', description: 'print JSON' },
     runtime: { type: 'string', description: 'new: isolate (default) or container', placeholder: 'KIND' },
+    once: {
+      type: 'boolean',
+      description: 'dev: one build, install and run, then stop (exit 1 if the run failed)',
+    },
     dir: { type: 'string', description: 'new: the folder to write (default ./NAME)', placeholder: 'DIR' },
     sdk: {
       type: 'string',
@@ -153,7 +158,8 @@ export const appCommand: Command = {
   details: [
     'Developers: "app new NAME [--runtime isolate|container]" writes a new app folder (manifest,',
     'src/index.ts, tsconfig, a passing runLocally test on simulator data); "app types DIR" writes',
-    'src/databox-app.types.ts from the manifest, for defineApp<Types>.',
+    'src/databox-app.types.ts from the manifest, for defineApp<Types>; "app dev DIR" builds, installs on',
+    'a throwaway box with simulator data at the finest resolutions asked for, runs, and reruns on each change.',
     'Examples:',
     '  databox app install examples/energy-insights --grant power=meter.power@30min/P90D --expires P1Y \\',
     '      --approve-destination monthly-summary --yes',
@@ -177,7 +183,7 @@ export const appCommand: Command = {
       if (result.ok) console.log(`${arg}: ok`);
       return result.ok ? 0 : 1;
     }
-    if (sub === 'types' || sub === 'new') {
+    if (sub === 'types' || sub === 'new' || sub === 'dev') {
       // the developer's commands need no box; loaded only when used
       const { runAppDevCommand } = await import('./app-dev.ts');
       return runAppDevCommand(sub, arg, values);
