@@ -48,6 +48,9 @@ const BACKSLASH = 92;
 const QUOTE = 34;
 const HASH = 35;
 
+/** Parsed series keys of one body, and the last one used (most lines repeat it). */
+type SeriesCache = Map<string, ParsedSeries> & { last?: { key: string; series: ParsedSeries } };
+
 class LineFailure extends Error {
   constructor(
     readonly at: number,
@@ -84,7 +87,7 @@ export function parseLineProtocol(body: string): { points: LinePoint[]; errors: 
   const points: LinePoint[] = [];
   const errors: LineError[] = [];
   const n = body.length;
-  const seriesCache = new Map<string, ParsedSeries>();
+  const seriesCache: SeriesCache = new Map() as SeriesCache;
   let pos = 0;
   let line = 1;
   while (pos < n) {
@@ -133,32 +136,47 @@ function parseLine(
   body: string,
   pos: number,
   line: number,
-  seriesCache: Map<string, ParsedSeries>,
+  seriesCache: SeriesCache,
 ): { point: LinePoint; end: number; newlines: number } {
   const n = body.length;
-  // series key: up to the first unescaped space
+  // series key: up to the first unescaped space. Bodies repeat a series line after line, so the
+  // previous line's key is tried first: the same characters scan to the same end, no slice needed
   let i = pos;
-  for (; i < n; i++) {
-    const c = body.charCodeAt(i);
-    if (c === BACKSLASH) i++;
-    else if (c === SPACE) break;
-    else if (c === NL)
-      throw new LineFailure(i, 'missing fields: expected a space and field=value after the measurement');
-  }
-  if (i >= n)
-    throw new LineFailure(n, 'missing fields: expected a space and field=value after the measurement');
-  const seriesKey = body.slice(pos, i);
-  if (seriesKey === '' || seriesKey.charCodeAt(0) === COMMA)
-    throw new LineFailure(pos, 'missing measurement');
-  let series = seriesCache.get(seriesKey);
-  if (series === undefined) {
-    try {
-      series = parseSeriesKey(seriesKey);
-    } catch (error) {
-      if (error instanceof LineFailure) throw new LineFailure(pos + error.at, error.message);
-      throw error;
+  let seriesKey: string;
+  let series: ParsedSeries | undefined;
+  const last = seriesCache.last;
+  if (
+    last !== undefined &&
+    body.startsWith(last.key, pos) &&
+    body.charCodeAt(pos + last.key.length) === SPACE
+  ) {
+    i = pos + last.key.length;
+    seriesKey = last.key;
+    series = last.series;
+  } else {
+    for (; i < n; i++) {
+      const c = body.charCodeAt(i);
+      if (c === BACKSLASH) i++;
+      else if (c === SPACE) break;
+      else if (c === NL)
+        throw new LineFailure(i, 'missing fields: expected a space and field=value after the measurement');
     }
-    seriesCache.set(seriesKey, series);
+    if (i >= n)
+      throw new LineFailure(n, 'missing fields: expected a space and field=value after the measurement');
+    seriesKey = body.slice(pos, i);
+    if (seriesKey === '' || seriesKey.charCodeAt(0) === COMMA)
+      throw new LineFailure(pos, 'missing measurement');
+    series = seriesCache.get(seriesKey);
+    if (series === undefined) {
+      try {
+        series = parseSeriesKey(seriesKey);
+      } catch (error) {
+        if (error instanceof LineFailure) throw new LineFailure(pos + error.at, error.message);
+        throw error;
+      }
+      seriesCache.set(seriesKey, series);
+    }
+    seriesCache.last = { key: seriesKey, series };
   }
   while (body.charCodeAt(i) === SPACE) i++;
   const fields: LinePoint['fields'] = [];

@@ -109,6 +109,17 @@ describe('line protocol parser', () => {
     expect(errors[4].message).toMatch(/no closing quote/);
   });
 
+  it('tells apart series whose keys start alike on consecutive lines', () => {
+    const { points, errors } = parseLineProtocol(
+      'm,a=1 v=1\nm,a=10 v=2\nm,a=1 v=3\nm,a=1\\ x v=4\nm,a=1 v=5',
+    );
+    expect(errors).toEqual([]);
+    expect(points.map((p) => p.series.tags[0][1])).toEqual(['1', '10', '1', '1 x', '1']);
+    // one shared object per series key
+    expect(points[0].series).toBe(points[2].series);
+    expect(points[2].series).toBe(points[4].series);
+  });
+
   it('converts every precision to ms exactly, on the digits (no float rounding of 19-digit ns)', () => {
     expect(timestampToMs('1700000000123456789', 'ns')).toBe(1_700_000_000_123);
     expect(timestampToMs('1700000000123456789', 'n')).toBe(1_700_000_000_123);
