@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -155,7 +156,10 @@ describe('backup and restore', () => {
     const made = runCli(['backup', '--home', home, '--to', out, '--recipient', keys.recipient]);
     expect(made.status, made.stderr).toBe(0);
     const file = join(out, readdirSync(out)[0]);
-    const target = tempDir();
+    // the target in a folder of its own, so what lands beside it can be listed
+    const parent = tempDir();
+    const target = join(parent, 'home');
+    mkdirSync(target);
     writeFileSync(join(target, 'keep-me'), "the householder's current box");
 
     const wrong = runCli(['restore', file, '--home', target, '--identity', other.keyFile]);
@@ -172,9 +176,7 @@ describe('backup and restore', () => {
     expect(tampered.stderr).toContain('damaged or tampered with');
     expect(readdirSync(target)).toEqual(['keep-me']);
     expect(
-      readdirSync(join(target, '..')).filter(
-        (n) => n.includes('restore-tmp') || n.includes('before-restore'),
-      ),
+      readdirSync(parent).filter((n) => n.includes('restore-tmp') || n.includes('before-restore')),
     ).toEqual([]);
   }, 90_000);
 
@@ -192,7 +194,8 @@ describe('backup and restore', () => {
     }
     const backups = readdirSync(out).sort();
     expect(backups).toHaveLength(2);
-    const target = tempDir();
+    const target = join(tempDir(), 'home');
+    mkdirSync(target);
     writeFileSync(join(target, 'old-file'), 'x');
     const restored = runCli(['restore', join(out, backups[1]), '--home', target, '--passphrase-file', pass]);
     expect(restored.status, restored.stderr).toBe(0);
