@@ -38,6 +38,11 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/import.ts')).importCommand,
   },
   {
+    name: 'time',
+    summary: "Show or set the box's time zone and locale",
+    load: async () => (await import('./commands/time.ts')).timeCommand,
+  },
+  {
     name: 'read',
     summary: 'Read a datasource, raw or at a resolution',
     load: async () => (await import('./commands/read.ts')).readCommand,

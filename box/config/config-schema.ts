@@ -2,11 +2,41 @@ import { z } from 'zod';
 import { gatewayOptionsSchema } from '../../export-gateway/options.ts';
 import { quotaLimitsSchema } from '../apps/app-quotas.ts';
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `config.json` in the data folder. Every field has a default, so an empty object is a valid
  * config; unknown fields are errors (a typo must not be silently ignored).
  */
 export const configSchema = z.strictObject({
+  /**
+   * The box's IANA time zone (e.g. `Europe/Amsterdam`): local days, weeks, months and every date
+   * shown. Default: the system's. The dashboard's or `databox time set`'s setting wins over it.
+   */
+  timeZone: z
+    .string()
+    .refine((zone) => isTimeZone(zone), 'an IANA time zone such as Europe/Amsterdam, Asia/Kolkata or UTC')
+    .optional(),
+  /** BCP 47 locale for dates and numbers (e.g. `nl-NL`, `en-GB`). Default: the system's. */
+  locale: z
+    .string()
+    .refine((tag) => isLocale(tag), 'a locale tag such as en-GB, nl-NL or hi-IN')
+    .optional(),
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
@@ -74,7 +104,10 @@ export const configSchema = z.strictObject({
       /** Folder to write backups to (a USB disk, a NAS mount). */
       dir: z.string().min(1).optional(),
       /** age public keys (`age1…`) that can open the backups. */
-      recipients: z.array(z.string().regex(/^age1[0-9a-z]+$/, 'an age public key (age1…)')).max(20).default([]),
+      recipients: z
+        .array(z.string().regex(/^age1[0-9a-z]+$/, 'an age public key (age1…)'))
+        .max(20)
+        .default([]),
       recipientsFile: z.string().min(1).optional(),
       /** A file whose first line is the passphrase (when no recipients are given). */
       passphraseFile: z.string().min(1).optional(),

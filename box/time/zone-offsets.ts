@@ -36,7 +36,11 @@ export function systemTimeSettings(env: NodeJS.ProcessEnv = process.env): {
  */
 export function checkTimeZone(zone: string, field = 'timeZone'): string {
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    if (resolved.toLowerCase() === zone.toLowerCase()) return resolved;
+    // ICU resolves some current names to old ones (Asia/Kathmandu → Asia/Katmandu): keep the
+    // name given, in IANA's capitalisation when it was typed in lower case
+    return zone === zone.toLowerCase() ? zone.replace(/(^|[/_-])([a-z])/g, (m) => m.toUpperCase()) : zone;
   } catch {
     throw new BadRequestError(
       `${field}: "${zone}" is not an IANA time zone (e.g. Europe/Amsterdam, Asia/Kolkata, UTC)`,
@@ -104,7 +108,8 @@ export class ZoneOffsets {
   /** The offset if it is the same throughout `[from, to]` (the common case), else undefined. */
   constantBetween(from: number, to: number): number | undefined {
     const a = this.#segments(Math.floor(from / YEAR_MS));
-    const b = Math.floor(to / YEAR_MS) === Math.floor(from / YEAR_MS) ? a : this.#segments(Math.floor(to / YEAR_MS));
+    const b =
+      Math.floor(to / YEAR_MS) === Math.floor(from / YEAR_MS) ? a : this.#segments(Math.floor(to / YEAR_MS));
     const at = (segments: Segment[], t: number) => {
       let i = segments.length - 1;
       while (i > 0 && segments[i].from > t) i--;

@@ -1,18 +1,24 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { naturalAggregate } from '../../energy/natural-aggregate.ts';
 import { BadRequestError } from '../../errors.ts';
 import type { ColumnsRead } from '../../store/numeric-reader.ts';
 import type { Store } from '../../store/store.ts';
-import { AGGREGATES, READ_RESOLUTIONS, type ReadResolution } from '../../store/types.ts';
+import { AGGREGATES, type AggregatePoint, type ReadResolution } from '../../store/types.ts';
+import { isCalendarResolution } from '../../time/calendar.ts';
+import { BOX_READ_RESOLUTIONS, readForPerson } from '../../time/calendar-read.ts';
 import { jsonBody, validationHook } from '../error-handler.ts';
 import { timeParam } from '../time-param.ts';
 
 const readQuery = z.strictObject({
   from: timeParam.optional(),
   to: timeParam.optional(),
-  resolution: z.enum(READ_RESOLUTIONS as [ReadResolution, ...ReadResolution[]]).default('raw'),
-  agg: z.enum(AGGREGATES).default('mean'),
+  /** `1d`, `1w`, `1mo`, `1y`: local calendar buckets in `tz` (default the box's zone). */
+  resolution: z.enum(BOX_READ_RESOLUTIONS).default('raw'),
+  /** Default: the datasource's natural aggregate (kWh used, interval energy summed, power mean). */
+  agg: z.enum(AGGREGATES).optional(),
+  tz: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
   last: z.coerce.number().int().min(1).max(1_000_000).optional(),
   format: z.enum(['rows', 'columns']).default('rows'),
@@ -72,15 +78,41 @@ export function readingRoutes(store: Store): Hono {
     if (q.last !== undefined) return c.json({ datasource: id, readings: store.lastN(id, q.last, audit) });
     const to = q.to ?? store.now();
     const from = q.from ?? to - 86_400_000;
+    if (isCalendarResolution(q.resolution)) {
+      // local calendar buckets: the box's read for people (box/time/calendar-read.ts)
+      const query = { from, to, resolution: q.resolution, aggregate: q.agg, limit: q.limit, tz: q.tz };
+      const read = readForPerson(store, id, query, audit);
+      const head = {
+        datasource: id,
+        from,
+        to,
+        resolution: q.resolution,
+        aggregate: read.aggregate,
+        ...(read.timeZone ? { tz: read.timeZone } : {}),
+      };
+      if (q.format === 'columns')
+        return c.json({
+          ...head,
+          format: 'columns',
+          count: read.rows.length,
+          t: read.rows.map((r) => r.t),
+          v: read.rows.map((r) => r.v),
+          n: read.rows.map((r) => (r as AggregatePoint).n),
+        });
+      return c.json({ ...head, readings: read.rows });
+    }
+    // the natural aggregate of the datasource's kind when none is asked for (kWh used, interval sums)
+    const source = store.getDatasource(id);
+    const agg = q.agg ?? naturalAggregate(source.kind, source.valueType);
     if (q.format === 'columns') {
-      const query = { from, to, resolution: q.resolution, aggregate: q.agg, limit: q.limit };
+      const query = { from, to, resolution: q.resolution, aggregate: agg, limit: q.limit };
       return c.body(columnsJson(id, query, store.readColumns(id, query, audit)), 200, {
         'content-type': 'application/json',
       });
     }
     const rows = store.read(
       id,
-      { from, to, resolution: q.resolution, aggregate: q.agg, limit: q.limit },
+      { from, to, resolution: q.resolution, aggregate: agg, limit: q.limit },
       audit,
     );
     return c.json({
