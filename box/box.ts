@@ -22,9 +22,9 @@ import { CheckChild } from './ops/check-child.ts';
 import { lastCheck } from './ops/check-record.ts';
 import { diskSpace } from './ops/disk-space.ts';
 import { DiskWatch } from './ops/disk-watch.ts';
-import { ensureTlsCert } from './ops/tls-cert.ts';
 import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
 import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
+import { ensureTlsCert } from './ops/tls-cert.ts';
 import type { BoxPart } from './part.ts';
 import { RetentionJob } from './retention-job.ts';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
@@ -173,9 +173,7 @@ export class Box {
       version: VERSION,
       home: this.paths.home,
     });
-    await this.#startPart(
-      new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }),
-    );
+    await this.#startPart(new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }));
     await this.#startPart(new DiskWatch(this.paths, config.store.lowDiskMB, this.log));
     await this.#startPart(new BackupSchedule(this.paths.home, config.backup, this.log));
     await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
