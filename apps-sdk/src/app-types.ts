@@ -25,6 +25,8 @@ export interface AppTypes {
   insights: string;
   /** Each export destination id and the type of its payload. */
   exports: Record<string, unknown>;
+  /** The app's settings (from the manifest's `settings` schema). */
+  settings: Record<string, unknown>;
 }
 
 /** The types of an app whose manifest is not known to the compiler: any name, any payload. */
@@ -32,4 +34,5 @@ export interface AnyAppTypes extends AppTypes {
   requests: string;
   insights: string;
   exports: Record<string, unknown>;
+  settings: Record<string, unknown>;
 }

@@ -12,6 +12,7 @@
  */
 export { AGGREGATES, type Aggregate, defaultAggregate, type NumericValueType } from './aggregates.ts';
 export { AppApiError, type AppApiErrorCode } from './app-api-error.ts';
+export { parseSettingAssignment, settingsDefaults } from './app-settings.ts';
 export type { AnyAppTypes, AppTypes } from './app-types.ts';
 export {
   type AppContext,

@@ -54,6 +54,10 @@ export interface AppContext<T extends AppTypes = AnyAppTypes> {
     get<T = unknown>(key: string): Promise<T | null>;
     set(key: string, value: unknown): Promise<void>;
   };
+  settings: {
+    /** The app's settings: the manifest's `settings` defaults with the householder's values over them. */
+    get(): Promise<T['settings']>;
+  };
   log: {
     info(message: string): Promise<void>;
     warn(message: string): Promise<void>;
@@ -103,6 +107,9 @@ export function createAppContext(call: CallFunction): AppContext {
       set: async (key: string, value: unknown) => {
         await call('kv.set', { key, value });
       },
+    }),
+    settings: Object.freeze({
+      get: async () => (await call('settings.get', {})) as Record<string, unknown>,
     }),
     log: Object.freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
   });

@@ -88,6 +88,8 @@ export function generateAppTypes(manifest: Manifest, sdk = 'databox-apps-sdk/app
     `  requests: ${union(manifest.requests.map((r) => literal(r.name)))};`,
     `  insights: ${union(manifest.insights.map((i) => literal(i.key)))};`,
     exports.length === 0 ? '  exports: Record<never, never>;' : `  exports: {\n${exports.join('\n')}\n  };`,
+    // every setting has a default, so every one is present
+    `  settings: ${manifest.settings ? schemaToType({ ...manifest.settings, required: Object.keys((manifest.settings.properties ?? {}) as object) }) : 'Record<never, never>'};`,
     '}',
     '',
   ].join('\n');

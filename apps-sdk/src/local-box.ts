@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { AppApiError } from './app-api-error.ts';
+import { settingsDefaults } from './app-settings.ts';
 import type { LocalSeries } from './local-series.ts';
 import type { Manifest } from './manifest.ts';
 import { planRead, type ReadGrant, servePoints } from './read-rules.ts';
@@ -73,6 +74,7 @@ export interface LocalRecord {
  */
 export class LocalBox {
   readonly record: LocalRecord;
+  readonly settings: Record<string, unknown>;
   readonly #ajv = new Ajv({ allErrors: true, strict: false });
   readonly #schemas = new Map<string, ValidateFunction>();
 
@@ -85,7 +87,17 @@ export class LocalBox {
     readonly rawPageRows = RAW_PAGE_ROWS,
     /** Export destinations the householder approved; default all declared. */
     readonly approved: readonly string[] = manifest.exports.map((e) => e.id),
+    /** The householder's settings (over the manifest's defaults), checked against its schema. */
+    settings: Record<string, unknown> = {},
   ) {
+    this.settings = { ...settingsDefaults(manifest.settings), ...structuredClone(settings) };
+    if (manifest.settings) {
+      const validate = this.#validator('settings', manifest.settings);
+      if (!validate(this.settings))
+        throw new Error(
+          `settings do not match the app's schema (${this.#schemaErrors(validate, 'settings')})`,
+        );
+    }
     this.record = { insights: [], exports: [], kv: structuredClone(kv), logs: [], reads: [], eventReads: [] };
   }
 
@@ -129,6 +141,9 @@ export class LocalBox {
         this.record.kv[key] = value ?? null;
         return { ok: true };
       }
+      case 'settings.get':
+        parseParams('settings.get', params);
+        return this.settings;
       default: {
         const entry = parseParams('log', params);
         this.record.logs.push(entry);

@@ -125,6 +125,11 @@ export const manifestSchema = z.strictObject({
   insights: z.array(insightSchema).default([]),
   exports: z.array(exportSchema).default([]),
   schedule: scheduleSchema.default({ type: 'manual' }),
+  /**
+   * The app's options the householder may set (a tariff, a threshold): a JSON Schema of an object
+   * whose properties give a `default` each; the app reads the values with `settings.get`.
+   */
+  settings: jsonSchema.optional(),
   limits: limitsSchema.default({ memoryMb: MEMORY_MB.default, timeoutMs: TIMEOUT_MS.default }),
 });
 
@@ -215,6 +220,35 @@ export interface ValidateManifestOptions {
   checkExportUrl?: (url: string) => string | undefined;
 }
 
+/** A settings schema is an object of properties, each with a default, and safe like the others. */
+function settingsSchemaIssues(schema: Record<string, unknown>): ManifestIssue[] {
+  const unsafe = schemaSafetyIssues(schema, 'settings');
+  if (unsafe.length > 0) return unsafe;
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (schema.type !== 'object' || typeof properties !== 'object' || properties === null)
+    return [{ path: 'settings', message: 'must be a JSON Schema with type "object" and properties' }];
+  const names = Object.keys(properties);
+  // the names go into the audit trail when the householder changes them: short and few
+  if (names.length > 50) return [{ path: 'settings.properties', message: 'at most 50 settings' }];
+  return Object.entries(properties).flatMap(([name, sub]) =>
+    !NAME_PATTERN.test(name)
+      ? [
+          {
+            path: `settings.properties.${name.slice(0, 64)}`,
+            message: 'a setting name must match [a-zA-Z][a-zA-Z0-9_-]{0,63}',
+          },
+        ]
+      : typeof sub === 'object' && sub !== null && 'default' in sub
+        ? []
+        : [
+            {
+              path: `settings.properties.${name}`,
+              message: 'needs a "default" (the value until the householder sets one)',
+            },
+          ],
+  );
+}
+
 /**
  * App-supplied schemas are untrusted code: each must be safe to run (`schemaSafetyIssues`), and
  * an export's must bound what one export can carry, so the consent screen can say how much.
@@ -224,6 +258,7 @@ function schemaErrors(manifest: Manifest, options: ValidateManifestOptions): Man
   manifest.insights.forEach((insight, i) => {
     if (insight.schema) errors.push(...schemaSafetyIssues(insight.schema, `insights[${i}].schema`));
   });
+  if (manifest.settings) errors.push(...settingsSchemaIssues(manifest.settings));
   manifest.exports.forEach((exp, i) => {
     const path = `exports[${i}].schema`;
     const unsafe = schemaSafetyIssues(exp.schema, path);

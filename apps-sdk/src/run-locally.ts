@@ -53,6 +53,8 @@ export interface RunLocallyOptions {
   rawPageRows?: number;
   /** Export destinations the householder approves (default: every declared one). */
   approve?: string[];
+  /** The householder's settings (default: the manifest's `settings` defaults); checked against its schema. */
+  settings?: Record<string, unknown>;
 }
 
 export interface LocalRunResult {
@@ -243,5 +245,13 @@ export function createLocalBox(options: RunLocallyOptions): LocalBox {
   for (const g of grants.values()) {
     if (g.entries) g.entries = g.entries.map((e) => (e.updatedAt === AT_NOW ? { ...e, updatedAt: now } : e));
   }
-  return new LocalBox(manifest, grants, now, options.kv, options.rawPageRows, options.approve);
+  return new LocalBox(
+    manifest,
+    grants,
+    now,
+    options.kv,
+    options.rawPageRows,
+    options.approve,
+    options.settings,
+  );
 }

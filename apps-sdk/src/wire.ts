@@ -28,6 +28,7 @@ export const METHODS = [
   'export.request',
   'kv.get',
   'kv.set',
+  'settings.get',
   'log',
 ] as const;
 export type Method = (typeof METHODS)[number];
@@ -85,6 +86,7 @@ export const exportRequestParamsSchema = z.strictObject({
 });
 export const kvGetParamsSchema = z.strictObject({ key: z.string().min(1).max(256) });
 export const kvSetParamsSchema = z.strictObject({ key: z.string().min(1).max(256), value: z.unknown() });
+export const settingsGetParamsSchema = z.strictObject({});
 export const logParamsSchema = z.strictObject({
   level: z.enum(['info', 'warn', 'error']),
   message: z.string().max(10_000),
@@ -107,6 +109,7 @@ export const PARAMS_SCHEMAS = {
   'export.request': exportRequestParamsSchema,
   'kv.get': kvGetParamsSchema,
   'kv.set': kvSetParamsSchema,
+  'settings.get': settingsGetParamsSchema,
   log: logParamsSchema,
 } as const satisfies Record<Method, z.ZodType>;
 
@@ -235,6 +238,8 @@ export interface MethodMap {
   'export.request': { params: ExportRequestParams; result: ExportRequestResult };
   'kv.get': { params: KvGetParams; result: unknown };
   'kv.set': { params: KvSetParams; result: OkResult };
+  /** The app's settings: the manifest's defaults with the householder's values over them. */
+  'settings.get': { params: Record<string, never>; result: Record<string, unknown> };
   log: { params: LogParams; result: OkResult };
 }
 

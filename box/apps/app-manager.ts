@@ -7,6 +7,7 @@ import { consentDigest } from '../audit/consent-binding.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { AppRegistry } from './app-registry.ts';
+import { settingsNamespace } from './app-settings-store.ts';
 import { loadAppSource } from './app-source.ts';
 import { type ResolvedConsent, resolveConsent } from './consent.ts';
 import { buildConsentReceipt } from './consent-receipt.ts';
@@ -234,6 +235,7 @@ export class AppManager {
       const receipt = this.registry.currentConsent(appId)?.receiptId ?? null;
       this.registry.endConsent(appId, this.#store.now());
       const kvKeys = this.#store.kv.wipe(`app:${appId}`);
+      this.#store.kv.wipe(settingsNamespace(appId));
       this.registry.deleteInstall(appId);
       this.digests.remove(appId);
       this.#store.audit.append({

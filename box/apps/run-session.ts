@@ -8,6 +8,7 @@ import { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
 import { checkKvSet, insightBytes, type QuotaLimits, quotaError, quotasFor } from './app-quotas.ts';
 import type { AppRegistry } from './app-registry.ts';
+import { appSettings } from './app-settings-store.ts';
 import { checkJsonSchema } from './json-schema-check.ts';
 
 export const MAX_INSIGHTS_PER_RUN = 100;
@@ -137,6 +138,8 @@ export class RunSession {
         return this.#deps.store.kv.get(`app:${this.appId}`, p.key as string) ?? null;
       case 'kv.set':
         return this.#kvSet(p.key as string, p.value);
+      case 'settings.get':
+        return appSettings(this.#deps.store, this.appId, this.#deps.manifest);
       case 'log':
         this.#log(p.level as string, p.message as string);
         return { ok: true };

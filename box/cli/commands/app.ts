@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { parseSettingAssignment } from '../../../apps-sdk/src/app-settings.ts';
 import { buildApp } from '../../../apps-sdk/src/build-app.ts';
 import { checkApp } from '../../../apps-sdk/src/check-app.ts';
 import { AppManager } from '../../apps/app-manager.ts';
 import { quotaReport, setQuotasFromFlags } from '../../apps/app-quotas.ts';
 import { AppRunner } from '../../apps/app-runner.ts';
+import { appSettings, setAppSettings } from '../../apps/app-settings-store.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
 import { buildBeforeInstall } from '../../apps/build-before-install.ts';
 import { promptConsent } from '../../apps/consent-prompt.ts';
@@ -31,6 +33,7 @@ const SUBCOMMANDS = [
   'runs',
   'insights',
   'quota',
+  'settings',
   'check',
   'build',
   'types',
@@ -100,7 +103,7 @@ export const appCommand: Command = {
   name: 'app',
   summary: 'Install apps with the grants you choose, see and revoke them, run them.',
   usage:
-    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights|quota ID | list | check|build DIR',
+    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights|quota|settings ID | list | check|build DIR',
   options: {
     home: HOME_OPTION,
     grant: {
@@ -139,10 +142,17 @@ export const appCommand: Command = {
     set: {
       type: 'string',
       multiple: true,
-      description: 'quota: set a quota, e.g. kvBytes=2000000 (NAME=default returns it to the default)',
+      description:
+        'quota: set a quota, e.g. kvBytes=2000000 (NAME=default returns it to the default); settings: set a setting, e.g. tariff=0.31',
       placeholder: 'NAME=N',
     },
     json: { type: 'boolean', description: 'print JSON' },
+    reset: {
+      type: 'string',
+      multiple: true,
+      description: 'settings: return a setting to its default',
+      placeholder: 'NAME',
+    },
     runtime: { type: 'string', description: 'new: isolate (default) or container', placeholder: 'KIND' },
     once: {
       type: 'boolean',
@@ -167,6 +177,7 @@ export const appCommand: Command = {
     '  databox app revoke energy-insights --request power',
     '  databox app run energy-insights',
     '  databox app quota energy-insights --set kvBytes=5000000 --set runsPerHour=default',
+    '  databox app settings energy-insights --set tariff=0.31 --reset standingCharge',
   ],
   async run({ values, positionals }) {
     const [sub, arg] = positionals;
@@ -246,6 +257,21 @@ export const appCommand: Command = {
             consent: apps.registry.currentConsent(arg)?.receiptId ?? null,
             quotas: quotaReport(store, apps.registry, arg),
           });
+          return 0;
+        }
+        case 'settings': {
+          const { manifest } = apps.get(arg);
+          const changes = Object.fromEntries(list(values.set).map((a) => parseSettingAssignment(a)));
+          const reset = list(values.reset);
+          const settings =
+            Object.keys(changes).length > 0 || reset.length > 0
+              ? await setAppSettings(store, arg, manifest, changes, reset)
+              : appSettings(store, arg, manifest);
+          if (values.json) print(settings);
+          else if (Object.keys(settings).length === 0) console.log(`app "${arg}" declares no settings`);
+          else
+            for (const [k, v] of Object.entries(settings))
+              console.log(`${k.padEnd(24)} ${JSON.stringify(v)}`);
           return 0;
         }
         case 'quota': {
