@@ -7,6 +7,7 @@ import {
   type RangeQuery,
   RESOLUTION_MS,
   type Reading,
+  type ReadResolution,
   type Resolution,
 } from './types.ts';
 
@@ -148,6 +149,55 @@ export class NumericReader {
         .get(...args) as string;
     }
     return read;
+  }
+
+  /**
+   * {@link rollup} (or {@link raw} for `resolution: 'raw'`) as the JSON text of its rows,
+   * `[{"t":…,"v":…,"n":…},…]`, built by SQLite's `json_group_array` in one row: the same rows and
+   * numbers (exact, as for {@link ColumnsRead}) without an object per row in JavaScript.
+   */
+  json(
+    entry: CatalogueEntry,
+    query: RangeQuery & { resolution: ReadResolution; aggregate: Aggregate },
+  ): {
+    count: number;
+    json: string;
+  } {
+    let key: string;
+    let row: string;
+    let inner: string;
+    let args: number[];
+    if (query.resolution === 'raw') {
+      key = 'raw';
+      row = "json_object('t', t, 'v', v)";
+      inner = 'SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?';
+      args = [
+        entry.sid,
+        Math.max(query.from, entry.rawHorizon),
+        query.to,
+        Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS),
+      ];
+    } else {
+      const width = RESOLUTION_MS[query.resolution];
+      const counter = entry.valueType === 'counter';
+      const keep = query.aggregate === 'delta' && counter ? '' : 'AND n > 0';
+      const value = VALUE_SQL[query.aggregate][counter ? 'counter' : 'gauge'];
+      key = `rollup:${keep}:${value}`;
+      row = "json_object('t', t, 'v', v, 'n', n)";
+      inner = `SELECT bucket AS t, ${value} AS v, n FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket < ? ${keep} ORDER BY bucket LIMIT ?`;
+      args = [
+        entry.sid,
+        width,
+        bucketStart(Math.max(query.from, 0), width),
+        query.to,
+        Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS),
+      ];
+    }
+    const [count, json] = this.#columnsStatement(
+      `json:${key}`,
+      `SELECT count(*), json_group_array(${row}) FROM (${inner})`,
+    ).get(...args) as [number, string];
+    return { count, json };
   }
 
   /** {@link raw} as columns `t` and `v`. */

@@ -110,18 +110,21 @@ export function readingRoutes(store: Store): Hono {
         'content-type': 'application/json',
       });
     }
-    const rows = store.read(
+    // the rows' JSON comes from SQLite as text (readJson): no object per row on this side
+    const rows = store.readJson(
       id,
       { from, to, resolution: q.resolution, aggregate: agg, limit: q.limit },
       audit,
     );
-    return c.json({
+    const head = JSON.stringify({
       datasource: id,
       from,
       to,
       resolution: q.resolution,
       aggregate: q.resolution === 'raw' ? null : q.agg,
-      readings: rows,
+    });
+    return c.body(`${head.slice(0, -1)},"readings":${rows.json}}`, 200, {
+      'content-type': 'application/json',
     });
   });
 

@@ -68,6 +68,10 @@ describe('readColumns (format=columns)', () => {
             const rows = store.read(id, query);
             expect(columns.count, `${id} ${resolution} ${aggregate}`).toBe(rows.length);
             expect(decode(columns), `${id} ${resolution} ${aggregate}`).toEqual(rows);
+            // the JSON text of the rows, as the HTTP API sends it, is the same rows exactly
+            const json = store.readJson(id, query);
+            expect(JSON.parse(json.json), `${id} ${resolution} ${aggregate} json`).toEqual(rows);
+            expect(json.count).toBe(rows.length);
             if (columns.t === undefined) regular++;
             else irregular++;
           }
@@ -85,6 +89,8 @@ describe('readColumns (format=columns)', () => {
       limit: 700,
     };
     expect(decode(store.readColumns('g', query))).toEqual(store.read('g', query));
+    expect(JSON.parse(store.readJson('g', query).json)).toEqual(store.read('g', query));
+    expect(store.readJson('g', { ...query, from: T0 - 1000, to: T0 })).toEqual({ count: 0, json: '[]' });
     const empty = store.readColumns('g', { ...query, from: T0 - 1000, to: T0 });
     expect(empty).toEqual({ count: 0, v: '' });
   });
