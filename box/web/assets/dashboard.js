@@ -24,20 +24,47 @@
           : s.bars
             ? uPlot.paths.bars({ size: [0.8] })
             : undefined,
-        value: (_u, v) => (v == null ? '—' : `${+v.toFixed(3)} ${s.unit || ''}`),
+        value: (_u, v) =>
+          v == null
+            ? '—'
+            : `${new Intl.NumberFormat(spec.locale || 'en-GB', { maximumFractionDigits: 3 }).format(v)} ${s.unit || ''}`,
       })),
     );
     const height = el.classList.contains('small') ? 160 : 260;
+    // times in the box's zone and locale (the page says which); older specs without them are UTC
+    const zone = spec.timeZone || 'Etc/UTC';
+    const locale = spec.locale || 'en-GB';
+    const unit = spec.series[0]?.unit;
+    const bars = spec.series.some((s) => s.bars);
+    const dayFmt = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'short' });
+    const monthFmt = new Intl.DateTimeFormat(locale, { timeZone: zone, month: 'short', year: 'numeric' });
+    const timeFmt = new Intl.DateTimeFormat(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit' });
+    const xValues = (_u, splits) => {
+      const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+      const f = span > 200 * 86400 ? monthFmt : span > 2 * 86400 ? dayFmt : timeFmt;
+      return splits.map((t) => f.format(t * 1000));
+    };
+    const num = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
+    // energy bars start at 0; a single value or a flat line gets a range around it
+    const yRange = (_u, min, max) => {
+      if (min == null) return [0, 1];
+      if (bars) return [Math.min(0, min), max > 0 ? max * 1.1 : 1];
+      if (min === max)
+        return [min - Math.max(1, Math.abs(min) * 0.1), max + Math.max(1, Math.abs(max) * 0.1)];
+      return [min, max];
+    };
     const make = () =>
       new uPlot(
         {
           width: Math.max(240, el.clientWidth),
           height,
           series,
-          axes: [{}, { size: 60 }],
-          scales: { x: { time: true } },
-          // the pages give times in UTC; so do the chart axes
-          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+          axes: [
+            { values: xValues },
+            { size: 70, label: unit || undefined, values: (_u, splits) => splits.map((v) => num.format(v)) },
+          ],
+          scales: { x: { time: true }, y: { range: yRange } },
+          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
         },
         [spec.x].concat(spec.ys),
         el,

@@ -1,10 +1,14 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
+import { aggregateWords, naturalAggregate } from '../../energy/natural-aggregate.ts';
 import { BadRequestError } from '../../errors.ts';
-import { READ_RESOLUTIONS, RESOLUTION_MS, type ReadResolution } from '../../store/types.ts';
+import { RESOLUTION_MS, type Resolution } from '../../store/types.ts';
+import { BOX_READ_RESOLUTIONS, type BoxReadResolution, readForPerson } from '../../time/calendar-read.ts';
+import type { LocalTime } from '../../time/local-time.ts';
+import { boxLocalTime } from '../../time/time-settings.ts';
 import { isIsoDuration } from '../../util/iso-duration.ts';
-import { parseUtc, text, utcInput } from '../html/form-values.ts';
-import { chartData, csrfField, redirectDone, render, time } from '../html/page.ts';
+import { text } from '../html/form-values.ts';
+import { chartData, csrfField, redirectDone, render } from '../html/page.ts';
 import { fmt } from '../html/sparkline.ts';
 import type { WebEnv } from '../web-env.ts';
 
@@ -12,8 +16,18 @@ const DAY = 86_400_000;
 /** Rows drawn at most; a finer read over a long range is refused with a hint to pick a coarser one. */
 const MAX_POINTS = 20_000;
 
+/** A `datetime-local` field read on the box's clock (the form labels it with the zone). */
+function parseLocal(lt: LocalTime, value: unknown, field: string): number {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new BadRequestError(`${field}: a date and time is needed`);
+  const t = lt.parseWall(value);
+  if (t === undefined)
+    throw new BadRequestError(`${field}: "${value}" is not a date and time such as 2026-03-01T00:00`);
+  return t;
+}
+
 /** The finest resolution that draws `[from, to)` in at most MAX_POINTS buckets. */
-function autoResolution(from: number, to: number): ReadResolution {
+function autoResolution(from: number, to: number): Resolution {
   for (const r of ['1min', '5min', '15min', '30min', '1h', '1d'] as const)
     if ((to - from) / RESOLUTION_MS[r] <= MAX_POINTS) return r;
   return '1d';
@@ -36,31 +50,39 @@ export function dataPages(): Hono<WebEnv> {
   app.get('/:id', (c) => {
     const { store } = c.var.parts;
     const d = store.getDatasource(c.req.param('id'));
+    const lt = boxLocalTime(store);
     const now = store.now();
     const q = c.req.query();
-    const to = q.to ? parseUtc(q.to, 'to') : now;
-    const from = q.from ? parseUtc(q.from, 'from') : to - DAY;
-    if (from >= to) throw new BadRequestError(`from (${utcInput(from)}) must be before to (${utcInput(to)})`);
-    const resolution = (READ_RESOLUTIONS as readonly string[]).includes(q.resolution ?? '')
-      ? (q.resolution as ReadResolution)
+    const to = q.to ? parseLocal(lt, q.to, 'to') : now;
+    const from = q.from ? parseLocal(lt, q.from, 'from') : to - DAY;
+    if (from >= to) throw new BadRequestError(`from (${lt.input(from)}) must be before to (${lt.input(to)})`);
+    const resolution = (BOX_READ_RESOLUTIONS as readonly string[]).includes(q.resolution ?? '')
+      ? (q.resolution as BoxReadResolution)
       : autoResolution(from, to);
     const numeric = d.valueType === 'gauge' || d.valueType === 'counter';
-    const aggregate = d.valueType === 'counter' && resolution !== 'raw' ? 'delta' : 'mean';
-    const rows = numeric ? store.read(d.id, { from, to, resolution, aggregate, limit: MAX_POINTS }) : [];
+    // the kind's natural aggregate: kWh used for a register, summed interval energy, else the mean
+    const aggregate = naturalAggregate(d.kind, d.valueType);
+    const rows = numeric
+      ? readForPerson(store, d.id, { from, to, resolution, aggregate, limit: MAX_POINTS }).rows
+      : [];
     const truncated = rows.length >= MAX_POINTS;
-    const label = resolution === 'raw' ? 'raw readings' : `${resolution} ${aggregate}`;
+    const per = resolution === 'raw' ? 'raw readings' : `${aggregateWords(aggregate)} per ${resolution}`;
+    const bars = resolution !== 'raw' && aggregate !== 'mean';
+    const zone = lt.zoneCaption(to);
     const chart = {
-      series: [{ label: `${d.id} (${label})`, unit: d.unit }],
+      series: [{ label: `${d.id} (${per})`, unit: d.unit, bars }],
       x: rows.map((r) => r.t / 1000),
       ys: [rows.map((r) => r.v)],
+      timeZone: lt.timeZone,
+      locale: lt.locale,
     };
     const body = html`
 <p>${d.kind} · ${d.unit || d.valueType} · ${d.description}</p>
 <form method="get" action="/data/${d.id}" class="row card" aria-label="Range">
-  <div><label for="from">From (UTC)</label><input id="from" name="from" type="datetime-local" value="${utcInput(from)}"></div>
-  <div><label for="to">To (UTC)</label><input id="to" name="to" type="datetime-local" value="${utcInput(to)}"></div>
-  <div><label for="resolution">Resolution</label><select id="resolution" name="resolution" data-autosubmit>
-    ${READ_RESOLUTIONS.map((r) => html`<option value="${r}"${r === resolution ? ' selected' : ''}>${r}</option>`)}
+  <div><label for="from">From (${zone})</label><input id="from" name="from" type="datetime-local" value="${lt.input(from)}"></div>
+  <div><label for="to">To (${zone})</label><input id="to" name="to" type="datetime-local" value="${lt.input(to)}"></div>
+  <div><label for="resolution">Resolution</label><select id="resolution" name="resolution">
+    ${BOX_READ_RESOLUTIONS.map((r) => html`<option value="${r}"${r === resolution ? ' selected' : ''}>${r}</option>`)}
   </select></div>
   <div><button type="submit">Show</button></div>
   <div class="quick">${[
@@ -69,21 +91,22 @@ export function dataPages(): Hono<WebEnv> {
     ['Month', 30 * DAY],
   ].map(
     ([name, span]) =>
-      html`<a href="/data/${d.id}?from=${utcInput(now - (span as number))}&to=${utcInput(now)}">${name}</a> `,
+      html`<a href="/data/${d.id}?from=${lt.input(now - (span as number))}&to=${lt.input(now)}">${name}</a> `,
   )}</div>
 </form>
 ${
   numeric
     ? html`<figure class="chart-box"><div class="chart" data-chart="chart-${d.id}" aria-hidden="true"></div>${chartData(`chart-${d.id}`, chart)}
-<figcaption>${rows.length} ${label} from ${time(from)} to ${time(to)}${truncated ? html` — <strong>only the first ${MAX_POINTS} shown; pick a coarser resolution</strong>` : ''}${rows.length ? html`; min ${fmt(Math.min(...chart.ys[0]))}, max ${fmt(Math.max(...chart.ys[0]))} ${d.unit}` : ''}</figcaption></figure>`
+<figcaption>${rows.length} ${per} (${d.unit}) from ${lt.dateTime(from)} to ${lt.dateTime(to)}, ${zone}${truncated ? html` — <strong>only the first ${MAX_POINTS} shown; pick a coarser resolution</strong>` : ''}${rows.length ? html`; min ${fmt(Math.min(...chart.ys[0]))}, max ${fmt(Math.max(...chart.ys[0]))} ${d.unit}${aggregate !== 'mean' ? html`, total ${fmt(chart.ys[0].reduce((a, b) => a + b, 0))} ${d.unit}` : ''}` : ''}</figcaption></figure>
+${rows.length > 0 && rows.length <= 400 ? html`<details><summary>Table of these values</summary><div class="scroll"><table><thead><tr><th scope="col">From (${zone})</th><th scope="col">${per} (${d.unit})</th></tr></thead><tbody>${rows.map((r) => html`<tr><td><time datetime="${lt.iso(r.t)}">${lt.dateTime(r.t)}</time></td><td class="num">${fmt(r.v)}</td></tr>`)}</tbody></table></div></details>` : ''}`
     : html`<p>This datasource holds ${d.valueType} values; there is no chart.</p>`
 }
 <div class="grid">
 <form method="post" action="/data/${d.id}/erase" class="card danger" data-confirm="Erase every reading of ${d.id} in this range? This cannot be undone.">
   <h2>Erase a range</h2>
   ${csrfField(c.var.session.csrf)}
-  <label for="erase-from">From (UTC)</label><input id="erase-from" name="from" type="datetime-local" value="${utcInput(from)}" required>
-  <label for="erase-to">To (UTC)</label><input id="erase-to" name="to" type="datetime-local" value="${utcInput(to)}" required>
+  <label for="erase-from">From (${zone})</label><input id="erase-from" name="from" type="datetime-local" value="${lt.input(from)}" required>
+  <label for="erase-to">To (${zone})</label><input id="erase-to" name="to" type="datetime-local" value="${lt.input(to)}" required>
   <label class="check"><input type="checkbox" name="confirm" value="yes" required> I understand the readings and their rollups in this range are deleted for good</label>
   <button type="submit" class="danger">Erase</button>
 </form>
@@ -103,12 +126,13 @@ ${
     const form = await c.req.parseBody();
     const id = c.req.param('id');
     if (form.confirm !== 'yes') throw new BadRequestError('confirm: tick the box to confirm the erasure');
-    const from = parseUtc(form.from, 'from');
-    const to = parseUtc(form.to, 'to');
+    const lt = boxLocalTime(c.var.parts.store);
+    const from = parseLocal(lt, form.from, 'from');
+    const to = parseLocal(lt, form.to, 'to');
     const report = c.var.parts.store.erase(id, from, to, 'user');
     return redirectDone(
       c,
-      `/data/${id}?from=${utcInput(from)}&to=${utcInput(to)}`,
+      `/data/${id}?from=${lt.input(from)}&to=${lt.input(to)}`,
       `Erased ${report.readings} readings and ${report.events} events; ${report.buckets} rollup buckets removed or recomputed.`,
     );
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { saveTimeSettings } from '../../../box/time/time-settings.ts';
 import { dashboard, ORIGIN } from '../dashboard-client.ts';
 
 const T0 = Date.UTC(2024, 1, 1);
@@ -31,7 +32,36 @@ describe('the Data screen', () => {
     expect(chart.x).toHaveLength(8);
     expect(chart.x[0]).toBe(T0 / 1000);
     expect(chart.ys[0][0]).toBe(107);
-    expect(html).toContain('8 15min mean');
+    expect(html).toContain('8 mean per 15min');
+  });
+
+  it('sums interval energy per local day (Octopus half hours), with dates in the box zone', async () => {
+    const d = await dashboard();
+    saveTimeSettings(d.store, { timeZone: 'Europe/Amsterdam', locale: 'nl-NL' });
+    d.store.createDatasource(
+      { id: 'octopus.import', kind: 'electricity.import.energy.interval', unit: 'kWh', valueType: 'gauge' },
+      'user',
+    );
+    // two local days of half hours (00:00 Amsterdam = 23:00 UTC in winter), 0.25 kWh each
+    const start = Date.UTC(2024, 0, 9, 23);
+    d.store.writeReadings(
+      'octopus.import',
+      Array.from({ length: 96 }, (_, i) => ({ t: start + i * 1_800_000, v: 0.25 })),
+      'user',
+    );
+    await d.signIn();
+    const html = await (
+      await d.request('/data/octopus.import?from=2024-01-10T00:00&to=2024-01-12T00:00&resolution=1d')
+    ).text();
+    const json = /<script type="application\/json" id="chart-octopus.import">(.*?)<\/script>/s.exec(html)?.[1];
+    const chart = JSON.parse(json ?? '{}') as { x: number[]; ys: number[][]; timeZone: string };
+    // 12 kWh a day (48 × 0.25), not the 0.25 "1d mean" the page showed before
+    expect(chart.ys[0]).toEqual([12, 12]);
+    expect(chart.x[0]).toBe(start / 1000);
+    expect(chart.timeZone).toBe('Europe/Amsterdam');
+    expect(html).toContain('total per 1d');
+    expect(html).toContain('From (Europe/Amsterdam (CET))');
+    expect(html).toContain('value="2024-01-10T00:00"');
   });
 
   it('erases a range only with the confirmation ticked, and audits it', async () => {
