@@ -14,6 +14,7 @@ import { appPages } from './pages/apps.ts';
 import { auditPages } from './pages/audit.ts';
 import { dataPages } from './pages/data.ts';
 import { driverPages } from './pages/drivers.ts';
+import { energyPages } from './pages/energy.ts';
 import { exportPages } from './pages/exports.ts';
 import { installPages } from './pages/install.ts';
 import { overviewPage } from './pages/overview.ts';
@@ -123,6 +124,7 @@ export function createWebApp(deps: WebDeps): Hono<WebEnv> {
   });
   app.route('/', overviewPage());
   app.route('/data', dataPages());
+  app.route('/energy', energyPages());
   app.route('/drivers', driverPages());
   app.route('/apps/install', installPages());
   app.route('/apps', appPages());

@@ -128,7 +128,20 @@
     });
   }
 
+  // Live values (the energy screen's power): server-sent events, no reload
+  function live(el) {
+    if (typeof EventSource === 'undefined') return;
+    const source = new EventSource(el.dataset.live);
+    source.addEventListener('power', (event) => {
+      const { w } = JSON.parse(event.data);
+      el.textContent = `${new Intl.NumberFormat(document.documentElement.lang || undefined).format(w)} W`;
+      el.dataset.updated = String(Date.now());
+    });
+    window.addEventListener('pagehide', () => source.close());
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    for (const el of document.querySelectorAll('[data-live]')) live(el);
     for (const el of document.querySelectorAll('[data-chart]')) drawChart(el);
     for (const el of document.querySelectorAll('select[data-autosubmit]')) autosubmit(el);
     for (const el of document.querySelectorAll('form[data-confirm]')) confirmFirst(el);

@@ -6,6 +6,7 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 const NAV = [
   ['/', 'Overview'],
+  ['/energy', 'Energy'],
   ['/data', 'Data'],
   ['/drivers', 'Drivers'],
   ['/apps', 'Apps'],
