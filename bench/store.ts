@@ -102,7 +102,19 @@ function yearReadBench(store: Store, count: number): BenchRow[] {
   const columnsMs = median(
     Array.from({ length: 9 }, () => time(() => store.readColumns('sim.power', query)).ms),
   );
+  store.readJson('sim.power', query);
+  const jsonMs = median(Array.from({ length: 9 }, () => time(() => store.readJson('sim.power', query)).ms));
+  const stringifyMs = median(
+    Array.from({ length: 9 }, () => time(() => JSON.stringify(store.read('sim.power', query))).ms),
+  );
   return [
+    {
+      name: 'read a year at 30 min as the JSON rows the API sends (readJson)',
+      value: jsonMs,
+      unit: 'ms',
+      baseline: { name: 'store.read + JSON.stringify', value: stringifyMs },
+      higherIsBetter: false,
+    },
     {
       name: 'read a year at 30 min as columns (readColumns, format=columns)',
       value: columnsMs,
