@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import type { TokenRegistry } from '../arbiter/token-registry.ts';
 import { consentDigest } from '../audit/consent-binding.ts';
-import { NotFoundError } from '../errors.ts';
+import { BadRequestError, NotFoundError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { AppRegistry } from './app-registry.ts';
 import { settingsNamespace } from './app-settings-store.ts';
 import { loadAppSource } from './app-source.ts';
+import { keptChoices, type PermissionDiff, permissionDiff } from './app-upgrade.ts';
 import { type ResolvedConsent, resolveConsent } from './consent.ts';
 import { buildConsentReceipt } from './consent-receipt.ts';
 import { InstallDigests } from './install-digests.ts';
@@ -41,6 +42,8 @@ export interface InstallResult {
   app: InstalledApp;
   consent: Consent;
   grants: Grant[];
+  /** What this version asks for compared with the one it replaced (all `added` at first install). */
+  diff?: PermissionDiff;
 }
 
 /**
@@ -75,10 +78,13 @@ export class AppManager {
    * Only plain files and folders are installed (links and special files are refused, see
    * `scanAppFolder`), copied without following anything, and each copy's sha256 is recorded.
    */
-  install(source: string, choices: ConsentChoices, method = 'cli'): InstallResult {
+  install(source: string, asked: ConsentChoices, method = 'cli'): InstallResult {
     const app = loadAppSource(source, this.#options.installLimits ?? DEFAULT_INSTALL_LIMITS);
     try {
       const now = this.#store.now();
+      // an upgrade keeps the grants and approvals whose request or export did not change
+      const diff = permissionDiff(this.registry.findInstall(app.manifest.id)?.manifest, app.manifest);
+      const choices = keptChoices(this.registry, app.manifest.id, diff, asked);
       const resolved = resolveConsent(this.#store, app.manifest, choices, now);
       const dir = join(this.#options.appsDir, app.manifest.id, app.manifest.version);
       // A fresh copy beside the old one, swapped in once complete: an upgrade under the same
@@ -121,7 +127,7 @@ export class AppManager {
               filesDigest: treeDigest(files),
             },
           });
-          return { app: installed, ...this.#recordConsent(app.manifest, resolved, now, method) };
+          return { app: installed, ...this.#recordConsent(app.manifest, resolved, now, method), diff };
         });
       } catch (error) {
         rmSync(dir, { recursive: true, force: true });
@@ -133,10 +139,34 @@ export class AppManager {
   }
 
   /** Changes the grants of an installed app: consent again (new receipt; the old grants are superseded). */
-  grant(appId: string, choices: ConsentChoices, method = 'cli'): InstallResult {
+  /**
+   * Reinstalls the version the current one replaced (its folder is kept under `appsDir`), keeping
+   * the grants and approvals that still hold by the same rule as an upgrade. Rolling back twice
+   * returns to the newer version.
+   */
+  rollback(appId: string, method = 'cli'): InstallResult {
+    const current = this.registry.getInstall(appId);
+    const [last] = this.#store.audit.query({
+      action: 'app.install',
+      subject: appId,
+      order: 'desc',
+      limit: 1,
+    });
+    const previous = last?.details.previousVersion;
+    const dir = typeof previous === 'string' ? join(this.#options.appsDir, appId, previous) : undefined;
+    if (!dir || previous === current.version || !existsSync(dir))
+      throw new BadRequestError(
+        `app "${appId}" ${current.version} has no earlier version kept to roll back to`,
+      );
+    return this.install(dir, { requests: {} }, method);
+  }
+
+  grant(appId: string, asked: ConsentChoices, method = 'cli'): InstallResult {
     return this.#store.transaction(() => {
       const app = this.registry.getInstall(appId);
       const now = this.#store.now();
+      // a change of some grants keeps the others and the destination approvals
+      const choices = keptChoices(this.registry, appId, permissionDiff(app.manifest, app.manifest), asked);
       const resolved = resolveConsent(this.#store, app.manifest, choices, now);
       return { app, ...this.#recordConsent(app.manifest, resolved, now, method) };
     });

@@ -8,6 +8,7 @@ import { quotaReport, setQuotasFromFlags } from '../../apps/app-quotas.ts';
 import { AppRunner } from '../../apps/app-runner.ts';
 import { appSettings, setAppSettings } from '../../apps/app-settings-store.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
+import { diffLines } from '../../apps/app-upgrade.ts';
 import { buildBeforeInstall } from '../../apps/build-before-install.ts';
 import { promptConsent } from '../../apps/consent-prompt.ts';
 import { exportUrlProblem } from '../../apps/export-url-check.ts';
@@ -34,6 +35,7 @@ const SUBCOMMANDS = [
   'insights',
   'quota',
   'settings',
+  'rollback',
   'check',
   'build',
   'types',
@@ -103,7 +105,7 @@ export const appCommand: Command = {
   name: 'app',
   summary: 'Install apps with the grants you choose, see and revoke them, run them.',
   usage:
-    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights|quota|settings ID | list | check|build DIR',
+    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights|quota|settings|rollback ID | list | check|build DIR',
   options: {
     home: HOME_OPTION,
     grant: {
@@ -178,6 +180,7 @@ export const appCommand: Command = {
     '  databox app run energy-insights',
     '  databox app quota energy-insights --set kvBytes=5000000 --set runsPerHour=default',
     '  databox app settings energy-insights --set tariff=0.31 --reset standingCharge',
+    '  databox app rollback energy-insights   # the version before, keeping the consent that still holds',
   ],
   async run({ values, positionals }) {
     const [sub, arg] = positionals;
@@ -242,6 +245,7 @@ export const appCommand: Command = {
             sub === 'install' ? apps.install(arg, choices, method) : apps.grant(arg, choices, method);
           if (values.json) print(result.consent.receipt);
           else {
+            if (result.diff?.fromVersion) for (const line of diffLines(result.diff)) console.log(line);
             console.log(
               `${sub === 'install' ? 'installed' : 'changed grants of'} ${result.app.id} ${result.app.version}; consent receipt ${result.consent.receiptId}`,
             );
@@ -257,6 +261,15 @@ export const appCommand: Command = {
             consent: apps.registry.currentConsent(arg)?.receiptId ?? null,
             quotas: quotaReport(store, apps.registry, arg),
           });
+          return 0;
+        }
+        case 'rollback': {
+          const result = apps.rollback(arg);
+          if (result.diff) for (const line of diffLines(result.diff)) console.log(line);
+          console.log(
+            `rolled ${arg} back to ${result.app.version}; consent receipt ${result.consent.receiptId}`,
+          );
+          for (const g of result.grants) console.log(`  ${grantLine(g)}`);
           return 0;
         }
         case 'settings': {
