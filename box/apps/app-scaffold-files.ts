@@ -123,6 +123,6 @@ export function appSourceFiles(options: ScaffoldOptions): Record<string, string>
     'src/index.ts': INDEX_TS,
     'test/app.test.ts': TEST_TS,
     '.gitignore': 'node_modules/\ndist/\n',
-    'README.md': `# ${options.id}\n\nA Databox app (${options.runtime} runtime), made by \`databox app new\`.\n\n\`\`\`sh\nnpm install\nnpm test              # runLocally on test/sample-data.json\nnpm run build         # dist/app.js (+ .map)\ndatabox app install . --grant power=meter.power@30min/P7D --yes\n\`\`\`\n\nAfter changing \`databox-app.json\`, run \`npm run types\` so the compiler knows its names.\nSee docs/app-developers.md in the Databox repository.\n`,
+    'README.md': `# ${options.id}\n\nA Databox app (${options.runtime} runtime), made by \`databox app new\`.\n\n\`\`\`sh\nnpm install\nnpm test              # runLocally on test/sample-data.json\nnpm run build         # dist/app.js (+ .map)\ndatabox app dev .     # build, install on a throwaway box with simulator data, run; again on each change\n\`\`\`\n\nTo install on a real box, install a folder holding only \`databox-app.json\` and \`dist/\`: the box\nrefuses any folder with a symbolic link, and npm puts some in \`node_modules\`.\n\nAfter changing \`databox-app.json\`, run \`npm run types\` so the compiler knows its names.\nSee docs/app-developers.md in the Databox repository.\n`,
   };
 }
