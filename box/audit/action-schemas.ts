@@ -223,6 +223,19 @@ export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
     summary: 'events read in a window',
     details: open({ ...window, rows: count }),
   },
+  'kv.read': {
+    actors: ['app:<id>'],
+    subject: 'datasource id (a kv datasource)',
+    summary: 'entries of a granted kv datasource read by an app (counted, never named or valued)',
+    details: shape({
+      rows: count,
+      oneKey: { type: 'boolean' },
+      historyMs: count,
+      run: uuid,
+      request: text,
+      grant: int,
+    }),
+  },
   'kv.set': {
     actors: ['driver:<id>', 'user'],
     subject: 'datasource id (a kv datasource)',
@@ -315,6 +328,13 @@ function appActions(): Record<string, ActionSchema> {
       shape({ version: text, receipt: nullable(uuid), kvKeysWiped: count }, ['receipt']),
     ),
     'app.quota': app("the householder changed an app's quotas", shape({ from: anyJson, to: anyJson })),
+    'app.settings': app(
+      "the householder changed an app's settings (the names, never the values)",
+      shape({
+        set: { type: 'array', items: text, maxItems: 100 },
+        reset: { type: 'array', items: text, maxItems: 100 },
+      }),
+    ),
     'app.run.start': app(
       'an app run started',
       shape({ run: uuid, trigger: text, runtime: text, version: text }),
