@@ -121,7 +121,8 @@ export function readingRoutes(store: Store): Hono {
       from,
       to,
       resolution: q.resolution,
-      aggregate: q.resolution === 'raw' ? null : q.agg,
+      // the aggregate used, the natural one when none was asked for
+      aggregate: q.resolution === 'raw' ? null : agg,
     });
     return c.body(`${head.slice(0, -1)},"readings":${rows.json}}`, 200, {
       'content-type': 'application/json',
