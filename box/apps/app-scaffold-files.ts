@@ -109,9 +109,10 @@ export function appSourceFiles(options: ScaffoldOptions): Record<string, string>
     private: true,
     type: 'module',
     scripts: {
-      build: 'databox app build .',
-      check: 'databox app check .',
-      types: 'databox app types .',
+      // the SDK's own CLI: no Databox checkout needed to build, check and type the app
+      build: 'databox-app build .',
+      check: 'databox-app check .',
+      types: 'databox-app types .',
       test: 'vitest run',
     },
     dependencies: { 'databox-apps-sdk': options.sdkSpec },

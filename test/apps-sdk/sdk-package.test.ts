@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +101,16 @@ describe('databox app new', () => {
     const r = run(process.execPath, [join(NODE_MODULES, 'vitest/vitest.mjs'), 'run', '--root', dir], dir);
     expect(r.status, r.out).toBe(0);
     expect(r.out).toMatch(/2 passed/);
+  }, 240_000);
+
+  it('builds and checks with the SDK CLI of its own (npm run build, npm run check: databox-app, no checkout)', () => {
+    const build = run('npm', ['run', 'build'], dir);
+    expect(build.status, build.out).toBe(0);
+    expect(build.out).toMatch(/wrote .*dist\/app\.js \(\d+ bytes\)/);
+    expect(readFileSync(join(dir, 'dist/app.js.map'), 'utf8')).toContain('"mappings"');
+    const check = run('npm', ['run', 'check'], dir);
+    expect(check.status, check.out).toBe(0);
+    expect(check.out).toContain('.: ok');
   }, 240_000);
 
   it('type-checks, and a wrong request name or insight key is a compile error', () => {
