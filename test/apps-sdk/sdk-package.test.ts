@@ -113,6 +113,28 @@ describe('databox app new', () => {
     expect(check.out).toContain('.: ok');
   }, 240_000);
 
+  it('--runtime container: the same test passes and the build is a CommonJS bundle for node', () => {
+    const container = join(root, 'dev', 'hello-container');
+    const made = runCli(['app', 'new', 'hello-container', '--runtime', 'container', '--dir', container]);
+    expect(made.status, made.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(container, 'databox-app.json'), 'utf8')).runtime).toEqual({
+      type: 'container',
+      image: 'databox/node-base',
+      command: ['/app/dist/app.js'],
+    });
+    installSdk(container);
+    linkDevTools(container);
+    const test = run(
+      process.execPath,
+      [join(NODE_MODULES, 'vitest/vitest.mjs'), 'run', '--root', container],
+      container,
+    );
+    expect(test.status, test.out).toBe(0);
+    const build = run('npm', ['run', 'build'], container);
+    expect(build.status, build.out).toBe(0);
+    expect(readFileSync(join(container, 'dist/package.json'), 'utf8')).toContain('commonjs');
+  }, 240_000);
+
   it('type-checks, and a wrong request name or insight key is a compile error', () => {
     const clean = run(process.execPath, [TSC, '-p', dir], dir);
     expect(clean.status, clean.out).toBe(0);
