@@ -56,6 +56,26 @@ export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
     details: shape({ version: text, url: text }),
   },
   'box.stop': { actors: ['box'], subject: "''", summary: 'the daemon stopped cleanly', details: shape({}) },
+  'box.backup': {
+    actors: ['user'],
+    subject: "''",
+    summary: '`databox backup` wrote an encrypted backup',
+    details: shape({
+      file: text,
+      bytes: count,
+      ms: { type: 'number' },
+      auditHead: int,
+      files: count,
+      encryption: { enum: ['age-recipients', 'age-passphrase'] },
+      rotatedOut: count,
+    }),
+  },
+  'box.restore': {
+    actors: ['user'],
+    subject: "''",
+    summary: '`databox restore` replaced the home from a verified backup',
+    details: shape({ backupCreatedAt: text, auditHead: count, keptOld: nullable(text) }),
+  },
   'box.check': {
     actors: ['user'],
     subject: "''",
