@@ -31,8 +31,14 @@ function timed(fn: () => unknown, runs = 15): number {
 
 function localDayBench(): BenchRow[] {
   const store = Store.open(join(work, 'year.db'));
-  store.createDatasource({ id: 'meter.energy', kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' }, 'user');
-  store.createDatasource({ id: 'meter.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' }, 'user');
+  store.createDatasource(
+    { id: 'meter.energy', kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' },
+    'user',
+  );
+  store.createDatasource(
+    { id: 'meter.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+    'user',
+  );
   let kwh = 0;
   const batch: Array<{ t: number; v: number }> = [];
   const power: Array<{ t: number; v: number }> = [];
@@ -52,7 +58,9 @@ function localDayBench(): BenchRow[] {
   const utc = timed(() => store.read('meter.energy', { ...q, resolution: '1d', aggregate: 'delta' }));
   const rows: BenchRow[] = [];
   for (const timeZone of ['Europe/Amsterdam', 'Asia/Kolkata', 'Asia/Kathmandu']) {
-    const local = timed(() => readCalendar(store, 'meter.energy', { ...q, resolution: '1d', aggregate: 'delta', timeZone }));
+    const local = timed(() =>
+      readCalendar(store, 'meter.energy', { ...q, resolution: '1d', aggregate: 'delta', timeZone }),
+    );
     rows.push({
       name: `365 local days of kWh (delta), ${timeZone}`,
       value: local,
@@ -64,7 +72,12 @@ function localDayBench(): BenchRow[] {
   }
   const utcMean = timed(() => store.read('meter.power', { ...q, resolution: '1d', aggregate: 'mean' }));
   const localMean = timed(() =>
-    readCalendar(store, 'meter.power', { ...q, resolution: '1d', aggregate: 'mean', timeZone: 'Europe/Amsterdam' }),
+    readCalendar(store, 'meter.power', {
+      ...q,
+      resolution: '1d',
+      aggregate: 'mean',
+      timeZone: 'Europe/Amsterdam',
+    }),
   );
   rows.push({
     name: '365 local days of W (mean), Europe/Amsterdam',
@@ -75,16 +88,26 @@ function localDayBench(): BenchRow[] {
     target: '≤ 2× the UTC read',
   });
   const months = timed(() =>
-    readCalendar(store, 'meter.energy', { ...q, resolution: '1mo', aggregate: 'delta', timeZone: 'Europe/Amsterdam' }),
+    readCalendar(store, 'meter.energy', {
+      ...q,
+      resolution: '1mo',
+      aggregate: 'delta',
+      timeZone: 'Europe/Amsterdam',
+    }),
   );
-  rows.push({ name: '12 local months of kWh, Europe/Amsterdam', value: months, unit: 'ms', baseline: { name: 'UTC 1d read', value: utc }, higherIsBetter: false });
+  rows.push({
+    name: '12 local months of kWh, Europe/Amsterdam',
+    value: months,
+    unit: 'ms',
+    baseline: { name: 'UTC 1d read', value: utc },
+    higherIsBetter: false,
+  });
   store.close();
   return rows;
 }
 
 try {
   printTable('Local-calendar reads (a year of 1-minute data)', localDayBench());
-
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -9,7 +9,12 @@ const STEP = 10_000;
 
 /** The naive model: each reading's local date, straight from Intl (no offsets, no rollups). */
 function localDate(zone: string) {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const f = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
   return (t: number) => f.format(t); // YYYY-MM-DD
 }
 
@@ -39,7 +44,8 @@ function naive(readings: Array<{ t: number; v: number }>, key: (t: number) => st
     const inc = previous === undefined ? 0 : r.v >= previous ? r.v - previous : r.v;
     previous = r.v;
     const b = out.get(k);
-    if (!b) out.set(k, { n: 1, sum: r.v, min: r.v, max: r.v, first: r.v, last: r.v, delta: counter ? inc : 0 });
+    if (!b)
+      out.set(k, { n: 1, sum: r.v, min: r.v, max: r.v, first: r.v, last: r.v, delta: counter ? inc : 0 });
     else {
       b.n++;
       b.sum += r.v;
@@ -65,8 +71,18 @@ function power(from: number, to: number) {
 
 const CASES = [
   // the clocks go back on 2026-10-25: a 25-hour day; forward on 2026-03-29: 23 hours
-  { zone: 'Europe/Amsterdam', from: Date.UTC(2026, 9, 22), to: Date.UTC(2026, 9, 28), hours: { '2026-10-25': 25 } },
-  { zone: 'Europe/Amsterdam', from: Date.UTC(2026, 2, 27), to: Date.UTC(2026, 2, 31), hours: { '2026-03-29': 23 } },
+  {
+    zone: 'Europe/Amsterdam',
+    from: Date.UTC(2026, 9, 22),
+    to: Date.UTC(2026, 9, 28),
+    hours: { '2026-10-25': 25 },
+  },
+  {
+    zone: 'Europe/Amsterdam',
+    from: Date.UTC(2026, 2, 27),
+    to: Date.UTC(2026, 2, 31),
+    hours: { '2026-03-29': 23 },
+  },
   { zone: 'Asia/Kolkata', from: Date.UTC(2026, 4, 1), to: Date.UTC(2026, 4, 5), hours: {} },
   { zone: 'Asia/Kathmandu', from: Date.UTC(2026, 4, 1), to: Date.UTC(2026, 4, 5), hours: {} },
 ] as const;
@@ -75,8 +91,14 @@ describe('local-calendar reads from the stored rollups', () => {
   for (const c of CASES) {
     it(`${c.zone}: local days from 10 s data equal a naive per-reading model (${new Date(c.from).toISOString().slice(0, 10)})`, () => {
       const store = Store.open(join(tempDir(), 'databox.db'));
-      store.createDatasource({ id: 'p', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' }, 'user');
-      store.createDatasource({ id: 'e', kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' }, 'user');
+      store.createDatasource(
+        { id: 'p', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+        'user',
+      );
+      store.createDatasource(
+        { id: 'e', kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' },
+        'user',
+      );
       const readings = power(c.from, c.to);
       let total = 1000;
       const energy = readings.map((r, i) => {
@@ -101,14 +123,16 @@ describe('local-calendar reads from the stored rollups', () => {
         expect(d.n).toBe(m.n);
         expect(d.v).toBeCloseTo(m.sum / m.n, 9);
         // each bucket starts at a local midnight
-        expect(new Intl.DateTimeFormat('en-GB', { timeZone: c.zone, timeStyle: 'short' }).format(d.t)).toBe('00:00');
+        expect(new Intl.DateTimeFormat('en-GB', { timeZone: c.zone, timeStyle: 'short' }).format(d.t)).toBe(
+          '00:00',
+        );
       }
       for (const [day, hours] of Object.entries(c.hours)) {
         const d = days.find((p) => key(p.t) === day);
         expect(d?.n, `${day} has ${hours} hours of 10 s readings`).toBe((hours * 3600) / 10);
       }
       for (const agg of ['sum', 'min', 'max', 'first', 'last', 'count'] as const) {
-        const got = readCalendar(store, "p", { ...q, aggregate: agg }).map((p) => [key(p.t), p.v]);
+        const got = readCalendar(store, 'p', { ...q, aggregate: agg }).map((p) => [key(p.t), p.v]);
         const want = [...model].map(([k, b]) => [k, agg === 'count' ? b.n : b[agg]]);
         expect(got, agg).toEqual(want);
       }
@@ -125,7 +149,9 @@ describe('local-calendar reads from the stored rollups', () => {
       expect(gotWeeks.map((p) => [key(p.t), p.v])).toEqual([...weeks].map(([k, b]) => [k, b.sum]));
       const months = naive(readings, (t) => key(t).slice(0, 7), false);
       const gotMonths = readCalendar(store, 'p', { ...q, resolution: '1mo', aggregate: 'max' });
-      expect(gotMonths.map((p) => [key(p.t).slice(0, 7), p.v])).toEqual([...months].map(([k, b]) => [k, b.max]));
+      expect(gotMonths.map((p) => [key(p.t).slice(0, 7), p.v])).toEqual(
+        [...months].map(([k, b]) => [k, b.max]),
+      );
       store.close();
     });
   }

@@ -53,7 +53,9 @@ describe('the Data screen', () => {
     const html = await (
       await d.request('/data/octopus.import?from=2024-01-10T00:00&to=2024-01-12T00:00&resolution=1d')
     ).text();
-    const json = /<script type="application\/json" id="chart-octopus.import">(.*?)<\/script>/s.exec(html)?.[1];
+    const json = /<script type="application\/json" id="chart-octopus.import">(.*?)<\/script>/s.exec(
+      html,
+    )?.[1];
     const chart = JSON.parse(json ?? '{}') as { x: number[]; ys: number[][]; timeZone: string };
     // 12 kWh a day (48 × 0.25), not the 0.25 "1d mean" the page showed before
     expect(chart.ys[0]).toEqual([12, 12]);
