@@ -244,7 +244,7 @@ export class Arbiter {
       const page = rows.slice(0, plan.limit);
       const last = page.at(-1);
       const next = rows.length > plan.limit && last ? formatEventCursor(last) : null;
-      this.#auditRecords(ctx, 'events.read', source.id, grant, {
+      this.#auditRecords(ctx, { action: 'events.read', subject: source.id }, grant, {
         from: plan.from,
         to: plan.to,
         rows: page.length,
@@ -285,7 +285,7 @@ export class Arbiter {
         if (rows.length > limit) next = page[page.length - 1].key;
         entries = page.filter(visible);
       }
-      this.#auditRecords(ctx, 'kv.read', source.id, grant, {
+      this.#auditRecords(ctx, { action: 'kv.read', subject: source.id }, grant, {
         rows: entries.length,
         oneKey: params.key !== undefined,
         historyMs: grant.historyMs,
@@ -299,8 +299,7 @@ export class Arbiter {
 
   #auditRecords(
     ctx: ReadContext,
-    action: 'events.read' | 'kv.read',
-    subject: string,
+    { action, subject }: { action: 'events.read' | 'kv.read'; subject: string },
     grant: Grant,
     details: Record<string, unknown>,
   ): void {
