@@ -1,8 +1,12 @@
 import { createServer as createHttpsServer } from 'node:https';
+
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { BoxPart } from './part.ts';
+
+/** How long an idle keep-alive connection stays open (Node's default is 5 s). */
+const KEEP_ALIVE_MS = 30_000;
 
 /** Serves the hono app on host:port (port 0 picks a free one; `url` tells which). */
 export class HttpServer implements BoxPart {
@@ -46,6 +50,13 @@ export class HttpServer implements BoxPart {
             : error,
         ),
       );
+      // Node closes an idle keep-alive connection after 5 s; a client reusing it just then (its own
+      // 4 s timer, a busy box whose timers run before pending reads) gets "other side closed" on a
+      // POST it cannot retry. Keep idle connections longer than clients do; headers must still
+      // arrive within headersTimeout, so a slow client cannot hold a request open.
+      const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number };
+      http.keepAliveTimeout = KEEP_ALIVE_MS;
+      http.headersTimeout = KEEP_ALIVE_MS + 5_000;
       this.#server = server;
     });
   }
