@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { tokenMatches } from '../config/admin-token.ts';
 import { UnauthorizedError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { authFailureAuditor } from './auth.ts';
 
 /**
  * The token an InfluxDB client presents, in any of the forms InfluxDB accepts:
@@ -30,8 +31,7 @@ export function presentedInfluxToken(header: string, password: string | undefine
  * reads. A failure is audited (`auth.failure`, at most `maxAuditsPerMinute`) like the API's.
  */
 export function requireInfluxToken(store: Store, token: string, maxAuditsPerMinute = 60): MiddlewareHandler {
-  let windowStart = 0;
-  let logged = 0;
+  const audit = authFailureAuditor(store, maxAuditsPerMinute);
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const presented = presentedInfluxToken(header, c.req.query('p'));
@@ -42,19 +42,7 @@ export function requireInfluxToken(store: Store, token: string, maxAuditsPerMinu
           ? 'no credentials'
           : 'unreadable Authorization header'
         : 'wrong token';
-    const now = store.now();
-    if (now - windowStart > 60_000) {
-      windowStart = now;
-      logged = 0;
-    }
-    if (logged++ < maxAuditsPerMinute) {
-      store.audit.append({
-        actor: 'box',
-        action: 'auth.failure',
-        subject: '',
-        details: { method: c.req.method, path: c.req.path, reason },
-      });
-    }
+    audit(c, reason);
     throw new UnauthorizedError(
       `a valid admin token is required (${reason}); send "Authorization: Token <token>", "Bearer <token>", Basic auth with the token as password, or ?u=<any>&p=<token>`,
     );
