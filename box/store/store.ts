@@ -261,20 +261,13 @@ export class Store {
    * rollups (`mean|min|max|sum|count|first|last|delta`).
    */
   read(id: string, query: AggregateQuery, audit?: ReadAudit): Reading[] | AggregatePoint[] {
-    validateRange(query.from, query.to);
-    const entry = this.#numeric(id);
-    const rows =
-      query.resolution === 'raw'
-        ? this.#reader.raw(entry, query)
-        : this.#reader.rollup(entry, { ...query, resolution: query.resolution });
-    this.#logRead(audit, id, {
-      resolution: query.resolution,
-      aggregate: query.resolution === 'raw' ? null : query.aggregate,
-      from: query.from,
-      to: query.to,
-      rows: rows.length,
+    return this.#auditedRead(id, query, audit, (entry) => {
+      const rows =
+        query.resolution === 'raw'
+          ? this.#reader.raw(entry, query)
+          : this.#reader.rollup(entry, { ...query, resolution: query.resolution });
+      return { result: rows, rows: rows.length };
     });
-    return rows;
   }
 
   /**
@@ -282,20 +275,13 @@ export class Store {
    * per bucket, for long reads such as a year at 30 minutes. Audited like `read`.
    */
   readColumns(id: string, query: AggregateQuery, audit?: ReadAudit): ColumnsRead {
-    validateRange(query.from, query.to);
-    const entry = this.#numeric(id);
-    const columns =
-      query.resolution === 'raw'
-        ? this.#reader.rawColumns(entry, query)
-        : this.#reader.rollupColumns(entry, { ...query, resolution: query.resolution });
-    this.#logRead(audit, id, {
-      resolution: query.resolution,
-      aggregate: query.resolution === 'raw' ? null : query.aggregate,
-      from: query.from,
-      to: query.to,
-      rows: columns.count,
+    return this.#auditedRead(id, query, audit, (entry) => {
+      const columns =
+        query.resolution === 'raw'
+          ? this.#reader.rawColumns(entry, query)
+          : this.#reader.rollupColumns(entry, { ...query, resolution: query.resolution });
+      return { result: columns, rows: columns.count };
     });
-    return columns;
   }
 
   /**
@@ -303,14 +289,27 @@ export class Store {
    * HTTP API sends, without a JavaScript object per row. Audited like `read`.
    */
   readJson(id: string, query: AggregateQuery, audit?: ReadAudit): { count: number; json: string } {
+    return this.#auditedRead(id, query, audit, (entry) => {
+      const result = this.#reader.json(entry, query);
+      return { result, rows: result.count };
+    });
+  }
+
+  /** The frame of every numeric read: range check, the datasource, the read, its audit entry. */
+  #auditedRead<T>(
+    id: string,
+    query: AggregateQuery,
+    audit: ReadAudit | undefined,
+    readRows: (entry: CatalogueEntry) => { result: T; rows: number },
+  ): T {
     validateRange(query.from, query.to);
-    const result = this.#reader.json(this.#numeric(id), query);
+    const { result, rows } = readRows(this.#numeric(id));
     this.#logRead(audit, id, {
       resolution: query.resolution,
       aggregate: query.resolution === 'raw' ? null : query.aggregate,
       from: query.from,
       to: query.to,
-      rows: result.count,
+      rows,
     });
     return result;
   }
