@@ -1,77 +1,9 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors.ts';
 import { INSIGHT_BYTES_SQL } from './app-quotas.ts';
+import { json, type Row, toConsent, toGrant, toInstall, toRun } from './app-rows.ts';
 import { migrateApps } from './apps-schema.ts';
 import type { Consent, ExportRecord, Grant, InsightRecord, InstalledApp, RunRecord } from './types.ts';
-
-type Row = Record<string, unknown>;
-
-const json = (text: unknown): unknown =>
-  text === null || text === undefined ? null : JSON.parse(String(text));
-
-function toInstall(r: Row): InstalledApp {
-  return {
-    id: String(r.app_id),
-    version: String(r.version),
-    name: String(r.name),
-    manifest: json(r.manifest) as InstalledApp['manifest'],
-    dir: String(r.dir),
-    installedAt: Number(r.installed_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function toConsent(r: Row): Consent {
-  return {
-    receiptId: String(r.receipt_id),
-    appId: String(r.app_id),
-    appVersion: String(r.app_version),
-    createdAt: Number(r.created_at),
-    expiresAt: Number(r.expires_at),
-    destinations: json(r.destinations) as string[],
-    receipt: json(r.receipt) as Record<string, unknown>,
-    supersededAt: (r.superseded_at as number | null) ?? null,
-  };
-}
-
-function toGrant(r: Row): Grant {
-  return {
-    grantId: Number(r.grant_id),
-    receiptId: String(r.receipt_id),
-    appId: String(r.app_id),
-    request: String(r.request),
-    datasource: String(r.datasource),
-    kind: String(r.kind),
-    resolution: r.resolution as Grant['resolution'],
-    history: String(r.history),
-    historyMs: Number(r.history_ms),
-    aggregates: json(r.aggregates) as Grant['aggregates'],
-    grantedAt: Number(r.granted_at),
-    expiresAt: Number(r.expires_at),
-    revokedAt: (r.revoked_at as number | null) ?? null,
-    supersededAt: (r.superseded_at as number | null) ?? null,
-  };
-}
-
-function toRun(r: Row): RunRecord {
-  return {
-    runId: String(r.run_id),
-    appId: String(r.app_id),
-    appVersion: String(r.app_version),
-    trigger: r.trigger as RunRecord['trigger'],
-    runtime: r.runtime as RunRecord['runtime'],
-    startedAt: Number(r.started_at),
-    endedAt: (r.ended_at as number | null) ?? null,
-    status: r.status as RunRecord['status'],
-    durationMs: (r.duration_ms as number | null) ?? null,
-    reads: Number(r.reads),
-    rowsRead: Number(r.rows_read),
-    insights: Number(r.insights),
-    exports: Number(r.exports),
-    error: (r.error as string | null) ?? null,
-    logs: json(r.logs) as string[],
-  };
-}
 
 /**
  * Rows of the app platform's tables (see `apps-schema.ts`). No state is cached, so the daemon and
