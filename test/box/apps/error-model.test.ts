@@ -1,7 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContainerApp, buildIsolateApp } from '../../../apps-sdk/src/build-app.ts';
 import type { DataboxApp } from '../../../apps-sdk/src/define-app.ts';
 import { runLocally } from '../../../apps-sdk/src/run-locally.ts';
 import { createDockerClient } from '../../../box/containers/docker-client.ts';
@@ -9,6 +8,7 @@ import { ensureNodeBaseImage } from '../../../box/containers/node-image.ts';
 import { REPO_ROOT } from '../../helpers/box-process.ts';
 import { describeWithDocker } from '../../helpers/services.ts';
 import { type HostileBox, startHostileBox } from '../../security/hostile-box.ts';
+import { writeSdkApp } from './sdk-app.ts';
 
 /**
  * Issue 14, point 2: one error model. The same SDK app runs in runLocally, an isolate and a
@@ -70,12 +70,8 @@ function manifest(id: string, runtime: 'isolate' | 'container') {
   };
 }
 
-async function writeApp(dir: string, id: string, runtime: 'isolate' | 'container'): Promise<string> {
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  writeFileSync(join(dir, 'databox-app.json'), JSON.stringify(manifest(id, runtime)));
-  writeFileSync(join(dir, 'src/index.ts'), SOURCE);
-  await (runtime === 'isolate' ? buildIsolateApp(dir) : buildContainerApp(dir));
-  return dir;
+function writeApp(dir: string, id: string, runtime: 'isolate' | 'container'): Promise<string> {
+  return writeSdkApp(dir, manifest(id, runtime), SOURCE, runtime);
 }
 
 let box: HostileBox;
