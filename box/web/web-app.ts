@@ -10,6 +10,7 @@ import { checkOrigin, ForbiddenRequestError, sameToken, sessionCookie } from './
 import { SessionStore } from './auth/sessions.ts';
 import { SignInLimiter } from './auth/sign-in-limiter.ts';
 import { page } from './html/page.ts';
+import { localTimes } from './html/request-time.ts';
 import { appPages } from './pages/apps.ts';
 import { auditPages } from './pages/audit.ts';
 import { dataPages } from './pages/data.ts';
@@ -74,6 +75,8 @@ export function createWebApp(deps: WebDeps): Hono<WebEnv> {
     c.header('referrer-policy', 'same-origin');
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
+  // every time a page shows is in the box's zone and locale (html/page.ts `time()`)
+  app.use('*', localTimes());
   const maxSize = deps.uploadLimitBytes ?? 64 * 1024 * 1024;
   const limit = bodyLimit({
     maxSize,

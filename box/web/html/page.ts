@@ -1,12 +1,14 @@
 import type { Context } from 'hono';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import type { LocalTime } from '../../time/local-time.ts';
+import { requestLocalTime } from './request-time.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 const NAV = [
-  ['/', 'Overview'],
   ['/energy', 'Energy'],
+  ['/overview', 'Overview'],
   ['/data', 'Data'],
   ['/drivers', 'Drivers'],
   ['/apps', 'Apps'],
@@ -79,10 +81,14 @@ export function chartData(id: string, data: unknown): Html {
   return html`<script type="application/json" id="${id}">${raw(json)}</script>`;
 }
 
-export function time(ms: number | null | undefined): Html {
+/**
+ * A time for people: the box's zone and locale (24-hour and day-first where the locale has them),
+ * labelled with the zone's short name, e.g. `25 okt 2026, 02:30 CEST`; the `datetime` attribute
+ * carries the exact instant with its offset. `lt` defaults to the request's settings.
+ */
+export function time(ms: number | null | undefined, lt: LocalTime = requestLocalTime()): Html {
   if (ms === null || ms === undefined) return html`—`;
-  const iso = new Date(ms).toISOString();
-  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>`;
+  return html`<time datetime="${lt.iso(ms)}">${lt.dateTime(ms)} <span class="zone">${lt.zoneLabel(ms)}</span></time>`;
 }
 
 export function redirectDone(c: Context, to: string, done: string): Response {

@@ -5,20 +5,22 @@ import { writeAuditExport } from '../../audit/export.ts';
 import { auditFilterSchema } from '../../audit/filter.ts';
 import type { AuditFilter } from '../../audit/types.ts';
 import { BadRequestError, issuesToDetails } from '../../errors.ts';
-import { parseUtc } from '../html/form-values.ts';
+import type { LocalTime } from '../../time/local-time.ts';
+import { parseLocal } from '../html/form-values.ts';
 import { render, time } from '../html/page.ts';
+import { requestLocalTime } from '../html/request-time.ts';
 import type { WebEnv } from '../web-env.ts';
 
 const PAGE = 200;
 
-/** The filter of the query string (empty fields ignored), validated like the API's. */
-function filterOf(q: Record<string, string>): AuditFilter {
+/** The filter of the query string (empty fields ignored; times on the box's clock), validated like the API's. */
+function filterOf(q: Record<string, string>, lt: LocalTime): AuditFilter {
   const filter: AuditFilter = {};
   if (q.actor) filter.actor = q.actor.trim();
   if (q.action) filter.action = q.action.trim();
   if (q.subject) filter.subject = q.subject.trim();
-  if (q.since) filter.since = parseUtc(q.since, 'since');
-  if (q.until) filter.until = parseUtc(q.until, 'until');
+  if (q.since) filter.since = parseLocal(lt, q.since, 'since');
+  if (q.until) filter.until = parseLocal(lt, q.until, 'until');
   const result = auditFilterSchema.safeParse(filter);
   if (!result.success)
     throw new BadRequestError('invalid audit filter', { details: issuesToDetails(result.error.issues) });
@@ -31,7 +33,9 @@ export function auditPages(): Hono<WebEnv> {
 
   app.get('/', (c) => {
     const q = c.req.query();
-    const filter = filterOf(q);
+    const lt = requestLocalTime();
+    const filter = filterOf(q, lt);
+    const zone = lt.zoneCaption(c.var.parts.store.now());
     const { audit } = c.var.parts.store;
     const entries = audit.query({ ...filter, limit: PAGE, order: 'desc' });
     const verify = q.verify ? audit.verify() : undefined;
@@ -45,8 +49,8 @@ export function auditPages(): Hono<WebEnv> {
   ${input('actor', 'Actor', 'text', 'user, box, app:*, driver:*')}
   ${input('action', 'Action', 'text', 'readings.*')}
   ${input('subject', 'Datasource or subject', 'text', 'sim.power')}
-  ${input('since', 'Since (UTC)', 'datetime-local')}
-  ${input('until', 'Until (UTC)', 'datetime-local')}
+  ${input('since', `Since (${zone})`, 'datetime-local')}
+  ${input('until', `Until (${zone})`, 'datetime-local')}
   <div><button type="submit">Filter</button></div>
 </form>
 <div class="row">
@@ -71,7 +75,7 @@ ${entries.length === 0 ? html`<p>No entries match.</p>` : entries.length === PAG
   app.get('/export', (c) => {
     const q = c.req.query();
     const format = q.format === 'csv' ? 'csv' : 'jsonl';
-    const filter = filterOf(q);
+    const filter = filterOf(q, requestLocalTime());
     const out = new PassThrough();
     writeAuditExport(c.var.parts.store.audit, { ...filter, order: 'asc' }, format, out).then(
       () => out.end(),

@@ -67,7 +67,7 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
   <figure class="chart-box">
     <div class="chart" data-chart="${chartId}" aria-hidden="true"></div>${chartData(chartId, chart)}
     <figcaption data-testid="preview-caption">The app would receive <strong data-testid="preview-points">${all.length}</strong> ${what} of
-      <code>${source.id}</code> from ${time(plan.from)} to ${time(plan.to)} (UTC)${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
+      <code>${source.id}</code> from ${time(plan.from)} to ${time(plan.to)}${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
       The chart shows the last ${Math.round((plan.to - spanFrom) / 3_600_000)} hours: ${raw.length} raw readings and the ${appView.length} values the app gets for them.
       <span data-testid="preview-rules">${readRulesText(grant)}</span></figcaption>
   </figure>

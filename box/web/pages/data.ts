@@ -4,10 +4,9 @@ import { aggregateWords, naturalAggregate } from '../../energy/natural-aggregate
 import { BadRequestError } from '../../errors.ts';
 import { RESOLUTION_MS, type Resolution } from '../../store/types.ts';
 import { BOX_READ_RESOLUTIONS, type BoxReadResolution, readForPerson } from '../../time/calendar-read.ts';
-import type { LocalTime } from '../../time/local-time.ts';
 import { boxLocalTime } from '../../time/time-settings.ts';
 import { isIsoDuration } from '../../util/iso-duration.ts';
-import { text } from '../html/form-values.ts';
+import { parseLocal, text } from '../html/form-values.ts';
 import { chartData, csrfField, redirectDone, render } from '../html/page.ts';
 import { fmt } from '../html/sparkline.ts';
 import type { WebEnv } from '../web-env.ts';
@@ -15,16 +14,6 @@ import type { WebEnv } from '../web-env.ts';
 const DAY = 86_400_000;
 /** Rows drawn at most; a finer read over a long range is refused with a hint to pick a coarser one. */
 const MAX_POINTS = 20_000;
-
-/** A `datetime-local` field read on the box's clock (the form labels it with the zone). */
-function parseLocal(lt: LocalTime, value: unknown, field: string): number {
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new BadRequestError(`${field}: a date and time is needed`);
-  const t = lt.parseWall(value);
-  if (t === undefined)
-    throw new BadRequestError(`${field}: "${value}" is not a date and time such as 2026-03-01T00:00`);
-  return t;
-}
 
 /** The finest resolution that draws `[from, to)` in at most MAX_POINTS buckets. */
 function autoResolution(from: number, to: number): Resolution {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
 import {
@@ -106,41 +106,49 @@ function breakdown(lt: LocalTime, v: PeriodView): Html {
 </div>`;
 }
 
+/**
+ * The energy screen's handler: mounted at `/energy`, and served at `/` itself for a household
+ * with a meter (the home screen; Overview is then at `/overview`).
+ */
+export function energyScreen(c: Context<WebEnv>): Response | Promise<Response> {
+  const { store } = c.var.parts;
+  const lt = boxLocalTime(store);
+
+  const sources = findSources(store);
+  const now = store.now();
+  const q = c.req.query();
+  const period = (PERIODS as readonly string[]).includes(q.period ?? '') ? (q.period as Period) : 'day';
+  const at = q.at ? lt.parseWall(q.at) : now;
+  if (at === undefined) throw new BadRequestError(`at: "${q.at}" is not a date such as 2026-10-25`);
+  const tariff = readTariff(store);
+  if (!sources.import)
+    return render(
+      c,
+      'Energy',
+      html`<p>No electricity meter yet: add a P1 meter or a simulator on <a href="/drivers">Drivers</a>, or import an Octopus or Green Button file.</p><p><a href="/energy/settings">Time zone, locale and tariff</a></p>`,
+      { path: '/energy' },
+    );
+  const cards = PERIODS.map(
+    (p) => [p, periodView(store, sources, p, now, lt.timeZone, tariff)] as [Period, PeriodView],
+  );
+  const view = periodView(store, sources, period, at, lt.timeZone, tariff);
+  const live = sources.power
+    ? html`<p class="card" aria-live="polite">Using now: <strong data-live="/energy/live">${(() => {
+        const r = store.latest(sources.power.id);
+        return r ? `${Math.round(r.v)} W` : '—';
+      })()}</strong> <span class="muted">(updates by itself)</span></p>`
+    : '';
+  const body = html`${live}${summaryCards(lt, cards)}${periodSection(lt, period, at, view)}${breakdown(lt, view)}
+<p class="muted">Times in ${lt.zoneCaption(now)}. ${tariff ? html`Cost at your ${tariff.kind} tariff in ${tariff.currency}, standing charge included.` : 'Set a tariff to see what it cost.'} <a href="/energy/settings">Time zone, locale and tariff</a></p>`;
+  return render(c, 'Energy', body, { charts: true, path: '/energy' });
+}
+
 /** `/energy`: the household's energy in local time: totals, bars per period, cost, devices, live power. */
 export function energyPages(): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.route('/settings', energySettings());
 
-  app.get('/', (c) => {
-    const { store } = c.var.parts;
-    const lt = boxLocalTime(store);
-    const sources = findSources(store);
-    const now = store.now();
-    const q = c.req.query();
-    const period = (PERIODS as readonly string[]).includes(q.period ?? '') ? (q.period as Period) : 'day';
-    const at = q.at ? lt.parseWall(q.at) : now;
-    if (at === undefined) throw new BadRequestError(`at: "${q.at}" is not a date such as 2026-10-25`);
-    const tariff = readTariff(store);
-    if (!sources.import)
-      return render(
-        c,
-        'Energy',
-        html`<p>No electricity meter yet: add a P1 meter or a simulator on <a href="/drivers">Drivers</a>, or import an Octopus or Green Button file.</p><p><a href="/energy/settings">Time zone, locale and tariff</a></p>`,
-      );
-    const cards = PERIODS.map(
-      (p) => [p, periodView(store, sources, p, now, lt.timeZone, tariff)] as [Period, PeriodView],
-    );
-    const view = periodView(store, sources, period, at, lt.timeZone, tariff);
-    const live = sources.power
-      ? html`<p class="card" aria-live="polite">Using now: <strong data-live="/energy/live">${(() => {
-          const r = store.latest(sources.power.id);
-          return r ? `${Math.round(r.v)} W` : '—';
-        })()}</strong> <span class="muted">(updates by itself)</span></p>`
-      : '';
-    const body = html`${live}${summaryCards(lt, cards)}${periodSection(lt, period, at, view)}${breakdown(lt, view)}
-<p class="muted">Times in ${lt.zoneCaption(now)}. ${tariff ? html`Cost at your ${tariff.kind} tariff in ${tariff.currency}, standing charge included.` : 'Set a tariff to see what it cost.'} <a href="/energy/settings">Time zone, locale and tariff</a></p>`;
-    return render(c, 'Energy', body, { charts: true });
-  });
+  app.get('/', energyScreen);
 
   // live power, pushed every 2 s as server-sent events: the page updates without a reload
   app.get('/live', (c) => {

@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { ExportRecord } from '../../apps/types.ts';
+import { findSources } from '../../energy/energy-summary.ts';
 import { type ChainState, ChainStatus } from '../../audit/chain-status.ts';
 import { boxPaths } from '../../config/paths.ts';
 import { lastCheck } from '../../ops/check-record.ts';
@@ -13,6 +14,7 @@ import type { Store } from '../../store/store.ts';
 import { type Html, render, time } from '../html/page.ts';
 import { fmt, sparkline } from '../html/sparkline.ts';
 import type { WebEnv, WebParts } from '../web-env.ts';
+import { energyScreen } from './energy.ts';
 
 const DAY = 86_400_000;
 
@@ -40,7 +42,7 @@ function datasourceRows(parts: WebParts): Html {
   });
   if (rows.length === 0)
     return html`<p>No datasources yet. <a href="/drivers">Add a driver</a> or import a file.</p>`;
-  return html`<div class="scroll"><table><thead><tr><th scope="col">Datasource</th><th scope="col">Kind</th><th scope="col">Latest</th><th scope="col">At (UTC)</th><th scope="col">Last 24 h</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="scroll"><table><thead><tr><th scope="col">Datasource</th><th scope="col">Kind</th><th scope="col">Latest</th><th scope="col">At</th><th scope="col">Last 24 h</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 // Entries verified per page load at most (about 20 ms); the audit job verifies the rest each minute.
@@ -94,17 +96,26 @@ export function allExports(parts: WebParts, limit = 100): ExportRecord[] {
     .slice(0, limit);
 }
 
-/** `/`: datasources with latest value and sparkline, drivers, apps and their last run, recent exports, audit chain. */
+/**
+ * `/overview`: datasources with latest value and sparkline, drivers, apps and their last run,
+ * recent exports, audit chain. `/` is the home screen: the energy screen for a household with an
+ * electricity meter, this page otherwise.
+ */
 export function overviewPage(): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  app.get('/', (c) => {
-    const parts = c.var.parts;
-    const { store } = parts;
-    const drivers = parts.drivers?.list() ?? [];
-    const apps = parts.apps?.list() ?? [];
-    const exports = allExports(parts, 5);
-    const chain = new ChainStatus(store.db, store.audit).advance(VERIFY_PER_LOAD, store.now());
-    const body = html`
+  app.get('/', (c) => (findSources(c.var.parts.store).import ? energyScreen(c) : overview(c)));
+  app.get('/overview', overview);
+  return app;
+}
+
+function overview(c: Context<WebEnv>): Response | Promise<Response> {
+  const parts = c.var.parts;
+  const { store } = parts;
+  const drivers = parts.drivers?.list() ?? [];
+  const apps = parts.apps?.list() ?? [];
+  const exports = allExports(parts, 5);
+  const chain = new ChainStatus(store.db, store.audit).advance(VERIFY_PER_LOAD, store.now());
+  const body = html`
 <section aria-labelledby="h-ds"><h2 id="h-ds">Datasources</h2>${datasourceRows(parts)}</section>
 <div class="grid">
 <section aria-labelledby="h-drv" class="card"><h2 id="h-drv">Drivers</h2>
@@ -132,7 +143,5 @@ export function overviewPage(): Hono<WebEnv> {
   <p><a href="/audit">Open the audit timeline</a></p>
 </section>
 </div>`;
-    return render(c, 'Overview', body);
-  });
-  return app;
+  return render(c, 'Overview', body, { path: '/overview' });
 }
