@@ -138,9 +138,10 @@ export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
         openedAt: time,
         lastAt: time,
         digest: hex64,
+        digestFormat: { const: 2 },
         sealed: { enum: ['closed', 'batch', 'stop', 'flush', 'erase'] },
       },
-      ['skipped'],
+      ['skipped', 'digestFormat'],
     ),
   },
   'readings.read': {

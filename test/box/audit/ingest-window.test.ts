@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOUR_WINDOW_MS } from '../../../box/audit/ingest-window.ts';
 import { Store } from '../../../box/store/store.ts';
@@ -17,11 +18,26 @@ function openStore(clock: { now: number }, dir = mkdtempSync(join(tmpdir(), 'dat
   return Store.open(join(dir, 'box.db'), { clock: () => clock.now, ingestWindowMs: HOUR_WINDOW_MS });
 }
 
-/** Recomputes a window digest from the stored rows, written from the docs (not the box's code). */
+/**
+ * Recomputes a window digest (format 2) from the stored rows, written from docs/audit.md, not the
+ * box's code: 16-byte records (t, v as float64 LE), chained per chunk of 256, the rest last.
+ */
 function digestOf(id: string, rows: Array<{ t: number; v: number }>): string {
   let d = '0'.repeat(64);
-  for (const { t, v } of rows)
-    d = createHash('sha256').update(`${d}["${id}",${t},${v}]`, 'utf8').digest('hex');
+  for (let i = 0; i < rows.length; i += 256) {
+    const chunk = rows.slice(i, i + 256);
+    const records = Buffer.alloc(chunk.length * 16);
+    chunk.forEach(({ t, v }, k) => {
+      records.writeDoubleLE(t, k * 16);
+      records.writeDoubleLE(v, k * 16 + 8);
+    });
+    d = createHash('sha256')
+      .update(d, 'ascii')
+      .update(id, 'utf8')
+      .update(Buffer.of(0))
+      .update(records)
+      .digest('hex');
+  }
   return d;
 }
 
@@ -119,6 +135,81 @@ describe('ingest windows', () => {
       ['readings.write', 'erase'],
       ['readings.erase', null],
     ]);
+    store.close();
+  });
+
+  it('chains whole chunks of 256 and keeps the records between chunks across a restart', () => {
+    const clock = { now: T0 + 1000 };
+    const dir = mkdtempSync(join(tmpdir(), 'databox-ingest-'));
+    let store = openStore(clock, dir);
+    store.createDatasource({ id: 'g.temp', kind: 'temperature', unit: '°C', valueType: 'gauge' }, 'user');
+    const rows = Array.from({ length: 700 }, (_, i) => ({
+      t: T0 + i * 1000,
+      v: i % 3 === 0 ? -0 : 20 + i / 7,
+    }));
+    store.writeReadings('g.temp', rows.slice(0, 200), 'driver:z');
+    store.close(); // 200 records pending in the row, no chunk chained yet
+    store = openStore(clock, dir);
+    store.writeReadings('g.temp', rows.slice(200, 530), 'driver:z'); // crosses 256 and 512
+    store.close();
+    store = openStore(clock, dir);
+    store.writeReadings('g.temp', rows.slice(530), 'driver:z');
+    store.ingest.sealAll('flush');
+    const [sealed] = store.audit.query({ action: 'readings.write', subject: 'g.temp' });
+    expect(sealed.details).toMatchObject({ batches: 3, written: 700, digestFormat: 2 });
+    const stored = rows.map(({ t, v }) => ({ t, v: v === 0 ? 0 : v }));
+    expect(sealed.details.digest).toBe(digestOf('g.temp', stored));
+    // one reading more or less, or another order, is another digest
+    expect(sealed.details.digest).not.toBe(digestOf('g.temp', stored.slice(1)));
+    expect(sealed.details.digest).not.toBe(digestOf('g.temp', [stored[1], stored[0], ...stored.slice(2)]));
+    store.close();
+  });
+
+  it('seals a window opened by a box from before digest format 2 with its old digest, never extending it', () => {
+    const clock = { now: T0 + 1000 };
+    const dir = mkdtempSync(join(tmpdir(), 'databox-ingest-'));
+    let store = openStore(clock, dir);
+    store.createDatasource(
+      { id: 'm.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+      'user',
+    );
+    store.close();
+    // the table as the box before format 2 left it, with an open window in it
+    const old = 'a'.repeat(64);
+    const db = new Database(join(dir, 'box.db'));
+    db.exec('DROP TABLE ingest_window');
+    db.exec(`CREATE TABLE ingest_window (
+        id TEXT NOT NULL, actor TEXT NOT NULL, opened_at INTEGER NOT NULL, last_at INTEGER NOT NULL,
+        batches INTEGER NOT NULL, written INTEGER NOT NULL, duplicates INTEGER NOT NULL,
+        skipped INTEGER NOT NULL, first_t INTEGER NOT NULL, last_t INTEGER NOT NULL,
+        digest TEXT NOT NULL, PRIMARY KEY (id, actor)) WITHOUT ROWID`);
+    db.prepare('INSERT INTO ingest_window VALUES (?,?,?,?,?,?,?,?,?,?,?)').run(
+      'm.power',
+      'driver:p1',
+      T0 + 500,
+      T0 + 500,
+      1,
+      4,
+      0,
+      0,
+      T0 - 4000,
+      T0 - 1000,
+      old,
+    );
+    db.close();
+    store = openStore(clock, dir);
+    store.writeReadings('m.power', [{ t: T0, v: 5 }], 'driver:p1');
+    store.ingest.sealAll('flush');
+    const entries = store.audit.query({ action: 'readings.write', subject: 'm.power' });
+    expect(entries.map((e) => e.details)).toEqual([
+      expect.objectContaining({ written: 4, digest: old, to: T0 - 1000 }),
+      expect.objectContaining({
+        written: 1,
+        digest: digestOf('m.power', [{ t: T0, v: 5 }]),
+        digestFormat: 2,
+      }),
+    ]);
+    expect(entries[0].details).not.toHaveProperty('digestFormat');
     store.close();
   });
 
