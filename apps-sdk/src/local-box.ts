@@ -286,7 +286,7 @@ export class LocalBox {
       );
     if (!this.approved.includes(destination))
       throw new AppApiError(
-        'forbidden',
+        'destination_declined',
         `the householder has not approved export destination "${destination}"`,
       );
     const payload = params.payload ?? null;

@@ -5,6 +5,8 @@ const STATUS: Record<AppApiErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** The householder did not approve this export destination: their choice, not the app's fault. */
+  destination_declined: 403,
   not_found: 404,
   rate_limited: 429,
   /** A storage quota of the app (kv, insights) is full: 507 Insufficient Storage. */
@@ -28,7 +30,8 @@ export function appError(code: AppApiErrorCode, message: string, details?: Error
 export function toAppError(error: unknown): DataboxError {
   if (error instanceof AppApiError) return appError(error.code, error.message);
   if (error instanceof DataboxError) {
-    if (error.code === 'quota_exceeded') return error;
+    // codes the status alone cannot tell apart keep their code
+    if (error.code === 'quota_exceeded' || error.code === 'destination_declined') return error;
     const code: AppApiErrorCode =
       error.status === 403
         ? 'forbidden'

@@ -107,10 +107,11 @@ export class ExportService {
     const approved = (consent?.receipt.destinations as Array<Partial<ExportDeclaration>> | undefined)?.find(
       (d) => d.id === destination,
     );
+    // a typed refusal: the householder's choice, which an app handles and still finishes ok
     if (!consent?.destinations.includes(destination) || !approved?.url)
       throw refuse(
         'destination',
-        'forbidden',
+        'destination_declined',
         `the householder has not approved export destination "${destination}"`,
       );
     if (!sameDestination(approved.url, declared.url))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AppApiError } from '../../apps-sdk/src/app-api-error.ts';
 import { defineApp } from '../../apps-sdk/src/define-app.ts';
 import { runLocally } from '../../apps-sdk/src/run-locally.ts';
 
@@ -157,11 +158,11 @@ describe('runLocally', () => {
     ]);
   });
 
-  it('refuses destinations the householder did not approve', async () => {
-    let message = '';
+  it('refuses destinations the householder did not approve with the typed code destination_declined', async () => {
+    let refusal: unknown;
     const app = defineApp(async (ctx) => {
-      await ctx.export.request('dest', { n: 1 }).catch((e: Error) => {
-        message = e.message;
+      await ctx.export.request('dest', { n: 1 }).catch((e: unknown) => {
+        refusal = e;
       });
     });
     const result = await runLocally(app, {
@@ -170,8 +171,27 @@ describe('runLocally', () => {
       grant: { power: { resolution: '30min' } },
       approve: [],
     });
-    expect(message).toBe('the householder has not approved export destination "dest"');
+    expect(refusal).toBeInstanceOf(AppApiError);
+    expect((refusal as AppApiError).code).toBe('destination_declined');
+    expect((refusal as AppApiError).message).toBe(
+      'the householder has not approved export destination "dest"',
+    );
+    expect(result.status).toBe('ok');
     expect(result.exports).toEqual([]);
+  });
+
+  it('reports an uncaught declined destination as the run error with its code', async () => {
+    const app = defineApp(async (ctx) => {
+      await ctx.export.request('dest', { n: 1 });
+    });
+    const result = await runLocally(app, {
+      manifest,
+      data: {},
+      grant: { power: { resolution: '30min' } },
+      approve: [],
+    });
+    expect(result.status).toBe('error');
+    expect(result.errorCode).toBe('destination_declined');
   });
 
   it('keeps kv and logs, reports app failures as the outcome and defaults now to after the data', async () => {

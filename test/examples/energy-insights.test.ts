@@ -94,6 +94,24 @@ describe('energy-insights', () => {
     expect(second.exports).toEqual([]);
   });
 
+  it('finishes ok when the householder declined the export, and sends the month once approved', async () => {
+    const flat = [];
+    for (let t = Date.UTC(2023, 11, 28); t < Date.UTC(2024, 1, 3); t += 10 * MIN) flat.push({ t, v: 1000 });
+    const options = { manifest, data: { power: flat }, grant: { power: { resolution: '30min' as const } } };
+    const declined = await runLocally(app, { ...options, approve: [] });
+    expect(declined.status).toBe('ok');
+    expect(declined.error).toBeUndefined();
+    expect(declined.insights.map((i) => i.key)).toEqual(['daily-use', 'peak-hours', 'tariff']);
+    expect(declined.exports).toEqual([]);
+    expect(declined.logs.map((l) => l.message)).toContain(
+      'monthly-summary is not approved: 2024-01 was not sent',
+    );
+    // not marked as sent: approving later sends it
+    expect(declined.kv).toEqual({});
+    const approved = await runLocally(app, { ...options, kv: declined.kv });
+    expect(approved.exports.map((e) => e.payload)).toEqual([{ month: '2024-01', kWh: 744 }]);
+  });
+
   it("agrees with the simulator's own energy counter", async () => {
     const sim = new HouseholdSimulator({ seed: 7 });
     const from = Date.UTC(2024, 2, 4);

@@ -93,16 +93,19 @@ describe('examples/energy-insights in the real isolate runtime', () => {
     store.close();
   });
 
-  it('at a 1d grant the app reports what it cannot do, and an unapproved export fails the run', async () => {
+  it('at a 1d grant the app reports what it cannot do, and a declined export still ends the run ok', async () => {
     const { store, runner, apps } = boxParts();
     apps.install(EXAMPLE, {
       requests: { power: { datasource: 'meter.power', resolution: '1d', history: 'P62D' } },
     });
     const run = await runner.run('energy-insights');
-    // daily use works at 1d; February is whole, but the householder approved no destination
-    expect(run.status).toBe('error');
-    expect(run.error).toContain('has not approved export destination "monthly-summary"');
+    // daily use works at 1d; February is whole, but the householder approved no destination: the
+    // app gets the typed refusal destination_declined, skips the export and finishes ok
+    expect(run.status).toBe('ok');
+    expect(run.error).toBeNull();
     expect(run.logs.join('\n')).toContain('peak hours and the tariff comparison need 1h or finer');
+    expect(run.logs.join('\n')).toContain('monthly-summary is not approved: 2024-02 was not sent');
+    expect(store.audit.query({ action: 'export.refuse', actor: 'app:energy-insights' })).toHaveLength(1);
     expect(apps.registry.listExports('energy-insights')).toEqual([]);
     store.close();
   });

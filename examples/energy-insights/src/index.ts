@@ -1,4 +1,4 @@
-import { defineApp, RESOLUTION_MS } from '../../../apps-sdk/src/app.ts';
+import { AppApiError, defineApp, RESOLUTION_MS } from '../../../apps-sdk/src/app.ts';
 import { compareTariffs, dailyKWh, peakHours } from './energy.ts';
 
 const DAY = 86_400_000;
@@ -74,7 +74,14 @@ export default defineApp(async (ctx) => {
 
   const month = lastWholeMonth(days);
   if (month && (await ctx.kv.get<string>('lastExportedMonth')) !== month.month) {
-    await ctx.export.request('monthly-summary', month);
-    await ctx.kv.set('lastExportedMonth', month.month);
+    try {
+      await ctx.export.request('monthly-summary', month);
+      await ctx.kv.set('lastExportedMonth', month.month);
+    } catch (error) {
+      // The householder's choice, not a failure: the insights above stand and the run ends ok.
+      // The month is not marked as sent, so it goes out if they approve the destination later.
+      if (!(error instanceof AppApiError && error.code === 'destination_declined')) throw error;
+      await ctx.log.info(`monthly-summary is not approved: ${month.month} was not sent`);
+    }
   }
 });

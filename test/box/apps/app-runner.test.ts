@@ -118,7 +118,9 @@ describe('AppRunner', () => {
     await runner.run('energy-test');
     expect(errors[0]).toMatch(/^bad_request: insight "secret" is not declared/);
     expect(errors[1]).toMatch(/^bad_request: insight "daily-use" data does not match/);
-    expect(errors[2]).toBe('forbidden: the householder has not approved export destination "research"');
+    expect(errors[2]).toBe(
+      'destination_declined: the householder has not approved export destination "research"',
+    );
     expect(errors[3]).toMatch(/^bad_request: the payload for "summary" does not match/);
     expect(errors.slice(4, 6)).toEqual(['ok', 'ok']);
     expect(errors[6]).toMatch(/^rate_limited: "summary" allows 2 exports a day/);

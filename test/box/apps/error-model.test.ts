@@ -13,7 +13,7 @@ import { writeSdkApp } from './sdk-app.ts';
 /**
  * Issue 14, point 2: one error model. The same SDK app runs in runLocally, an isolate and a
  * container on a real box: every refusal it meets (a finer resolution, an undeclared request,
- * bad params, an undeclared insight) must be the same `AppApiError` with the same code and
+ * bad params, an undeclared insight, a declined export destination) must be the same `AppApiError` with the same code and
  * message everywhere; its one log line is recorded once; its code runs once per run; and the
  * stack of the error it throws points at `src/index.ts`, not into `dist/app.js`.
  */
@@ -39,6 +39,7 @@ export default defineApp(async (ctx) => {
     await attempt(() => ctx.data.read('gas')),
     await attempt(() => ctx.data.read('power', { from: 'yesterday' })),
     await attempt(() => ctx.insight.emit({ key: 'nope', title: 'x' })),
+    await attempt(() => ctx.export.request('summary', { n: 1 })),
   ];
   await ctx.insight.emit({ key: 'report', title: 'report', data: { runs, refusals } });
   throw new Error('boom after the report');
@@ -66,6 +67,21 @@ function manifest(id: string, runtime: 'isolate' | 'container') {
       },
     ],
     insights: [{ key: 'report', title: 'Report', description: 'what the app met' }],
+    // declared, never approved: the typed refusal destination_declined everywhere
+    exports: [
+      {
+        id: 'summary',
+        url: 'https://example.org/upload',
+        reason: 'a test destination',
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { n: { type: 'number' } },
+        },
+        maxBytes: 100,
+        maxPerDay: 5,
+      },
+    ],
     limits: { memoryMb: 64, timeoutMs: 60_000 },
   };
 }
@@ -88,6 +104,7 @@ beforeAll(async () => {
     manifest: manifest('errors-local', 'isolate'),
     data: { power },
     grant: { power: { resolution: '30min' } },
+    approve: [],
   });
 }, 120_000);
 
@@ -107,6 +124,7 @@ describe('runLocally', () => {
       'not_found',
       'bad_request',
       'bad_request',
+      'destination_declined',
     ]);
   });
 });

@@ -46,9 +46,12 @@ describe('ExportService.request', () => {
     const { apps, service, startRun, request, refusals } = exportSetup(tempDir());
     const runId = startRun();
     await expect(request(runId, 'elsewhere', { kwh: 1 })).rejects.toThrow(/not declared in the manifest/);
-    await expect(request(runId, 'research', { a: 1 })).rejects.toThrow(
-      /has not approved export destination "research"/,
-    );
+    // the householder's choice is a typed refusal apps can tell from a fault
+    await expect(request(runId, 'research', { a: 1 })).rejects.toMatchObject({
+      status: 403,
+      code: 'destination_declined',
+      message: expect.stringMatching(/has not approved export destination "research"/),
+    });
     // the stored manifest now points "summary" somewhere else than the householder approved
     const install = apps.registry.getInstall('energy-test');
     const moved = structuredClone(install);
