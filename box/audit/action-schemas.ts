@@ -276,6 +276,16 @@ export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
     summary: 'a driver instance removed (its data stays)',
     details: shape({ type: text }),
   },
+  'device.label': {
+    actors: ['user'],
+    subject: 'device id',
+    summary: 'the householder named a device or set its room (null: the default)',
+    details: shape({
+      from: shape({ name: nullable(text), room: nullable(text) }),
+      to: shape({ name: nullable(text), room: nullable(text) }),
+      datasources: count,
+    }),
+  },
   ...appActions(),
   ...exportActions(),
 };

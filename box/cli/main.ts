@@ -28,6 +28,11 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/driver.ts')).driverCommand,
   },
   {
+    name: 'device',
+    summary: 'List devices; name them and set their room',
+    load: async () => (await import('./commands/device.ts')).deviceCommand,
+  },
+  {
     name: 'write',
     summary: 'Write readings from CSV or JSON Lines',
     load: async () => (await import('./commands/write.ts')).writeCommand,
@@ -71,6 +76,11 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     name: 'app',
     summary: 'Install (with consent), run, inspect and remove apps',
     load: async () => (await import('./commands/app.ts')).appCommand,
+  },
+  {
+    name: 'store',
+    summary: 'Add app stores (by index URL or file), list their apps, install one',
+    load: async () => (await import('./commands/store.ts')).storeCommand,
   },
   {
     name: 'exports',

@@ -1,3 +1,4 @@
+import { type DeviceEnergy, energyByDevice } from '../devices/device-energy.ts';
 import type { Store } from '../store/store.ts';
 import type { Datasource, Resolution } from '../store/types.ts';
 import { type CalendarResolution, LocalCalendar } from '../time/calendar.ts';
@@ -109,7 +110,8 @@ export interface PeriodView {
   exportTotal?: number;
   cost?: { now: number; previous: number; currency: string };
   gas: Array<{ source: Datasource; total: number }>;
-  devices: Array<{ source: Datasource; total: number }>;
+  /** Per device (a plug's kWh under the name the householder gave it), largest first. */
+  devices: DeviceEnergy[];
   untracked?: number;
 }
 
@@ -136,10 +138,10 @@ export function periodView(
   const imp = sources.import;
   const importTotal = imp ? total(store, imp.id, start, until, timeZone) : 0;
   const previousTotal = imp ? total(store, imp.id, prevStart, prevEnd, timeZone) : 0;
-  const devices = sources.devices.map((source) => ({
-    source,
-    total: total(store, source.id, start, until, timeZone),
-  }));
+  const devices = energyByDevice(
+    store,
+    sources.devices.map((source) => ({ source, total: total(store, source.id, start, until, timeZone) })),
+  );
   const tracked = devices.reduce((a, d) => a + d.total, 0);
   const view: PeriodView = {
     start,

@@ -97,7 +97,7 @@ function breakdown(lt: LocalTime, v: PeriodView): Html {
   ${
     v.devices.length
       ? html`<section class="card" aria-labelledby="h-devices"><h2 id="h-devices">Devices</h2><table><tbody>
-    ${v.devices.map((d) => html`<tr><th scope="row"><a href="/data/${d.source.id}">${d.source.description || d.source.id}</a></th><td class="num">${kwh(lt, d.total)}</td></tr>`)}
+    ${v.devices.map((d) => html`<tr><th scope="row"><a href="/data/${d.source.id}">${d.name}</a>${d.room ? html` <span class="muted">${d.room}</span>` : ''}</th><td class="num">${kwh(lt, d.total)}</td></tr>`)}
     ${v.untracked !== undefined ? html`<tr><th scope="row">Not tracked by a device</th><td class="num">${kwh(lt, v.untracked)}</td></tr>` : ''}
   </tbody></table></section>`
       : ''
