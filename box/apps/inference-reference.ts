@@ -37,8 +37,10 @@ export const INFERENCE_FINDINGS: readonly InferenceFinding[] = [
     source: 'Kleiminger, Beckel, Santini, UbiComp 2015',
   },
   {
-    resolution: 'any interval Δt',
-    finding: "detecting an appliance's use fails once Δt exceeds about half the appliance's on-time",
+    // the reference writes "any interval Δt … once Δt exceeds …": the same finding in plain words
+    resolution: 'any interval',
+    finding:
+      "an appliance's use can no longer be detected once the interval is longer than about half the time the appliance is on",
     source: 'Eibl & Engel, IEEE Trans. Smart Grid 2015, doi:10.1109/TSG.2014.2376613',
   },
   {
