@@ -4,6 +4,7 @@ import { DRIVER_TYPES } from '../drivers/registry.ts';
 import { AppManager } from './apps/app-manager.ts';
 import { AppRunner } from './apps/app-runner.ts';
 import { AppScheduler } from './apps/app-scheduler.ts';
+import { AppStores } from './apps/catalogue/app-stores.ts';
 import { AuditJob } from './audit/audit-job.ts';
 import { type BoxKey, loadOrCreateBoxKey } from './audit/box-key.ts';
 import { Checkpoints } from './audit/checkpoints.ts';
@@ -147,6 +148,16 @@ export class Box {
       drivers: this.drivers,
       apps: this.apps,
       appRunner: this.appRunner,
+      // store fetches are inbound but follow the export gateway's rules and dev mode
+      appStores: new AppStores({
+        store: this.store,
+        home: this.paths.home,
+        client: {
+          devMode: config.gateway.devMode,
+          connectTimeoutMs: config.gateway.connectTimeoutMs,
+          totalTimeoutMs: config.gateway.totalTimeoutMs,
+        },
+      }),
       exports: this.exports,
       web: true,
       hosts: {

@@ -5,6 +5,7 @@
  * `action` in the source has a schema here and that the entries a real box writes validate.
  */
 import { appActions, exportActions } from './app-action-schemas.ts';
+import { appStoreActions } from './app-store-action-schemas.ts';
 import {
   type ActionSchema,
   anyJson,
@@ -288,4 +289,5 @@ export const ACTION_SCHEMAS: Record<string, ActionSchema> = {
   },
   ...appActions(),
   ...exportActions(),
+  ...appStoreActions(),
 };

@@ -78,6 +78,11 @@ const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<Comma
     load: async () => (await import('./commands/app.ts')).appCommand,
   },
   {
+    name: 'store',
+    summary: 'Add app stores (by index URL or file), list their apps, install one',
+    load: async () => (await import('./commands/store.ts')).storeCommand,
+  },
+  {
     name: 'exports',
     summary: 'What left the home: export ledger, review queue, approve/reject/retry',
     load: async () => (await import('./commands/exports.ts')).exportsCommand,

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppManager } from '../apps/app-manager.ts';
 import type { AppRunner } from '../apps/app-runner.ts';
+import type { AppStores } from '../apps/catalogue/app-stores.ts';
 import type { DriverManager } from '../drivers/driver-manager.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import type { ExportService } from '../exports/export-service.ts';
@@ -32,6 +33,8 @@ export interface HttpDeps {
   /** Mounts `/api/v1/apps` when given (with `appRunner`, runs can be started over HTTP). */
   apps?: AppManager;
   appRunner?: AppRunner;
+  /** The app stores the dashboard's Catalogue lists (with `web`). */
+  appStores?: AppStores;
   /** Mounts `/api/v1/exports` (the export ledger and review queue) when given. */
   exports?: ExportService;
   /** Mounts the householder's web dashboard at `/` (session cookie, not the bearer token). */
@@ -110,6 +113,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
         drivers: deps.drivers,
         apps: deps.apps,
         appRunner: deps.appRunner,
+        appStores: deps.appStores,
         exports: deps.exports,
       }),
     );

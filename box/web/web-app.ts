@@ -13,6 +13,7 @@ import { page } from './html/page.ts';
 import { localTimes } from './html/request-time.ts';
 import { appPages } from './pages/apps.ts';
 import { auditPages } from './pages/audit.ts';
+import { cataloguePages } from './pages/catalogue.ts';
 import { dataPages } from './pages/data.ts';
 import { driverPages } from './pages/drivers.ts';
 import { energyPages } from './pages/energy.ts';
@@ -130,6 +131,7 @@ export function createWebApp(deps: WebDeps): Hono<WebEnv> {
   app.route('/energy', energyPages());
   app.route('/drivers', driverPages());
   app.route('/apps/install', installPages());
+  app.route('/catalogue', cataloguePages());
   app.route('/apps', appPages());
   app.route('/exports', exportPages());
   app.route('/audit', auditPages());

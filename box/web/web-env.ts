@@ -1,5 +1,6 @@
 import type { AppManager } from '../apps/app-manager.ts';
 import type { AppRunner } from '../apps/app-runner.ts';
+import type { AppStores } from '../apps/catalogue/app-stores.ts';
 import type { DriverManager } from '../drivers/driver-manager.ts';
 import type { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
@@ -13,6 +14,8 @@ export interface WebDeps {
   drivers?: DriverManager;
   apps?: AppManager;
   appRunner?: AppRunner;
+  /** The householder's app stores, for the Catalogue page. */
+  appStores?: AppStores;
   /** The export ledger and review decisions (default: a service over `store`). */
   exports?: ExportService;
   /** Largest upload (Green Button / Octopus file) accepted, bytes (default 64 MiB). */

@@ -12,6 +12,8 @@ export interface SafePostRequest {
   /** The destination the householder approved. */
   approvedUrl: string;
   body: string | Buffer;
+  /** `GET` for a fetch that sends no body (the box's app-store client, see `safe-get.ts`); default `POST`. */
+  method?: 'POST' | 'GET';
   /** Extra request headers (e.g. `idempotency-key`); `host`, `content-length` are set here. */
   headers?: Record<string, string>;
   /** Approved as on the home network: private addresses (RFC 1918, fc00::/7) allowed. */
@@ -94,16 +96,18 @@ export async function safePost(
   );
   const body = typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
   const isTls = checked.url.protocol === 'https:';
+  const method = request.method ?? 'POST';
   const requestOptions: https.RequestOptions = {
-    method: 'POST',
+    method,
     hostname: checked.host,
     port: checked.port,
     path: `${checked.url.pathname}${checked.url.search}`,
     headers: {
       ...request.headers,
       host: checked.url.host,
-      'content-type': 'application/json',
-      'content-length': String(body.length),
+      ...(method === 'POST'
+        ? { 'content-type': 'application/json', 'content-length': String(body.length) }
+        : {}),
     },
     agent: false,
     ...(checked.ipVersion === 0 ? { lookup: pinnedLookup(vetted), servername: checked.host } : {}),

@@ -51,7 +51,7 @@ function grantLine(g: Grant): string {
 }
 
 /** Flags, or on a terminal prompts for what the flags leave open; `--yes` skips the final question. */
-async function consentChoices(
+export async function consentChoices(
   values: Record<string, unknown>,
   store: Store,
   source: string | undefined,

@@ -13,6 +13,7 @@ const NAV = [
   ['/drivers', 'Drivers'],
   ['/apps', 'Apps'],
   ['/apps/install', 'Install an app'],
+  ['/catalogue', 'Catalogue'],
   ['/exports', 'Exports'],
   ['/audit', 'Audit'],
 ] as const;

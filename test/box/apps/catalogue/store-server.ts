@@ -1,0 +1,101 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildIsolateApp } from '../../../../apps-sdk/src/build-app.ts';
+import { STORE_RELS } from '../../../../box/apps/catalogue/store-index.ts';
+import { REPO_ROOT } from '../../../helpers/box-process.ts';
+
+export const EXAMPLE = join(REPO_ROOT, 'examples', 'energy-insights');
+
+/** A real HTTP app store on 127.0.0.1: serves what `routes` says and records every request path. */
+export interface StoreServer {
+  origin: string;
+  url(path: string): string;
+  /** Paths asked for, in order. */
+  requests: string[];
+  routes: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  close(): Promise<void>;
+}
+
+export async function startStoreServer(): Promise<StoreServer> {
+  const requests: string[] = [];
+  const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
+  const server: Server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const route = routes.get(req.url ?? '');
+    if (route) route(req, res);
+    else res.writeHead(404).end('not here');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    url: (path) => `${origin}${path}`,
+    requests,
+    routes,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Serves `body` with `type` at `path`. */
+export function serve(
+  server: StoreServer,
+  path: string,
+  body: string | Buffer,
+  type = 'application/json',
+): void {
+  server.routes.set(path, (_req, res) => res.writeHead(200, { 'content-type': type }).end(body));
+}
+
+/**
+ * The energy-insights example built and packed as a .tgz the way an app developer would
+ * (`tar -czf` of the manifest and dist/, as the install tests make archives); its bytes and SHA-256.
+ */
+export async function exampleBundle(): Promise<{ file: string; bytes: Buffer; sha256: string }> {
+  await buildIsolateApp(EXAMPLE);
+  const file = join(mkdtempSync(join(tmpdir(), 'databox-bundle-')), 'energy-insights-1.0.0.tgz');
+  execFileSync('tar', ['-czf', file, '-C', EXAMPLE, 'databox-app.json', 'dist'], { stdio: 'pipe' });
+  const bytes = readFileSync(file);
+  return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** A HyperCat app-store index listing `items` (each an href, an app id, a version and a digest). */
+export function storeIndex(
+  items: Array<{
+    href: string;
+    appId?: string;
+    version?: string;
+    sha256: string;
+    extra?: Array<{ rel: string; val: string }>;
+  }>,
+): string {
+  return JSON.stringify({
+    'catalogue-metadata': [
+      { rel: STORE_RELS.contentType, val: 'application/vnd.hypercat.catalogue+json' },
+      { rel: STORE_RELS.description, val: 'Test store' },
+    ],
+    items: items.map((i) => ({
+      href: i.href,
+      'item-metadata': [
+        { rel: STORE_RELS.description, val: 'Daily electricity use and a tariff check' },
+        { rel: STORE_RELS.contentType, val: 'application/gzip' },
+        { rel: STORE_RELS.appId, val: i.appId ?? 'energy-insights' },
+        { rel: STORE_RELS.version, val: i.version ?? '1.0.0' },
+        { rel: STORE_RELS.name, val: 'Energy insights' },
+        { rel: STORE_RELS.publisher, val: 'Databox examples' },
+        { rel: STORE_RELS.publisherKey, val: 'SHA256:q0c2cwGfLyw9tEdkqbYKzC0o4pRqSHCz1uT0R+7m2Gk' },
+        { rel: STORE_RELS.sha256, val: i.sha256 },
+        ...(i.extra ?? []),
+      ],
+    })),
+  });
+}
