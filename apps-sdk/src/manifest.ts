@@ -51,12 +51,17 @@ export const isolateRuntimeSchema = z.strictObject({
     .optional(),
 });
 
+/** Languages a container app may declare (`runtime.language`); only `node` code is bundled. */
+export const CONTAINER_LANGUAGES = ['node', 'python', 'other'] as const;
+
 export const containerRuntimeSchema = z.strictObject({
   type: z.literal('container'),
   image: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/, 'must be a local image name such as databox/node-base'),
   command: z.array(z.string().min(1)).min(1, 'must name the command to run'),
+  /** What the code is written in: `node` (the default) is bundled by `databox app build`; others run as they are. */
+  language: z.enum(CONTAINER_LANGUAGES).optional(),
 });
 
 export const requestSchema = z.strictObject({
@@ -130,6 +135,18 @@ export const manifestSchema = z.strictObject({
    * whose properties give a `default` each; the app reads the values with `settings.get`.
    */
   settings: jsonSchema.optional(),
+  /**
+   * Files or folders the app needs besides the manifest and its built code (`dist/`), relative to
+   * the app folder: what `databox app pack` puts in the bundle with them (e.g. `["data/tariffs.json"]`).
+   */
+  assets: z
+    .array(
+      z
+        .string()
+        .regex(/^(?![/.])(?!.*(^|\/)\.)[\w./ -]+$/, 'must be a relative path inside the app folder, with no dotfile or ".." part'),
+    )
+    .max(100)
+    .optional(),
   limits: limitsSchema.default({ memoryMb: MEMORY_MB.default, timeoutMs: TIMEOUT_MS.default }),
 });
 

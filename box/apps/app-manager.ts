@@ -10,6 +10,14 @@ import { AppRegistry } from './app-registry.ts';
 import { settingsNamespace } from './app-settings-store.ts';
 import { loadAppSource } from './app-source.ts';
 import { keptChoices, type PermissionDiff, permissionDiff } from './app-upgrade.ts';
+import {
+  type InstallTrust,
+  installTrust,
+  refuseCopiedChanges,
+  refuseKeyChange,
+  type TrustOptions,
+} from './bundle/install-trust.ts';
+import { PublisherRecord } from './bundle/publisher-record.ts';
 import { type ResolvedConsent, resolveConsent } from './consent.ts';
 import { buildConsentReceipt } from './consent-receipt.ts';
 import { InstallDigests } from './install-digests.ts';
@@ -36,6 +44,8 @@ export interface InstalledAppInfo extends InstalledApp {
   /** sha256 over every file's path and digest (see `treeDigest`); null for an app installed before digests were kept. */
   filesDigest: string | null;
   files: InstalledFile[];
+  /** Who vouches for the files: the publisher key of a signed bundle, or why unsigned; null before publishers were kept. */
+  publisher: InstallTrust | null;
 }
 
 export interface InstallResult {
@@ -44,6 +54,8 @@ export interface InstallResult {
   grants: Grant[];
   /** What this version asks for compared with the one it replaced (all `added` at first install). */
   diff?: PermissionDiff;
+  /** Install only: the installed version's publisher (signed) or why it is unsigned. */
+  trust?: InstallTrust;
 }
 
 /**
@@ -62,6 +74,7 @@ export interface InstallResult {
 export class AppManager {
   readonly registry: AppRegistry;
   readonly digests: InstallDigests;
+  readonly publishers: PublisherRecord;
   readonly #store: Store;
   readonly #options: AppManagerOptions;
 
@@ -70,6 +83,7 @@ export class AppManager {
     this.#options = options;
     this.registry = new AppRegistry(store.db);
     this.digests = new InstallDigests(store.db);
+    this.publishers = new PublisherRecord(store.db);
   }
 
   /**
@@ -77,10 +91,37 @@ export class AppManager {
    * Validation comes first and lists every problem; nothing is copied or stored unless all pass.
    * Only plain files and folders are installed (links and special files are refused, see
    * `scanAppFolder`), copied without following anything, and each copy's sha256 is recorded.
+   *
+   * Every path that installs an app (CLI, HTTP, dashboard, catalogue) comes here, so the bundle
+   * checks apply to all: an archive (or a folder holding `databox-bundle.json`) must be a bundle
+   * validly signed by `databox app pack` — every file's SHA-256 as signed, nothing added, the
+   * Ed25519 signature valid — or it is refused (codes `bundle_unsigned`, `bundle_altered`,
+   * `bundle_signature_invalid`, `bundle_manifest_invalid`) unless `trust.allowUnsigned`; an
+   * upgrade signed by another key than the installed version (or unsigned) is refused
+   * (`publisher_key_changed`) unless `trust.allowKeyChange`. A folder without bundle files (a
+   * developer's own) installs as unsigned. The publisher's fingerprint, or why the install is
+   * unsigned, is recorded, audited in `app.install` and shown by {@link AppManager.get}.
+   *
+   * @example
+   * const { trust } = apps.install('energy-insights-1.0.0.tgz', choices, 'cli');
+   * if (trust.signed) console.log(trust.publisher.fingerprint);
+   * apps.install('unsigned.tgz', choices, 'cli', { allowUnsigned: true }); // recorded as unsigned
    */
-  install(source: string, asked: ConsentChoices, method = 'cli'): InstallResult {
-    const app = loadAppSource(source, this.#options.installLimits ?? DEFAULT_INSTALL_LIMITS);
+  install(source: string, asked: ConsentChoices, method = 'cli', trust: TrustOptions = {}): InstallResult {
+    const app = loadAppSource(source, this.#options.installLimits ?? DEFAULT_INSTALL_LIMITS, {
+      allowUnsigned: trust.allowUnsigned,
+    });
     try {
+      const incoming = installTrust(app.trust);
+      const current = this.registry.findInstall(app.manifest.id);
+      if (current)
+        refuseKeyChange(
+          current,
+          this.publishers.get(current.id),
+          incoming,
+          app.manifest.version,
+          trust.allowKeyChange,
+        );
       const now = this.#store.now();
       // an upgrade keeps the grants and approvals whose request or export did not change
       const diff = permissionDiff(this.registry.findInstall(app.manifest.id)?.manifest, app.manifest);
@@ -94,6 +135,7 @@ export class AppManager {
       let files: InstalledFile[];
       try {
         files = copyScannedTree(app.folder, app.tree, staging);
+        if (app.trust !== 'folder') refuseCopiedChanges(source, app.trust, files);
       } catch (error) {
         rmSync(staging, { recursive: true, force: true });
         throw error;
@@ -114,6 +156,7 @@ export class AppManager {
           };
           this.registry.putInstall(installed);
           this.digests.record(installed.id, files);
+          this.publishers.record(installed.id, incoming);
           this.#store.audit.append({
             actor: 'user',
             action: 'app.install',
@@ -125,9 +168,17 @@ export class AppManager {
               dir,
               files: files.length,
               filesDigest: treeDigest(files),
+              publisher: incoming.signed
+                ? { signed: true, fingerprint: incoming.publisher.fingerprint, key: incoming.publisher.key }
+                : { signed: false, why: incoming.code },
             },
           });
-          return { app: installed, ...this.#recordConsent(app.manifest, resolved, now, method), diff };
+          return {
+            app: installed,
+            ...this.#recordConsent(app.manifest, resolved, now, method),
+            diff,
+            trust: incoming,
+          };
         });
       } catch (error) {
         rmSync(dir, { recursive: true, force: true });
@@ -158,7 +209,13 @@ export class AppManager {
       throw new BadRequestError(
         `app "${appId}" ${current.version} has no earlier version kept to roll back to`,
       );
-    return this.install(dir, { requests: {} }, method);
+    // the kept folder holds the bundle files of a signed version: it is verified again, and must
+    // still be validly signed if it was; the householder already accepted its key once
+    const kept = this.#store.audit
+      .query({ action: 'app.install', subject: appId, order: 'desc', limit: 100 })
+      .find((e) => e.details.version === previous);
+    const keptSigned = (kept?.details.publisher as { signed?: boolean } | undefined)?.signed === true;
+    return this.install(dir, { requests: {} }, method, { allowUnsigned: !keptSigned, allowKeyChange: true });
   }
 
   grant(appId: string, asked: ConsentChoices, method = 'cli'): InstallResult {
@@ -268,6 +325,7 @@ export class AppManager {
       this.#store.kv.wipe(settingsNamespace(appId));
       this.registry.deleteInstall(appId);
       this.digests.remove(appId);
+      this.publishers.remove(appId);
       this.#store.audit.append({
         actor: 'user',
         action: 'app.uninstall',
@@ -290,7 +348,12 @@ export class AppManager {
   get(appId: string): InstalledAppInfo {
     const app = this.registry.getInstall(appId);
     const files = this.digests.list(appId);
-    return { ...app, filesDigest: files.length ? treeDigest(files) : null, files };
+    return {
+      ...app,
+      filesDigest: files.length ? treeDigest(files) : null,
+      files,
+      publisher: this.publishers.get(appId) ?? null,
+    };
   }
 
   grants(appId: string): Grant[] {

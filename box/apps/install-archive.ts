@@ -6,7 +6,9 @@ import { DEFAULT_INSTALL_LIMITS, type InstallLimits, refusal } from './install-f
 
 const BLOCK = 512;
 
-interface Entry {
+/** One checked entry of an app archive: a plain file (with its bytes) or a folder. */
+export interface ArchiveEntry {
+  /** Relative, `/`-separated, in normal form. */
   path: string;
   type: 'file' | 'dir';
   data?: Buffer;
@@ -46,6 +48,15 @@ export function extractAppArchive(
   dest: string,
   limits: InstallLimits = DEFAULT_INSTALL_LIMITS,
 ): void {
+  writeArchiveEntries(file, readAppArchive(file, limits), dest);
+}
+
+/**
+ * The checked entries of an app `.tgz`, read into memory and not written anywhere (see
+ * {@link extractAppArchive} for what is refused), so a bundle's signature and digests can be
+ * verified before anything touches the disk.
+ */
+export function readAppArchive(file: string, limits: InstallLimits = DEFAULT_INSTALL_LIMITS): ArchiveEntry[] {
   // A valid archive within the limits is its content plus a header (and padding) per entry.
   const maxTarBytes = limits.maxBytes + (limits.maxFiles + 2) * 3 * BLOCK;
   if (statSync(file).size > maxTarBytes)
@@ -60,7 +71,11 @@ export function extractAppArchive(
       `${file} could not be unpacked: it is not a gzip file (${(error as Error).message})`,
     );
   }
-  const entries = readTar(file, tar, limits);
+  return readTar(file, tar, limits);
+}
+
+/** Writes entries from {@link readAppArchive} under `dest` (new files only: `wx`). */
+export function writeArchiveEntries(file: string, entries: ArchiveEntry[], dest: string): void {
   for (const entry of entries) {
     const target = join(dest, entry.path);
     try {
@@ -80,8 +95,8 @@ export function extractAppArchive(
   }
 }
 
-function readTar(file: string, tar: Buffer, limits: InstallLimits): Entry[] {
-  const entries: Entry[] = [];
+function readTar(file: string, tar: Buffer, limits: InstallLimits): ArchiveEntry[] {
+  const entries: ArchiveEntry[] = [];
   const problems: ErrorDetail[] = [];
   const seen = new Set<string>();
   let pending: Pending = {};

@@ -25,15 +25,39 @@ export function appActions(): Record<string, ActionSchema> {
   const grant = shape({ request: text, datasource: text, resolution: text, history: text });
   return {
     'app.install': app(
-      'an app installed or upgraded (its files digested)',
-      shape({
-        version: text,
-        previousVersion: nullable(text),
-        runtime: { enum: ['isolate', 'container'] },
-        dir: text,
-        files: count,
-        filesDigest: hex64,
-      }),
+      'an app installed or upgraded (its files digested; `publisher`: the key of a signed bundle, or why unsigned)',
+      shape(
+        {
+          version: text,
+          previousVersion: nullable(text),
+          runtime: { enum: ['isolate', 'container'] },
+          dir: text,
+          files: count,
+          filesDigest: hex64,
+          publisher: {
+            anyOf: [
+              shape({
+                signed: { const: true },
+                fingerprint: { type: 'string', pattern: '^SHA256:[A-Za-z0-9+/]{43}$' },
+                key: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
+              }),
+              shape({
+                signed: { const: false },
+                why: {
+                  enum: [
+                    'folder',
+                    'bundle_unsigned',
+                    'bundle_manifest_invalid',
+                    'bundle_signature_invalid',
+                    'bundle_altered',
+                  ],
+                },
+              }),
+            ],
+          },
+        },
+        ['publisher'],
+      ),
     ),
     'app.grant': app(
       'a consent: install or change of grants; `consentDigest` binds the stored receipt and grants',

@@ -20,6 +20,7 @@ import { BadRequestError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
 import { type Command, HOME_OPTION, stringOption } from '../command.ts';
 import { openStore } from '../open-store.ts';
+import { trustLine } from './app-pack.ts';
 
 const SUBCOMMANDS = [
   'install',
@@ -41,6 +42,8 @@ const SUBCOMMANDS = [
   'types',
   'new',
   'dev',
+  'pack',
+  'key',
 ];
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
@@ -67,7 +70,8 @@ export async function consentChoices(
   if (!interactive) return preset;
   const manifest = source
     ? (() => {
-        const app = loadAppSource(source);
+        // refuses an untrusted bundle before any question is asked
+        const app = loadAppSource(source, undefined, { allowUnsigned: values['allow-unsigned'] === true });
         app.cleanup();
         return app.manifest;
       })()
@@ -105,7 +109,7 @@ export const appCommand: Command = {
   name: 'app',
   summary: 'Install apps with the grants you choose, see and revoke them, run them.',
   usage:
-    'app install DIR|FILE.tgz | grant|show|grants|receipt|revoke|uninstall|run|runs|insights|quota|settings|rollback ID | list | check|build DIR',
+    'app install DIR|FILE.tgz [--allow-unsigned] [--allow-key-change] | pack [DIR] [--key FILE] [--out FILE] | key | grant|show|grants|receipt|revoke|uninstall|run|runs|insights|quota|settings|rollback ID | list | check|build DIR',
   options: {
     home: HOME_OPTION,
     grant: {
@@ -161,6 +165,25 @@ export const appCommand: Command = {
       description: 'dev: one build, install and run, then stop (exit 1 if the run failed)',
     },
     dir: { type: 'string', description: 'new: the folder to write (default ./NAME)', placeholder: 'DIR' },
+    key: {
+      type: 'string',
+      description:
+        'pack/key: the developer signing key (default $XDG_CONFIG_HOME/databox/developer-key.pem; made on first use)',
+      placeholder: 'FILE',
+    },
+    out: {
+      type: 'string',
+      description: 'pack: the bundle to write (default ID-VERSION.tgz)',
+      placeholder: 'FILE',
+    },
+    'allow-unsigned': {
+      type: 'boolean',
+      description: 'install: accept a bundle that is unsigned or not validly signed (recorded as unsigned)',
+    },
+    'allow-key-change': {
+      type: 'boolean',
+      description: 'install: accept an upgrade signed by a different key than the installed version',
+    },
     sdk: {
       type: 'string',
       description: "new: the SDK dependency in package.json (default this checkout's apps-sdk)",
@@ -172,6 +195,9 @@ export const appCommand: Command = {
     'src/index.ts, tsconfig, a passing runLocally test on simulator data); "app types DIR" writes',
     'src/databox-app.types.ts from the manifest, for defineApp<Types>; "app dev DIR" builds, installs on',
     'a throwaway box with simulator data at the finest resolutions asked for, runs, and reruns on each change.',
+    '"app pack [DIR]" builds if needed and writes a bundle of only the files the app needs, each digested,',
+    'signed with your key ("app key" shows it). Install refuses a bundle that is unsigned or altered',
+    '(--allow-unsigned to accept it) and an upgrade signed by another key (--allow-key-change).',
     'Examples:',
     '  databox app install examples/energy-insights --grant power=meter.power@30min/P90D --expires P1Y \\',
     '      --approve-destination monthly-summary --yes',
@@ -197,6 +223,10 @@ export const appCommand: Command = {
       if (result.ok) console.log(`${arg}: ok`);
       return result.ok ? 0 : 1;
     }
+    if (sub === 'pack' || sub === 'key') {
+      const { runAppPackCommand } = await import('./app-pack.ts');
+      return runAppPackCommand(sub, arg, values);
+    }
     if (sub === 'types' || sub === 'new' || sub === 'dev') {
       // the developer's commands need no box; loaded only when used
       const { runAppDevCommand } = await import('./app-dev.ts');
@@ -205,7 +235,7 @@ export const appCommand: Command = {
     if (sub === 'build') {
       if (!arg) throw new BadRequestError('app build needs a DIR');
       const built = await buildApp(arg);
-      console.log(`wrote ${built.outfile} (${built.bytes} bytes)`);
+      console.log(built.skipped ?? `wrote ${built.outfile} (${built.bytes} bytes)`);
       return 0;
     }
     const home = stringOption(values, 'home');
@@ -241,14 +271,20 @@ export const appCommand: Command = {
           }
           const choices = await consentChoices(values, store, sub === 'install' ? arg : undefined, arg);
           const method = values.yes || !process.stdin.isTTY ? 'cli' : 'cli-interactive';
+          const trust = {
+            allowUnsigned: values['allow-unsigned'] === true,
+            allowKeyChange: values['allow-key-change'] === true,
+          };
           const result =
-            sub === 'install' ? apps.install(arg, choices, method) : apps.grant(arg, choices, method);
+            sub === 'install' ? apps.install(arg, choices, method, trust) : apps.grant(arg, choices, method);
           if (values.json) print(result.consent.receipt);
           else {
             if (result.diff?.fromVersion) for (const line of diffLines(result.diff)) console.log(line);
             console.log(
               `${sub === 'install' ? 'installed' : 'changed grants of'} ${result.app.id} ${result.app.version}; consent receipt ${result.consent.receiptId}`,
             );
+            const trustText = trustLine(result.trust);
+            if (trustText) console.log(trustText);
             for (const g of result.grants) console.log(`  ${grantLine(g)}`);
           }
           return 0;

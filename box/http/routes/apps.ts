@@ -27,6 +27,10 @@ const consentBody = z.strictObject({
 const installBody = consentBody.extend({
   /** Path of the app folder or .tgz on the box's file system. */
   source: z.string().min(1),
+  /** Install a bundle that is not validly signed (recorded as unsigned). */
+  allowUnsigned: z.boolean().default(false),
+  /** Upgrade with a version signed by another key than the installed one. */
+  allowKeyChange: z.boolean().default(false),
 });
 
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
@@ -61,7 +65,10 @@ export function appRoutes(apps: AppManager, runner?: AppRunner): Hono {
 
   app.post('/', async (c) => {
     const body = parse(installBody, await jsonBody(c));
-    const result = apps.install(body.source, choices(body), 'http');
+    const result = apps.install(body.source, choices(body), 'http', {
+      allowUnsigned: body.allowUnsigned,
+      allowKeyChange: body.allowKeyChange,
+    });
     return c.json(result, 201);
   });
 
