@@ -5,10 +5,12 @@ import { MANIFEST_FILE } from './check-app.ts';
 import { type Manifest, validateManifest } from './manifest.ts';
 
 export interface BuildResult {
-  /** Absolute path of the written bundle. */
+  /** Absolute path of the written bundle (`''` when nothing was built, see `skipped`). */
   outfile: string;
   bytes: number;
   warnings: string[];
+  /** Why nothing was built: a container app in another language than node has no bundle. */
+  skipped?: string;
 }
 
 /** Fails an isolate build that imports a Node built-in: the isolate has no `require` and no Node APIs. */
@@ -79,13 +81,17 @@ export async function buildContainerApp(
   options: { source?: string; outfile?: string } = {},
 ): Promise<BuildResult> {
   const root = resolve(dir);
-  await loadManifest(root);
+  const { runtime } = await loadManifest(root);
+  if (runtime.type === 'container' && (runtime.language ?? 'node') !== 'node')
+    throw new Error(`${MANIFEST_FILE}: runtime.language is ${runtime.language}; only node apps are bundled`);
   return bundle(root, options.source ?? 'src/index.ts', options.outfile ?? 'dist/app.js', 'container');
 }
 
 /**
  * Builds any app folder (`databox app build DIR`): {@link buildIsolateApp} for isolate apps,
- * {@link buildContainerApp} (`src/index.ts` → `dist/app.js`) for container apps.
+ * {@link buildContainerApp} (`src/index.ts` → `dist/app.js`) for node container apps; a container
+ * app whose `runtime.language` is another (`python`, `other`) has nothing to bundle, and the
+ * result says so in `skipped`.
  *
  * @example
  * ```ts
@@ -94,8 +100,17 @@ export async function buildContainerApp(
  * ```
  */
 export async function buildApp(dir: string): Promise<BuildResult> {
-  const manifest = await loadManifest(resolve(dir));
-  return manifest.runtime.type === 'isolate' ? buildIsolateApp(dir) : buildContainerApp(dir);
+  const { runtime } = await loadManifest(resolve(dir));
+  if (runtime.type === 'isolate') return buildIsolateApp(dir);
+  const language = runtime.language ?? 'node';
+  if (language !== 'node')
+    return {
+      outfile: '',
+      bytes: 0,
+      warnings: [],
+      skipped: `nothing to build: a ${language} container app runs its files as they are (${runtime.command.join(' ')})`,
+    };
+  return buildContainerApp(dir);
 }
 
 async function bundle(

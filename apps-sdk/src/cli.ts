@@ -29,7 +29,7 @@ export async function runSdkCli(argv: string[]): Promise<number> {
     switch (command) {
       case 'build': {
         const built = await buildApp(dir);
-        console.log(`wrote ${built.outfile} (${built.bytes} bytes)`);
+        console.log(built.skipped ?? `wrote ${built.outfile} (${built.bytes} bytes)`);
         for (const w of built.warnings) console.warn(`warning: ${w}`);
         return 0;
       }

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { DataboxError } from '../errors.ts';
+import { copyInto, importRootfs, writeBaseFiles } from './scratch-image.ts';
 
 const run = promisify(execFile);
 
@@ -65,25 +66,13 @@ export async function buildNodeBaseImage(
       await copyInto(root, await realpath(library), library);
     }
     await writeBaseFiles(root);
-
-    const tarball = join(work, 'rootfs.tar');
-    progress(`packing ${tarball}`);
-    await run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', root, '-cf', tarball, '.']);
-    const size = (await stat(tarball)).size;
-    progress(`importing ${(size / 1024 / 1024).toFixed(1)} MiB as ${tag}`);
-    const stream = await docker.importImage(tarball, {
+    await importRootfs(docker, {
+      root,
+      tarball: join(work, 'rootfs.tar'),
       repo,
-      tag: version,
-      changes: [...NODE_BASE_IMAGE_CHANGES],
-    });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (error: Error | null) => (error ? reject(error) : resolve()),
-        (event: { status?: string }) => {
-          if (event.status) progress(`engine: ${event.status}`);
-        },
-      );
+      version,
+      changes: NODE_BASE_IMAGE_CHANGES,
+      progress,
     });
     progress(`built ${tag}`);
     return tag;
@@ -150,25 +139,4 @@ export function splitImageReference(reference: string): { repo: string; version:
   const colon = reference.lastIndexOf(':');
   if (colon <= reference.lastIndexOf('/')) return { repo: reference, version: 'latest' };
   return { repo: reference.slice(0, colon), version: reference.slice(colon + 1) };
-}
-
-async function copyInto(root: string, source: string, target: string): Promise<void> {
-  const destination = join(root, target);
-  await mkdir(dirname(destination), { recursive: true, mode: 0o755 });
-  await copyFile(source, destination);
-  await chmod(destination, 0o755);
-}
-
-async function writeBaseFiles(root: string): Promise<void> {
-  await mkdir(join(root, 'etc'), { recursive: true, mode: 0o755 });
-  await writeFile(
-    join(root, 'etc/passwd'),
-    'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n',
-    { mode: 0o644 },
-  );
-  await writeFile(join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n', { mode: 0o644 });
-  await mkdir(join(root, 'tmp'), { recursive: true });
-  await chmod(join(root, 'tmp'), 0o1777);
-  await mkdir(join(root, 'app'), { recursive: true });
-  await chmod(join(root, 'app'), 0o755);
 }

@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { createDockerClient } from '../../box/containers/docker-client.ts';
+import { APP_CONTAINER_USER, hardenedHostConfig } from '../../box/containers/hardened-host-config.ts';
+import { runContainer } from '../../box/containers/run-container.ts';
 import { describeWithDocker } from '../helpers/services.ts';
 
 const run = promisify(execFile);
@@ -23,13 +26,41 @@ async function databox(...args: string[]): Promise<{ code: number; stdout: strin
 
 describeWithDocker('databox image build', () => {
   const tag = `databox/test-node-base:cli-${randomBytes(4).toString('hex')}`;
+  const pythonTag = `databox/test-python-base:cli-${randomBytes(4).toString('hex')}`;
   const docker = createDockerClient();
   afterAll(async () => {
-    await docker
-      .getImage(tag)
-      .remove({ force: true })
-      .catch(() => {});
+    for (const image of [tag, pythonTag])
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => {});
   });
+
+  it('builds the python base image from the python3 it is given, which then runs its stdlib as nobody', async () => {
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const result = await databox('image', 'build', 'python', '--tag', pythonTag, '--python', python);
+    expect(result.stderr).toMatch(/image: building .* \(python 3\.\d+\.\d+\)/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${pythonTag}\n`);
+    const info = await docker.getImage(pythonTag).inspect();
+    expect(info.Config.User).toBe('65534:65534');
+    expect(info.Config.Entrypoint).toEqual(['/usr/local/bin/python3']);
+    expect(info.Config.Env).toContain('PYTHONHOME=/usr/local');
+    const ran = await runContainer(
+      docker,
+      {
+        Image: pythonTag,
+        Cmd: [
+          '-c',
+          'import json, sqlite3, hashlib, http.client, os; print(json.dumps([os.getuid(), sqlite3.sqlite_version != ""]))',
+        ],
+        User: APP_CONTAINER_USER,
+        HostConfig: hardenedHostConfig({ memoryBytes: 64 * 1024 * 1024 }),
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(ran).toMatchObject({ exitCode: 0, stdout: '[65534, true]\n' });
+  }, 300_000);
 
   it('builds the node base image with progress on stderr and the tag on stdout', async () => {
     const result = await databox('image', 'build', '--tag', tag);
@@ -52,7 +83,10 @@ describeWithDocker('databox image build', () => {
   it('explains a wrong subcommand and an engine it cannot reach', async () => {
     const wrong = await databox('image', 'list');
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain('expected "databox image build", got "databox image list"');
+    expect(wrong.stderr).toContain('expected "databox image build [node|python]", got "databox image list"');
+    const language = await databox('image', 'build', 'ruby');
+    expect(language.code).toBe(1);
+    expect(language.stderr).toContain('got "databox image build ruby"');
 
     const down = await databox('image', 'build', '--docker-host', 'unix:///nonexistent/docker.sock');
     expect(down.code).toBe(1);

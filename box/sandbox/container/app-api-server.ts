@@ -2,6 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { AppApiError } from '../../../apps-sdk/src/app-api-error.ts';
+import { appError } from '../../arbiter/app-error.ts';
 import { DataboxError, issuesToDetails } from '../../errors.ts';
 
 /** Answers one app call; CORE's `RunSession.handle` (it validates params and enforces the grant). */
@@ -158,6 +160,8 @@ export class AppApiServer {
       try {
         result = await this.#handle(body.method, body.params ?? {});
       } catch (error) {
+        // the SDK's own rules (planRead, …) refuse with AppApiError: it travels with its code
+        if (error instanceof AppApiError) throw appError(error.code, error.message);
         if (!(error instanceof DataboxError)) this.#onInternalError(body.method, error);
         throw error;
       }

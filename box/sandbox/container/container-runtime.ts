@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import type { AppRuntime, RunLimits, RunOutcome } from '../../apps/runtime.ts';
 import { APP_CONTAINER_USER, hardenedHostConfig } from '../../containers/hardened-host-config.ts';
 import { defaultNodeBaseImageTag, ensureNodeBaseImage } from '../../containers/node-image.ts';
+import { ensurePythonBaseImage, PYTHON_BASE_REPO } from '../../containers/python-image.ts';
 import { type RunStage, sandboxRoot, stageRun } from '../../containers/run-staging.ts';
 import { AppApiServer } from './app-api-server.ts';
 import { containerCpuReader } from './container-cpu.ts';
@@ -80,6 +81,7 @@ export class ContainerRuntime implements AppRuntime {
   readonly #options: ContainerRuntimeOptions;
   readonly #defaultImage: string;
   #baseImage: Promise<string> | undefined;
+  #pythonImage: Promise<string> | undefined;
   #runRoot: Promise<string> | undefined;
   readonly #active = new Set<{ abort: () => void; done: Promise<RunOutcome> }>();
 
@@ -239,6 +241,14 @@ export class ContainerRuntime implements AppRuntime {
     // '' and the untagged repo (as a manifest names it: "databox/node-base") mean the default image.
     const defaultRepo = this.#defaultImage.slice(0, this.#defaultImage.lastIndexOf(':'));
     const named = entry.trim();
+    if (named === PYTHON_BASE_REPO) {
+      // the untagged python repo: the image of the host's python3, built on first use like node's
+      this.#pythonImage ??= ensurePythonBaseImage(this.#docker).catch((error: unknown) => {
+        this.#pythonImage = undefined;
+        throw error;
+      });
+      return this.#pythonImage;
+    }
     const image = named === '' || named === defaultRepo ? this.#defaultImage : named;
     if (image !== this.#defaultImage) return image;
     this.#baseImage ??= ensureNodeBaseImage(this.#docker, { tag: image }).catch((error: unknown) => {
@@ -331,7 +341,7 @@ function describeFailure(error: unknown, entry: string): string {
   const status = (error as { statusCode?: number }).statusCode;
   const message = error instanceof Error ? error.message : String(error);
   if (status === 404 && /image/i.test(message)) {
-    return `image "${entry}" is not on this box (there is no registry): build or load it locally; "databox image build" makes the node base image`;
+    return `image "${entry}" is not on this box (there is no registry): build or load it locally; "databox image build [node|python]" makes the base images`;
   }
   return `could not run the container: ${message}`;
 }
