@@ -9,23 +9,32 @@ import {
 } from '../../../apps-sdk/src/resolution.ts';
 import type { AppManager } from '../../apps/app-manager.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
+import { type InstallTrust, installTrust } from '../../apps/bundle/install-trust.ts';
 import { askedResolution, DEFAULT_EXPIRY } from '../../apps/consent.ts';
+import { destinationLoss, requestLoss } from '../../apps/consent-words/declined-losses.ts';
+import { riskFor } from '../../apps/consent-words/kind-risks.ts';
+import { everyWords } from '../../apps/consent-words/plain-durations.ts';
 import type { ConsentChoices } from '../../apps/types.ts';
 import { DataboxError } from '../../errors.ts';
+import type { ExportMode } from '../../exports/types.ts';
 import { isIsoDuration, parseIsoDuration } from '../../util/iso-duration.ts';
 import { text } from '../html/form-values.ts';
 import { csrfField, type Html, redirectDone, render } from '../html/page.ts';
+import { requestLocalTime } from '../html/request-time.ts';
 import { samplePayload } from '../html/sample-payload.ts';
 import type { WebEnv } from '../web-env.ts';
+import {
+  expiryField,
+  exportModeField,
+  exportModeOf,
+  historyField,
+  resolutionField,
+} from './consent-fields.ts';
 import { consentPreview } from './consent-preview.ts';
 
 type C = Context<WebEnv>;
-const EXPIRIES = [
-  ['P1M', 'one month'],
-  ['P3M', 'three months'],
-  ['P6M', 'six months'],
-  ['P1Y', 'one year'],
-] as const;
+/** The householder's choices plus how exports are handled (kept by the export service, not the grant). */
+type FormChoices = ConsentChoices & { exportMode?: ExportMode };
 
 function appsOf(c: C): AppManager {
   const apps = c.var.parts.apps;
@@ -33,22 +42,36 @@ function appsOf(c: C): AppManager {
   return apps;
 }
 
-/** Who is being consented to: a new install from a path, or an installed app (change = consent again). */
-type Target = { source: string; manifest: Manifest } | { appId: string; manifest: Manifest };
+/**
+ * Who is being consented to: a new install from a path (with who signed it, whether it is a
+ * bundle, and the installed version's publisher if this is an upgrade), or an installed app
+ * (change = consent again).
+ */
+type Target =
+  | { source: string; manifest: Manifest; trust: InstallTrust; bundle: boolean; installed?: InstallTrust }
+  | { appId: string; manifest: Manifest };
 
 function target(c: C, values: Record<string, string>): Target | undefined {
   if (values.app) return { appId: values.app, manifest: appsOf(c).get(values.app).manifest };
   if (!values.source) return undefined;
-  const source = loadAppSource(values.source);
+  // inspect: an unsigned bundle is shown with why, and refused at approval unless the box is ticked
+  const source = loadAppSource(values.source, undefined, { inspect: true });
   try {
-    return { source: values.source, manifest: source.manifest };
+    const installed = appsOf(c).registry.findInstall(source.manifest.id);
+    return {
+      source: values.source,
+      manifest: source.manifest,
+      trust: installTrust(source.trust),
+      bundle: source.trust !== 'folder',
+      installed: installed ? appsOf(c).publishers.get(installed.id) : undefined,
+    };
   } finally {
     source.cleanup();
   }
 }
 
 /** The form's answers as `ConsentChoices`; an empty datasource declines the request. */
-function choicesOf(manifest: Manifest, form: Record<string, string | string[]>): ConsentChoices {
+function choicesOf(manifest: Manifest, form: Record<string, string | string[]>): FormChoices {
   const one = (k: string) => {
     const v = form[k];
     return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
@@ -69,11 +92,12 @@ function choicesOf(manifest: Manifest, form: Record<string, string | string[]>):
     requests,
     expires: one('expires') || DEFAULT_EXPIRY,
     destinations: dest === undefined ? [] : Array.isArray(dest) ? dest : [dest],
+    exportMode: exportModeOf(one('exportMode')),
   };
 }
 
 /** For a change of grants: the app's current grants and approved destinations, as they stand. */
-function currentChoices(c: C, appId: string, manifest: Manifest): ConsentChoices {
+function currentChoices(c: C, appId: string, manifest: Manifest): FormChoices {
   const apps = appsOf(c);
   const live = apps.grants(appId).filter((g) => g.revokedAt === null);
   const requests: ConsentChoices['requests'] = {};
@@ -89,11 +113,11 @@ function currentChoices(c: C, appId: string, manifest: Manifest): ConsentChoices
   } catch {
     // no receipt yet: none approved
   }
-  return { requests, expires: DEFAULT_EXPIRY, destinations };
+  return { requests, expires: DEFAULT_EXPIRY, destinations, exportMode: c.var.parts.exports.mode(appId) };
 }
 
 /** Defaults for a first look: the first datasource of the kind, the resolution asked for, the history asked for, no destinations. */
-function defaultChoices(c: C, manifest: Manifest): ConsentChoices {
+function defaultChoices(c: C, manifest: Manifest): FormChoices {
   const sources = c.var.parts.store.listDatasources();
   const requests: ConsentChoices['requests'] = {};
   for (const r of manifest.requests) {
@@ -102,12 +126,47 @@ function defaultChoices(c: C, manifest: Manifest): ConsentChoices {
       ? { datasource: match.id, resolution: askedResolution(r), history: r.history }
       : { decline: true };
   }
-  return { requests, expires: DEFAULT_EXPIRY, destinations: [] };
+  // a new install reviews every export until the householder says otherwise
+  return { requests, expires: DEFAULT_EXPIRY, destinations: [], exportMode: 'review' };
 }
 
-function consentForm(c: C, t: Target, choices: ConsentChoices, error?: DataboxError): Html {
+/** Who signed the app, and the boxes to tick for an unsigned bundle or a new publisher key. */
+function publisherBlock(t: Extract<Target, { source: string }>): Html {
+  const { trust, installed } = t;
+  const keyChanged = installed?.signed && (!trust.signed || trust.publisher.key !== installed.publisher.key);
+  return html`<div class="card" data-testid="publisher">
+  ${
+    trust.signed
+      ? html`<p><strong>Signed</strong> by publisher key <code>${trust.publisher.fingerprint}</code>; every file matches its signed digest.</p>`
+      : html`<p class="error"><strong>Not validly signed:</strong> ${trust.reason}.</p>`
+  }
+  ${
+    !trust.signed && t.bundle
+      ? html`<label class="check"><input type="checkbox" name="allowUnsigned" value="yes" form="consent"> Install although it is not validly signed</label>`
+      : ''
+  }
+  ${
+    keyChanged && installed?.signed
+      ? html`<p class="error">The installed version is signed by <code>${installed.publisher.fingerprint}</code>; this one ${trust.signed ? html`by a different key` : 'is not signed'}. A new key may mean a new publisher.</p>
+  <label class="check"><input type="checkbox" name="allowKeyChange" value="yes" form="consent"> Accept the new publisher key</label>`
+      : ''
+  }
+</div>`;
+}
+
+/** "runs every day", "runs when new data arrives", "runs when you start it". */
+function scheduleWords(m: Manifest, locale: string): string {
+  const s = m.schedule;
+  if (s.type === 'interval') return `runs ${everyWords(s.every, locale)}`;
+  if (s.type === 'on-new-data')
+    return `runs when new data arrives${s.minInterval ? `, at most ${everyWords(s.minInterval, locale)}` : ''}`;
+  return 'runs when you start it';
+}
+
+function consentForm(c: C, t: Target, choices: FormChoices, error?: DataboxError): Html {
   const { store } = c.var.parts;
   const m = t.manifest;
+  const lt = requestLocalTime();
   const sources = store.listDatasources();
   const requestBlocks = m.requests.map((r, i) => {
     const choice = choices.requests[r.name];
@@ -118,6 +177,7 @@ function consentForm(c: C, t: Target, choices: ConsentChoices, error?: DataboxEr
     const history = chosen?.history ?? r.history;
     const source = chosen ? sources.find((s) => s.id === chosen.datasource) : undefined;
     let preview: Html = html`<p class="muted">Declined: the app gets nothing for this request.</p>`;
+    const loss = r.required ? '' : html`<p class="loss" data-testid="loss-${r.name}">${requestLoss(r)}</p>`;
     if (source && options.includes(resolution) && isIsoDuration(history)) {
       preview = consentPreview(
         store,
@@ -128,7 +188,7 @@ function consentForm(c: C, t: Target, choices: ConsentChoices, error?: DataboxEr
     const kindSources = sources.filter((s) => s.kind === r.kind);
     return html`
 <fieldset class="card request">
-  <legend>${r.name}: ${r.kind}${r.required ? ' (required)' : ' (optional)'}</legend>
+  <legend>${r.name}: ${riskFor(r.kind, asked).what}${r.required ? ' (required)' : ' (optional)'}</legend>
   <div class="row">
     <div><label for="${r.name}-datasource">Datasource</label>
       <select id="${r.name}-datasource" name="${r.name}.datasource" data-autosubmit>
@@ -136,13 +196,10 @@ function consentForm(c: C, t: Target, choices: ConsentChoices, error?: DataboxEr
         ${kindSources.map((s) => html`<option value="${s.id}"${s.id === chosen?.datasource ? ' selected' : ''}>${s.id}</option>`)}
       </select>
       ${kindSources.length === 0 ? html`<p class="error">No datasource of kind ${r.kind} exists yet.</p>` : ''}</div>
-    <div><label for="${r.name}-resolution">Resolution (the app asks for ${asked})</label>
-      <select id="${r.name}-resolution" name="${r.name}.resolution" data-autosubmit>
-        ${options.map((o) => html`<option value="${o}"${o === resolution ? ' selected' : ''}>${o}</option>`)}
-      </select></div>
-    <div><label for="${r.name}-history">History window (ISO 8601; the app asks for ${r.history})</label>
-      <input id="${r.name}-history" name="${r.name}.history" value="${history}" required></div>
+    ${resolutionField(r.name, options, asked, resolution, lt.locale)}
+    ${historyField(r.name, r.history, history, lt.locale)}
   </div>
+  ${loss}
   ${preview}
 </fieldset>`;
   });
@@ -150,7 +207,8 @@ function consentForm(c: C, t: Target, choices: ConsentChoices, error?: DataboxEr
   const now = new Date(store.now());
   return html`
 <p>${m.description}</p>
-<p class="muted">${m.name} ${m.version} by ${m.author ?? 'unknown'} · runs in ${m.runtime.type === 'isolate' ? 'an isolated sandbox' : 'a container without network'} · schedule ${m.schedule.type}${'every' in m.schedule ? ` every ${m.schedule.every}` : ''}</p>
+<p class="muted">${m.name} ${m.version} by ${m.author ?? 'unknown'} · runs in ${m.runtime.type === 'isolate' ? 'an isolated sandbox' : 'a container without network'} · ${scheduleWords(m, lt.locale)}</p>
+${'source' in t ? publisherBlock(t) : ''}
 ${error ? html`<div class="error card" role="alert"><p>${error.message}</p>${error.details.length ? html`<ul>${error.details.map((d) => html`<li><code>${d.path}</code>: ${d.message}</li>`)}</ul>` : ''}</div>` : ''}
 <form method="post" action="/apps/install" id="consent">
   ${csrfField(c.var.session.csrf)}
@@ -167,14 +225,15 @@ ${error ? html`<div class="error card" role="alert"><p>${error.message}</p>${err
     <legend>${e.id}</legend>
     <label class="check"><input type="checkbox" name="dest" value="${e.id}"${dests.has(e.id) ? ' checked' : ''}> Allow sending to <code>${e.url}</code></label>
     <p><strong>Why:</strong> ${e.reason}</p>
+    <p class="loss" data-testid="loss-${e.id}">${destinationLoss(m, e)}</p>
     <p data-testid="export-capacity"><strong>This app ${exportCapacity(e).text}.</strong> A sample of what would be sent (values invented):</p>
     <pre class="payload">${JSON.stringify(samplePayload(e.schema, now), null, 2)}</pre>
   </fieldset>`,
         )
   }
+  ${m.exports.length ? exportModeField(choices.exportMode ?? 'review') : ''}
   <h2>How long</h2>
-  <label for="expires">This consent expires after</label>
-  <select id="expires" name="expires">${EXPIRIES.map(([v, label]) => html`<option value="${v}"${v === (choices.expires ?? DEFAULT_EXPIRY) ? ' selected' : ''}>${label}</option>`)}</select>
+  ${expiryField(choices.expires ?? DEFAULT_EXPIRY, lt, store.now())}
   <div class="row actions">
     <button type="submit" name="intent" value="preview" class="secondary">Update preview</button>
     <button type="submit" name="intent" value="approve">Approve${'source' in t ? ' and install' : ' new grants'}</button>
@@ -237,8 +296,14 @@ export function installPages(): Hono<WebEnv> {
       try {
         const result =
           'source' in t
-            ? appsOf(c).install(t.source, choices, 'web')
+            ? appsOf(c).install(t.source, choices, 'web', {
+                allowUnsigned: text(form, 'allowUnsigned') === 'yes',
+                allowKeyChange: text(form, 'allowKeyChange') === 'yes',
+              })
             : appsOf(c).grant(t.appId, choices, 'web');
+        // in the same turn of the event loop as the install: no scheduled run starts in between
+        if (t.manifest.exports.length > 0 && choices.exportMode)
+          c.var.parts.exports.setMode(result.app.id, choices.exportMode);
         return redirectDone(
           c,
           `/apps/${result.app.id}`,
