@@ -33,7 +33,7 @@ export function appStoreActions(): Record<string, ActionSchema> {
     ),
     'appstore.refuse': action(
       'app id',
-      'a bundle fetch refused: which check (host, url, address, redirect, status, size, network, digest, manifest)',
+      'a bundle fetch refused: which check (host, url, address, redirect, status, size, network, digest, manifest, publisher)',
       shape({ store: text, version: text, check: text }),
     ),
   };

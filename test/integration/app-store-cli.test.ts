@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_SCHEMAS } from '../../box/audit/action-schemas.ts';
 import { Store } from '../../box/store/store.ts';
 import {
-  exampleBundle,
+  bundleDir,
+  exampleBundles,
   type StoreServer,
   serve,
   startStoreServer,
@@ -42,7 +43,8 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 describe('databox store, against a store on 127.0.0.1', () => {
   let home: string;
   let server: StoreServer;
-  let trustFlags: string[] = [];
+  const dir = bundleDir();
+  let fingerprint: string;
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'databox-store-cli-'));
@@ -54,21 +56,21 @@ describe('databox store, against a store on 127.0.0.1', () => {
       'user',
     );
     store.close();
-    const bundle = await exampleBundle();
+    // packed and signed by its developer, as `databox app pack` makes it
+    const bundle = (await exampleBundles(dir)).signed;
+    fingerprint = bundle.fingerprint ?? '';
     server = await startStoreServer();
     serve(server, '/apps/energy-insights-1.0.0.tgz', bundle.bytes, 'application/gzip');
     serve(
       server,
       '/apps/index.json',
-      storeIndex([{ href: 'energy-insights-1.0.0.tgz', sha256: bundle.sha256 }]),
+      storeIndex([{ href: 'energy-insights-1.0.0.tgz', sha256: bundle.sha256, publisherKey: fingerprint }]),
     );
-    // an unsigned test bundle needs the signed-bundle install's explicit flag, where it has one
-    const help = await cli(['app', '--help']);
-    if (help.stdout.includes('--allow-unsigned')) trustFlags = ['--allow-unsigned'];
   }, 60_000);
   afterAll(async () => {
     await server?.close();
     rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('adds the store, lists its app, installs it with consent, and audits each step', {
@@ -90,6 +92,7 @@ describe('databox store, against a store on 127.0.0.1', () => {
     expect(list.stdout).toMatch(
       /energy-insights +1\.0\.0 +Energy insights +publisher Databox examples key SHA256:/,
     );
+    expect(list.stdout).toContain(`key ${fingerprint}`);
 
     const install = await cli([
       'store',
@@ -100,7 +103,6 @@ describe('databox store, against a store on 127.0.0.1', () => {
       '--grant',
       'power=meter.power@30min/P90D',
       '--yes',
-      ...trustFlags,
     ]);
     expect(install.stderr).toBe('');
     expect(install.stdout).toContain('SHA-256 as the index says');

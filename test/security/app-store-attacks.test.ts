@@ -7,11 +7,13 @@ import { AppStores } from '../../box/apps/catalogue/app-stores.ts';
 import { ACTION_SCHEMAS } from '../../box/audit/action-schemas.ts';
 import { Store } from '../../box/store/store.ts';
 import {
-  exampleBundle,
+  bundleDir,
+  exampleBundles,
   type StoreServer,
   serve,
   startStoreServer,
   storeIndex,
+  type TestBundle,
 } from '../box/apps/catalogue/store-server.ts';
 
 /**
@@ -21,7 +23,10 @@ import {
  * message naming what was wrong, and the hosts the box must not contact must see no request.
  */
 const client = { devMode: true, connectTimeoutMs: 1000, totalTimeoutMs: 3000 };
-let bundle: Awaited<ReturnType<typeof exampleBundle>>;
+let bundle: TestBundle;
+let unsigned: TestBundle;
+let otherKey: TestBundle;
+const dirs = [bundleDir(), bundleDir()];
 let home: string;
 let store: Store;
 let stores: AppStores;
@@ -29,9 +34,13 @@ let evil: StoreServer;
 let other: StoreServer;
 
 beforeAll(async () => {
-  bundle = await exampleBundle();
-}, 60_000);
-afterAll(() => rmSync(join(bundle.file, '..'), { recursive: true, force: true }));
+  ({ signed: bundle, unsigned } = await exampleBundles(dirs[0]));
+  // the same app packed by someone holding another key
+  otherKey = (await exampleBundles(dirs[1])).signed;
+}, 120_000);
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'databox-appstore-'));
   store = Store.open(join(home, 'databox.db'));
@@ -62,7 +71,13 @@ const bundlesCached = () => {
 describe('an app store on 127.0.0.1 (gateway dev mode)', () => {
   it('is added, lists the app, and a bundle whose digest matches is fetched; every entry validates', async () => {
     serve(evil, '/energy-insights-1.0.0.tgz', bundle.bytes, 'application/gzip');
-    serve(evil, '/index.json', storeIndex([{ href: 'energy-insights-1.0.0.tgz', sha256: bundle.sha256 }]));
+    serve(
+      evil,
+      '/index.json',
+      storeIndex([
+        { href: 'energy-insights-1.0.0.tgz', sha256: bundle.sha256, publisherKey: bundle.fingerprint },
+      ]),
+    );
     const added = await stores.add(evil.url('/index.json'));
     expect(added).toMatchObject({ id: '127.0.0.1', approvedOrigins: [evil.origin] });
     expect(added.entries[0]).toMatchObject({
@@ -204,5 +219,28 @@ describe('a hostile app store is refused', () => {
       'the bundle listed as tariff-helper 1.0.0 holds energy-insights 1.0.0',
     );
     expect(bundlesCached()).toEqual([]);
+  });
+
+  it('a bundle not signed by the publisher key the index names: refused', async () => {
+    serve(evil, '/b.tgz', otherKey.bytes, 'application/gzip');
+    serve(evil, '/u.tgz', unsigned.bytes, 'application/gzip');
+    const key = bundle.fingerprint;
+    serve(evil, '/index.json', storeIndex([{ href: '/b.tgz', sha256: otherKey.sha256, publisherKey: key }]));
+    await stores.add(evil.url('/index.json'));
+    expect(await refusal(stores.fetchBundle('energy-insights'))).toContain(
+      `is signed by the key ${otherKey.fingerprint}, but the index says ${key}`,
+    );
+    const file = join(home, 'claims-signed.json');
+    writeFileSync(
+      file,
+      storeIndex([{ href: evil.url('/u.tgz'), sha256: unsigned.sha256, publisherKey: key }]),
+    );
+    await stores.add(file);
+    const message = await refusal(stores.fetchBundle('energy-insights', { store: 'claims-signed' }));
+    expect(message).toContain('is not validly signed (');
+    expect(message).toContain(`but the index says it is signed by ${key}`);
+    expect(bundlesCached()).toEqual([]);
+    const checks = store.audit.query({ action: 'appstore.refuse' }).map((e) => e.details.check);
+    expect(checks).toEqual(['publisher', 'publisher']);
   });
 });

@@ -214,10 +214,10 @@ export class AppStores {
       );
     }
     const path = this.#cache.write(appId, entry.version, sha256, body);
-    const mismatch = this.#cache.manifestMismatch(path, appId, entry.version);
+    const mismatch = this.#cache.mismatch(path, entry);
     if (mismatch) {
       this.#cache.discard(path);
-      refuse('manifest');
+      refuse(/signed/.test(mismatch) ? 'publisher' : 'manifest');
       throw new BadRequestError(
         `refused: the bundle listed as ${appId} ${entry.version} ${mismatch}; nothing was installed`,
       );

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppSource, loadAppSource } from '../app-source.ts';
+import type { CatalogueEntry } from './store-index.ts';
 
 /** A verified bundle waits this long for the householder's consent before it is swept away. */
 const KEEP_MS = 24 * 3_600_000;
@@ -32,25 +33,28 @@ export class BundleCache {
   }
 
   /**
-   * Why the bundle is not `appId` at `version` (its manifest says otherwise, or it cannot be
-   * opened as an app), or undefined when it is. A store cannot list one app and ship another.
+   * Why the bundle is not what the index lists (another app or version; not signed by the
+   * publisher key the index names; not an app at all), or undefined when it is. A store cannot
+   * list one app and ship another, nor vouch for a key the bundle is not signed with. An unsigned
+   * bundle listed without a key is left to the install's own rule (it needs an explicit flag).
    */
-  manifestMismatch(path: string, appId: string, version: string): string | undefined {
+  mismatch(path: string, entry: CatalogueEntry): string | undefined {
     let source: AppSource;
     try {
-      // read to compare names only: signatures are judged by the install itself (`inspect`, where
-      // the signed-bundle loader has it; an older loader ignores the third argument)
-      source = (loadAppSource as (p: string, l: undefined, t: { inspect: boolean }) => AppSource)(
-        path,
-        undefined,
-        { inspect: true },
-      );
+      // only read here (`inspect`): the install verifies the signature again and decides
+      source = loadAppSource(path, undefined, { inspect: true });
     } catch (error) {
       return `is not an installable app: ${(error as Error).message}`;
     }
     try {
-      const { id, version: v } = source.manifest;
-      if (id !== appId || v !== version) return `holds ${id} ${v}`;
+      const { id, version } = source.manifest;
+      if (id !== entry.appId || version !== entry.version) return `holds ${id} ${version}`;
+      const { trust } = source;
+      if (entry.publisherKey === null) return undefined;
+      if (trust === 'folder' || !trust.signed)
+        return `is not validly signed (${trust === 'folder' ? 'no signature' : trust.reason}), but the index says it is signed by ${entry.publisherKey}`;
+      if (trust.publisher.fingerprint !== entry.publisherKey)
+        return `is signed by the key ${trust.publisher.fingerprint}, but the index says ${entry.publisherKey}`;
       return undefined;
     } finally {
       source.cleanup();

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { loadGatewayOptions } from '../../../export-gateway/options.ts';
-import { AppManager, type InstallResult } from '../../apps/app-manager.ts';
+import { AppManager } from '../../apps/app-manager.ts';
 import { diffLines } from '../../apps/app-upgrade.ts';
 import { type AddedStore, AppStores } from '../../apps/catalogue/app-stores.ts';
-import type { ConsentChoices } from '../../apps/types.ts';
 import { boxPaths } from '../../config/paths.ts';
 import { BadRequestError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
@@ -12,7 +11,7 @@ import { openStore } from '../open-store.ts';
 import { appCommand, consentChoices } from './app.ts';
 
 const SUBCOMMANDS = ['add', 'list', 'refresh', 'remove', 'install'];
-// `app install`'s consent flags, and its trust flags where the signed-bundle install has them
+// `app install`'s consent and trust flags
 const CONSENT_FLAGS = [
   'grant',
   'decline',
@@ -22,7 +21,7 @@ const CONSENT_FLAGS = [
   'yes',
   'allow-unsigned',
   'allow-key-change',
-].filter((f) => appCommand.options[f] !== undefined);
+];
 
 /** The box's app stores, reached with the export gateway's settings (dev mode, timeouts). */
 export function appStoresFor(store: Store, home: string): AppStores {
@@ -139,15 +138,8 @@ export const storeCommand: Command = {
             const choices = await consentChoices(values, store, fetched.path);
             const method = values.yes || !process.stdin.isTTY ? 'cli' : 'cli-interactive';
             const apps = new AppManager(store, { appsDir: join(paths.home, 'apps') });
-            // the trust flags go to the install as `app install` passes them (an install without
-            // signature checks takes three arguments and ignores the fourth)
-            const install = apps.install.bind(apps) as (
-              source: string,
-              asked: ConsentChoices,
-              method: string,
-              trust: { allowUnsigned?: boolean; allowKeyChange?: boolean },
-            ) => InstallResult;
-            const result = install(fetched.path, choices, method, {
+            // the install verifies the signature as for any .tgz; the trust flags as `app install` has them
+            const result = apps.install(fetched.path, choices, method, {
               allowUnsigned: values['allow-unsigned'] === true,
               allowKeyChange: values['allow-key-change'] === true,
             });

@@ -8,6 +8,7 @@ import { csrfField, type Html, redirectDone, render, time } from '../html/page.t
 import type { WebEnv } from '../web-env.ts';
 
 type C = Context<WebEnv>;
+const versions = (n: number) => `${n} app version${n === 1 ? '' : 's'}`;
 
 function storesOf(c: C): AppStores {
   const stores = c.var.parts.appStores;
@@ -93,14 +94,14 @@ export function cataloguePages(): Hono<WebEnv> {
     const source = text(form, 'source');
     return orRefusal(c, source, async () => {
       const added = await storesOf(c).add(source, { homeNetwork: form.homeNetwork === 'on' });
-      return redirectDone(c, '/catalogue', `Store ${added.id} added: ${added.entries.length} entries.`);
+      return redirectDone(c, '/catalogue', `Store ${added.id} added: ${versions(added.entries.length)}.`);
     });
   });
   app.post('/refresh', async (c) => {
     const id = text(await c.req.parseBody(), 'store');
     return orRefusal(c, '', async () => {
       const s = await storesOf(c).refresh(id);
-      return redirectDone(c, '/catalogue', `Store ${s.id} read again: ${s.entries.length} entries.`);
+      return redirectDone(c, '/catalogue', `Store ${s.id} read again: ${versions(s.entries.length)}.`);
     });
   });
   app.post('/remove', async (c) => {

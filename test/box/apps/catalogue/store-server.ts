@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIsolateApp } from '../../../../apps-sdk/src/build-app.ts';
+import { packApp } from '../../../../box/apps/bundle/pack-app.ts';
 import { STORE_RELS } from '../../../../box/apps/catalogue/store-index.ts';
 import { REPO_ROOT } from '../../../helpers/box-process.ts';
 
@@ -56,16 +57,36 @@ export function serve(
   server.routes.set(path, (_req, res) => res.writeHead(200, { 'content-type': type }).end(body));
 }
 
-/**
- * The energy-insights example built and packed as a .tgz the way an app developer would
- * (`tar -czf` of the manifest and dist/, as the install tests make archives); its bytes and SHA-256.
- */
-export async function exampleBundle(): Promise<{ file: string; bytes: Buffer; sha256: string }> {
-  await buildIsolateApp(EXAMPLE);
-  const file = join(mkdtempSync(join(tmpdir(), 'databox-bundle-')), 'energy-insights-1.0.0.tgz');
-  execFileSync('tar', ['-czf', file, '-C', EXAMPLE, 'databox-app.json', 'dist'], { stdio: 'pipe' });
+/** A bundle file with its bytes, SHA-256 and (when signed) the publisher key's fingerprint. */
+export interface TestBundle {
+  file: string;
+  bytes: Buffer;
+  sha256: string;
+  fingerprint: string | null;
+}
+
+function bundleOf(file: string, fingerprint: string | null): TestBundle {
   const bytes = readFileSync(file);
-  return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), fingerprint };
+}
+
+/**
+ * The energy-insights example packed and signed as its developer would (`databox app pack`, with
+ * a developer key made in `dir`), and the same app as a plain unsigned `tar -czf` of the manifest
+ * and dist/ (as the install tests make archives).
+ */
+export async function exampleBundles(dir: string): Promise<{ signed: TestBundle; unsigned: TestBundle }> {
+  await buildIsolateApp(EXAMPLE);
+  const out = join(dir, 'energy-insights-1.0.0.tgz');
+  const packed = await packApp(EXAMPLE, { keyFile: join(dir, 'developer-key.pem'), out });
+  const plain = join(dir, 'unsigned-energy-insights-1.0.0.tgz');
+  execFileSync('tar', ['-czf', plain, '-C', EXAMPLE, 'databox-app.json', 'dist'], { stdio: 'pipe' });
+  return { signed: bundleOf(out, packed.publisher.fingerprint), unsigned: bundleOf(plain, null) };
+}
+
+/** A fresh temp folder for bundles and keys. */
+export function bundleDir(): string {
+  return mkdtempSync(join(tmpdir(), 'databox-bundle-'));
 }
 
 /** A HyperCat app-store index listing `items` (each an href, an app id, a version and a digest). */
@@ -75,7 +96,8 @@ export function storeIndex(
     appId?: string;
     version?: string;
     sha256: string;
-    extra?: Array<{ rel: string; val: string }>;
+    /** The publisher key fingerprint the index states (none when absent). */
+    publisherKey?: string | null;
   }>,
 ): string {
   return JSON.stringify({
@@ -92,9 +114,8 @@ export function storeIndex(
         { rel: STORE_RELS.version, val: i.version ?? '1.0.0' },
         { rel: STORE_RELS.name, val: 'Energy insights' },
         { rel: STORE_RELS.publisher, val: 'Databox examples' },
-        { rel: STORE_RELS.publisherKey, val: 'SHA256:q0c2cwGfLyw9tEdkqbYKzC0o4pRqSHCz1uT0R+7m2Gk' },
+        ...(i.publisherKey ? [{ rel: STORE_RELS.publisherKey, val: i.publisherKey }] : []),
         { rel: STORE_RELS.sha256, val: i.sha256 },
-        ...(i.extra ?? []),
       ],
     })),
   });
