@@ -1,7 +1,8 @@
-import type Database from 'better-sqlite3';
 import { BadRequestError } from '../errors.ts';
 import { type CalendarResolution, LocalCalendar } from '../time/calendar.ts';
+import { type BucketStatsRow, mergeStats } from './bounds-read.ts';
 import { additiveBuckets } from './local-additive.ts';
+import type { DayColumn, LocalDayCache } from './local-day-cache.ts';
 import { validateRange } from './reading-validation.ts';
 import type { Store } from './store.ts';
 import type { Aggregate, AggregatePoint, ReadAudit } from './types.ts';
@@ -9,11 +10,6 @@ import type { Aggregate, AggregatePoint, ReadAudit } from './types.ts';
 const DAY = 86_400_000;
 /** Stored rollup widths, coarsest first; a local read sums the coarsest that fits its boundaries. */
 const WIDTHS = [DAY, 3_600_000, 1_800_000, 900_000, 300_000, 60_000];
-/**
- * Added before the division so days before 1970 in western zones floor, not truncate (bound
- * parameters arrive as REAL, so the quotient is cast).
- */
-const SHIFT_DAYS = 100_000;
 /** Aggregates that are sums of the rollups' columns: read from day rows plus boundary pieces. */
 const ADDITIVE = new Set<Aggregate>(['count', 'sum', 'mean', 'delta']);
 
@@ -27,17 +23,15 @@ export interface CalendarQuery {
   limit?: number;
 }
 
-type DayRow = [day: number, n: number, v: number | null, sum: number];
-
 /**
- * Local-calendar reads (days, ISO weeks, months, years in any IANA zone) from the rollups the store
- * already keeps, without writing anything new: every UTC offset in use is a whole number of
- * minutes, and in practice of 15 minutes, so each local day is a whole number of stored buckets.
- * The read picks the coarsest rollup width that divides every bucket boundary of the window (1 h
- * for Amsterdam, 30 min for Kolkata, 15 min for Kathmandu, the 1 d rollup itself for UTC), and
- * SQLite sums those rows into local days in one GROUP BY; weeks, months and years merge the days.
- * count/sum/min/max/first/last/delta merge exactly, so a 23- or 25-hour day is as exact as any.
- * Retention never removes rollups (only erasure does), so every width stays available.
+ * Local-calendar reads (days, ISO weeks, months, years in any IANA zone) from the rollups: every
+ * UTC offset in use is a whole number of minutes, and in practice of 15 minutes, so each local
+ * day is a whole number of stored buckets (1 h for Amsterdam, 30 min for Kolkata, 15 min for
+ * Kathmandu), and count/sum/min/max/first/last/delta merge exactly, so a 23- or 25-hour day is as
+ * exact as any. Local days come from the store's {@link LocalDayCache} (closed days merged once,
+ * kept exact by every write): a year of days costs about what the UTC `1d` read does. Weeks,
+ * months and years of additive aggregates take the UTC day rows plus a short piece at each of
+ * their few boundaries; the other aggregates merge the days.
  *
  * @example
  * ```ts
@@ -62,18 +56,13 @@ export function readCalendar(
     throw new BadRequestError(
       `tz: ${calendar.zone} has an offset of seconds in this window; local buckets cannot be built from the rollups`,
     );
-  const read = (aggregate: Aggregate) =>
-    mergeDays(
-      dayRows(store.db, entry.sid, width, bounds, calendar, aggregate, counter),
-      calendar,
-      {
-        ...query,
-        aggregate,
-      },
-      counter,
-    );
   let points: AggregatePoint[];
-  if (ADDITIVE.has(query.aggregate) && (counter || query.aggregate !== 'delta')) {
+  if (
+    query.resolution !== '1d' &&
+    ADDITIVE.has(query.aggregate) &&
+    (counter || query.aggregate !== 'delta')
+  ) {
+    // few boundaries (weeks, months, years): UTC day rows plus a short piece at each boundary
     const keepEmpty = query.aggregate === 'delta';
     points = [];
     for (const [i, b] of additiveBuckets(store.db, entry.sid, bounds).entries()) {
@@ -88,11 +77,7 @@ export function readCalendar(
               : b.delta;
       points.push({ t: bounds[i], v, n: b.n });
     }
-  } else if (query.aggregate === 'delta' && !counter) {
-    // a gauge's change across the bucket: its last value minus its first
-    const last = read('last');
-    points = read('first').map((p, i) => ({ t: p.t, n: p.n, v: last[i].v - p.v }));
-  } else points = read(query.aggregate);
+  } else points = fromDays(store, entry.sid, calendar, bounds, query, counter);
   const limited = query.limit !== undefined ? points.slice(0, query.limit) : points;
   if (audit)
     store.audit.append({
@@ -112,104 +97,89 @@ export function readCalendar(
   return limited;
 }
 
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/** Per local day: `[day, n, value, sum]`, one SQLite GROUP BY over the rollups of `width`. */
-function dayRows(
-  db: Database.Database,
+/**
+ * Buckets from the zone's local days (stored closed days, see LocalDayCache): every aggregate
+ * merges exactly, and each bucket's `t` is its local start.
+ */
+function fromDays(
+  store: Store,
   sid: number,
-  width: number,
+  calendar: LocalCalendar,
   bounds: number[],
-  calendar: LocalCalendar,
-  aggregate: Aggregate,
-  counter: boolean,
-): DayRow[] {
-  const start = bounds[0];
-  const end = bounds[bounds.length - 1];
-  const changes = calendar.offsets.changesBetween(start, end);
-  const offsets = [calendar.offsets.offsetAt(start), ...changes.map((c) => calendar.offsets.offsetAt(c))];
-  const value: Record<Aggregate, string> = {
-    mean: 'NULL',
-    sum: 'sum(sum)',
-    count: 'sum(n)',
-    min: 'min(min)',
-    max: 'max(max)',
-    // SQLite: with one min()/max() aggregate, bare columns come from the row that holds it
-    first: 'min(first_t), first',
-    last: 'max(last_t), last',
-    delta: 'sum(coalesce(delta, 0))',
-  };
-  const select =
-    aggregate === 'first' || aggregate === 'last'
-      ? `sum(n), ${value[aggregate]}, 0`
-      : `sum(n), ${value[aggregate]}, sum(sum)`;
-  const offset =
-    changes.length === 0 ? '?' : `CASE ${changes.map(() => 'WHEN bucket < ? THEN ?').join(' ')} ELSE ? END`;
-  const keep = aggregate === 'delta' && counter ? '' : 'AND n > 0';
-  const sql = `SELECT CAST((bucket + ${offset} + ${SHIFT_DAYS * DAY}) / ${DAY} AS INTEGER) - ${SHIFT_DAYS} AS day, ${select} FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket < ? ${keep} GROUP BY day ORDER BY day`;
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let statement = cache.get(sql);
-  if (!statement) {
-    statement = db.prepare(sql).raw();
-    cache.set(sql, statement);
-  }
-  const args: number[] = [];
-  for (const [i, c] of changes.entries()) args.push(c, offsets[i]);
-  args.push(offsets[offsets.length - 1], sid, width, start, end);
-  const rows = statement.all(...args) as unknown[][];
-  // first/last rows carry an extra bare column: [day, n, t, value, 0]
-  if (aggregate === 'first' || aggregate === 'last') return rows.map((r) => [r[0], r[1], r[3], 0] as DayRow);
-  return rows as DayRow[];
-}
-
-/** Local days into the query's buckets; each bucket's `t` is its local start. */
-function mergeDays(
-  days: DayRow[],
-  calendar: LocalCalendar,
   query: CalendarQuery,
   counter: boolean,
 ): AggregatePoint[] {
-  const keepEmpty = query.aggregate === 'delta' && counter;
   const points: AggregatePoint[] = [];
-  let bucketDay = Number.NaN;
-  let current: { n: number; v: number; sum: number } | undefined;
-  const flush = () => {
-    if (!current || (current.n === 0 && !keepEmpty)) return;
-    const v = query.aggregate === 'mean' ? current.sum / current.n : current.v;
-    points.push({ t: calendar.dayStart(bucketDay), v, n: current.n });
-  };
-  for (const [day, n, v, sum] of days) {
-    const b = query.resolution === '1d' ? day : calendar.bucketDay(day, query.resolution);
-    if (b !== bucketDay) {
-      flush();
-      bucketDay = b;
-      current = { n, v: v ?? 0, sum };
-      continue;
+  const now = store.now();
+  if (query.resolution === '1d') {
+    // two columns per day: what the aggregate needs and the count
+    const column = DAY_COLUMN[query.aggregate];
+    const days = store.localDays.dayValues(
+      sid,
+      calendar.zone,
+      bounds,
+      now,
+      query.aggregate === 'delta' && !counter ? 'change' : column,
+    );
+    for (let i = 0; i < days.length; i++) {
+      const [, , n, v] = days[i];
+      if (n > 0) {
+        const value = query.aggregate === 'mean' ? (v as number) / n : query.aggregate === 'count' ? n : v;
+        points.push({
+          t: bounds[i],
+          v: counter && query.aggregate === 'delta' ? (value ?? 0) : (value as number),
+          n,
+        });
+      } else if (counter && query.aggregate === 'delta' && v !== null && v !== 0)
+        points.push({ t: bounds[i], v, n });
     }
-    if (!current) continue;
-    current.n += n;
-    current.sum += sum;
-    current.v = combine(query.aggregate, current.v, v ?? 0);
+    return points;
   }
-  flush();
+  const dayBounds = calendar.boundaries(bounds[0], bounds[bounds.length - 1] - 1, '1d');
+  const days = store.localDays.days(sid, calendar.zone, dayBounds, now);
+  let d = 0;
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const stats = [...days[d++]] as BucketStatsRow;
+    while (d < days.length && dayBounds[d] < bounds[i + 1]) mergeStats(stats, days[d++]);
+    const v = value(stats, query.aggregate, counter);
+    if (v !== undefined) points.push({ t: bounds[i], v, n: stats[0] });
+  }
   return points;
 }
 
-function combine(aggregate: Aggregate, a: number, b: number): number {
+/** The stored day column each aggregate is computed from. */
+const DAY_COLUMN: Record<Aggregate, DayColumn> = {
+  mean: 'sum',
+  sum: 'sum',
+  count: 'sum',
+  min: 'min',
+  max: 'max',
+  first: 'first',
+  last: 'last',
+  delta: 'delta',
+};
+
+/** One aggregate of a bucket's stats; undefined for a bucket the store would leave out. */
+function value(s: BucketStatsRow, aggregate: Aggregate, counter: boolean): number | undefined {
+  const [n, sum, min, max, , first, , last, delta] = s;
+  // a bucket with no readings only matters for a counter's delta (an increment re-based into it)
+  if (n === 0) return aggregate === 'delta' && counter && delta !== null && delta !== 0 ? delta : undefined;
   switch (aggregate) {
+    case 'mean':
+      return sum / n;
+    case 'sum':
+      return sum;
+    case 'count':
+      return n;
     case 'min':
-      return Math.min(a, b);
+      return min as number;
     case 'max':
-      return Math.max(a, b);
+      return max as number;
     case 'first':
-      return a;
+      return first as number;
     case 'last':
-      return b;
-    default:
-      return a + b;
+      return last as number;
+    case 'delta':
+      return counter ? (delta ?? 0) : (last as number) - (first as number);
   }
 }

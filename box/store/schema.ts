@@ -62,6 +62,26 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (ns, key)
   ) WITHOUT ROWID;
   `,
+  // closed local days of a zone, merged from the rollups at first read (see local-day-cache.ts);
+  // keyed by start first so a write's invalidation is one range over every zone
+  `
+  CREATE TABLE local_days (
+    sid INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    zone TEXT NOT NULL,
+    end INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    sum REAL NOT NULL,
+    min REAL,
+    max REAL,
+    first_t INTEGER,
+    first REAL,
+    last_t INTEGER,
+    last REAL,
+    delta REAL,
+    PRIMARY KEY (sid, start, zone)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the store's tables up to date. */

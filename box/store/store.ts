@@ -8,6 +8,7 @@ import { Catalogue, type CatalogueEntry, datasourceKvNamespace, publicDatasource
 import { Eraser, type ErasureReport } from './erasure.ts';
 import { EventSeries, validateEvents } from './event-series.ts';
 import { KvStore } from './kv-store.ts';
+import { LocalDayCache } from './local-day-cache.ts';
 import { type ColumnsRead, NumericReader } from './numeric-reader.ts';
 import { NumericWriter } from './numeric-writer.ts';
 import { validateRange, validateReadings } from './reading-validation.ts';
@@ -64,6 +65,8 @@ export class Store {
   readonly kv: KvStore;
   /** Open ingest windows: `sealDue` / `sealAll` turn them into `readings.write` entries. */
   readonly ingest: IngestWindows;
+  /** Closed local days, kept exact by every write, erasure and deletion below. */
+  readonly localDays: LocalDayCache;
   readonly #clock: () => number;
   readonly #writer: NumericWriter;
   readonly #reader: NumericReader;
@@ -78,6 +81,7 @@ export class Store {
     this.ingest = new IngestWindows(db, this.audit, options.ingestWindowMs ?? 0);
     this.catalogue = new Catalogue(db);
     this.kv = new KvStore(db);
+    this.localDays = new LocalDayCache(db);
     this.#writer = new NumericWriter(db);
     this.#reader = new NumericReader(db);
     this.#events = new EventSeries(db);
@@ -151,6 +155,7 @@ export class Store {
       const entry = this.catalogue.get(id);
       this.ingest.sealAll('erase', id);
       this.catalogue.delete(entry);
+      this.localDays.forget(entry.sid);
       this.audit.append({ actor, action: 'datasource.delete', subject: id, details: { kind: entry.kind } });
     });
   }
@@ -196,6 +201,13 @@ export class Store {
     const now = this.now();
     const window = this.ingest.open(id, actor, now);
     const result = this.#writer.write(entry, readings, window.digest);
+    if (result.written > 0)
+      this.localDays.written(
+        entry.sid,
+        entry.valueType === 'counter',
+        readings[0].t,
+        readings[readings.length - 1].t,
+      );
     window.written += result.written;
     window.duplicates += result.duplicates;
     window.skipped += skipped;
@@ -378,7 +390,9 @@ export class Store {
     return this.transaction(() => {
       // the writes being erased are audited before their erasure, in chain order
       this.ingest.sealAll('erase', id);
-      const report = this.#eraser.erase(this.catalogue.get(id), from, to);
+      const entry = this.catalogue.get(id);
+      const report = this.#eraser.erase(entry, from, to);
+      this.localDays.erased(entry.sid, from, to);
       this.audit.append({ actor, action: 'readings.erase', subject: id, details: { from, to, ...report } });
       return report;
     });

@@ -117,6 +117,7 @@ export class LocalCalendar {
    * holds `from` (as the store floors `from` to its bucket), the list ends at or after `to`.
    */
   boundaries(from: number, to: number, resolution: CalendarResolution): number[] {
+    if (resolution === '1d') return this.#dayBoundaries(from, to);
     let day = this.bucketDay(this.dayNumber(from), resolution);
     const out = [this.dayStart(day)];
     while (out[out.length - 1] < to) {
@@ -124,5 +125,33 @@ export class LocalCalendar {
       out.push(this.dayStart(day));
     }
     return out;
+  }
+
+  /**
+   * {@link boundaries} of local days, fast: a day with no change of offset within two days of
+   * its midnight starts at that midnight minus the offset (a year's read needs 366 of them).
+   */
+  #dayBoundaries(from: number, to: number): number[] {
+    let day = this.dayNumber(from);
+    const changes = this.offsets.changesBetween(day * DAY - 3 * DAY, Math.max(to, from) + 3 * DAY);
+    const out: number[] = [];
+    let c = 0;
+    let offset = Number.NaN; // the offset in force since the last change passed
+    for (;;) {
+      const base = day * DAY;
+      while (c < changes.length && changes[c] < base - 2 * DAY) {
+        c++;
+        offset = Number.NaN;
+      }
+      let start: number;
+      if (c < changes.length && changes[c] <= base + 2 * DAY) start = this.dayStart(day);
+      else {
+        if (Number.isNaN(offset)) offset = this.offsets.offsetAt(base);
+        start = base - offset;
+      }
+      out.push(start);
+      if (start >= to) return out;
+      day++;
+    }
   }
 }
