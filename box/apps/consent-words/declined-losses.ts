@@ -18,14 +18,15 @@ export function requestLoss(request: AppRequest): string {
 
 /**
  * What the app loses if the householder declines an export destination: that destination's
- * purpose (its `reason` in the manifest), while the app keeps working on the box. The app gets
+ * purpose (its `reason` in the manifest, shown just above it), while the app keeps working on the
+ * box and its insights (the manifest's) stay. The app gets
  * the typed refusal `destination_declined` when it tries to send, and is expected to go on.
  *
  * @example
  * ```ts
  * destinationLoss(manifest, manifest.exports[0]);
- * // 'If you do not allow it, nothing is sent to energy-coop.example, and what that is for does not
- * //  happen: Your energy co-operative publishes … Energy insights keeps working on this box; …'
+ * // 'If you do not allow it, nothing is sent to energy-coop.example, so what it is for (the reason
+ * //  above) does not happen. Energy insights keeps working on this box; its insights (…) stay …'
  * ```
  */
 export function destinationLoss(manifest: Manifest, destination: ExportDeclaration): string {
@@ -34,5 +35,5 @@ export function destinationLoss(manifest: Manifest, destination: ExportDeclarati
   const stays = shown.length
     ? `its insights (${shown.join(', ')}) stay on this box for you`
     : 'what it shows stays on this box';
-  return `If you do not allow it, nothing is sent to ${host}, and what that is for does not happen: ${destination.reason} ${manifest.name} keeps working on this box; ${stays}.`;
+  return `If you do not allow it, nothing is sent to ${host}, so what it is for (the reason above) does not happen. ${manifest.name} keeps working on this box; ${stays}.`;
 }

@@ -182,7 +182,7 @@ describe('what the app loses if something is declined', () => {
     const m = manifest('energy-insights');
     const text = destinationLoss(m, m.exports[0]);
     expect(text).toContain('nothing is sent to energy-coop.example');
-    expect(text).toContain(m.exports[0].reason);
+    expect(text).toContain('so what it is for (the reason above) does not happen');
     expect(text).toContain(
       'Energy insights keeps working on this box; its insights (Daily use, Peak hours, Flat or day/night tariff)',
     );
