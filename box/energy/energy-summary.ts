@@ -29,7 +29,11 @@ const EXPORT = /^electricity\.export\.energy(\.interval)?$/;
 /** Picks the meter's import, export, gas, water and power datasources, and per-device energy. */
 export function findSources(store: Store): EnergySources {
   const all = store.listDatasources().filter((d) => d.valueType === 'gauge' || d.valueType === 'counter');
-  const imports = all.filter((d) => IMPORT.test(d.kind));
+  const allImports = all.filter((d) => IMPORT.test(d.kind));
+  // a plug's own kWh is `electricity.energy` (drivers/mqtt measures): the meter is the `.import.`
+  // one when there is one, and plain `electricity.energy` sources are then devices
+  const metered = allImports.filter((d) => d.kind.includes('.import.'));
+  const imports = metered.length > 0 ? metered : allImports;
   // a register beats an interval import when both are there (it is the meter itself)
   const imp = imports.find((d) => d.valueType === 'counter') ?? imports[0];
   const gas = all.filter((d) => /^gas\.(volume|energy(\.interval)?)$/.test(d.kind));

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { DataboxError } from '../errors.ts';
 import { ExportService } from '../exports/export-service.ts';
+import { Notifications } from '../notifications/notifications.ts';
 import { assetRoutes } from './assets.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { PasswordStore } from './auth/password.ts';
@@ -11,14 +12,17 @@ import { SessionStore } from './auth/sessions.ts';
 import { SignInLimiter } from './auth/sign-in-limiter.ts';
 import { page } from './html/page.ts';
 import { localTimes } from './html/request-time.ts';
+import { activityPages } from './pages/activity.ts';
 import { appPages } from './pages/apps.ts';
 import { auditPages } from './pages/audit.ts';
 import { cataloguePages } from './pages/catalogue.ts';
 import { dataPages } from './pages/data.ts';
+import { devicePages } from './pages/devices.ts';
 import { driverPages } from './pages/drivers.ts';
 import { energyPages } from './pages/energy.ts';
 import { exportPages } from './pages/exports.ts';
 import { installPages } from './pages/install.ts';
+import { notificationPages } from './pages/notifications.ts';
 import { overviewPage } from './pages/overview.ts';
 import type { WebDeps, WebEnv } from './web-env.ts';
 
@@ -62,6 +66,10 @@ export function createWebApp(deps: WebDeps): Hono<WebEnv> {
   const parts = {
     ...deps,
     exports: deps.exports ?? new ExportService({ store: deps.store, registry: deps.apps?.registry }),
+    notifications: new Notifications({
+      store: deps.store,
+      drivers: deps.drivers && (() => deps.drivers?.list() ?? []),
+    }),
     passwords: new PasswordStore(deps.store),
     sessions: new SessionStore(deps.store),
     limiter: new SignInLimiter(),
@@ -135,5 +143,8 @@ export function createWebApp(deps: WebDeps): Hono<WebEnv> {
   app.route('/apps', appPages());
   app.route('/exports', exportPages());
   app.route('/audit', auditPages());
+  app.route('/activity', activityPages());
+  app.route('/devices', devicePages());
+  app.route('/notifications', notificationPages());
   return app;
 }

@@ -3,6 +3,7 @@ import type { AppRunner } from '../apps/app-runner.ts';
 import type { AppStores } from '../apps/catalogue/app-stores.ts';
 import type { DriverManager } from '../drivers/driver-manager.ts';
 import type { ExportService } from '../exports/export-service.ts';
+import type { Notifications } from '../notifications/notifications.ts';
 import type { Store } from '../store/store.ts';
 import type { PasswordStore } from './auth/password.ts';
 import type { Session, SessionStore } from './auth/sessions.ts';
@@ -27,6 +28,8 @@ export interface WebDeps {
 /** The parts every page handler reaches through `c.var`. */
 export interface WebParts extends WebDeps {
   exports: ExportService;
+  /** The header badge and the Notifications page. */
+  notifications: Notifications;
   passwords: PasswordStore;
   sessions: SessionStore;
   limiter: SignInLimiter;

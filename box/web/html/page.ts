@@ -10,12 +10,14 @@ const NAV = [
   ['/energy', 'Energy'],
   ['/overview', 'Overview'],
   ['/data', 'Data'],
+  ['/devices', 'Devices'],
   ['/drivers', 'Drivers'],
   ['/apps', 'Apps'],
   ['/apps/install', 'Install an app'],
   ['/catalogue', 'Catalogue'],
   ['/exports', 'Exports'],
   ['/audit', 'Audit'],
+  ['/activity', 'Activity'],
 ] as const;
 
 export interface PageOptions {
@@ -28,6 +30,8 @@ export interface PageOptions {
   notice?: string;
   /** Extra scripts (served from /assets). */
   charts?: boolean;
+  /** How many notifications wait (the header badge links to /notifications); absent: no badge. */
+  notifications?: number;
 }
 
 /** The page shell: skip link, navigation, a sign-out form, the main landmark. */
@@ -53,7 +57,7 @@ ${options.charts ? html`<link rel="stylesheet" href="/assets/uPlot.min.css"><scr
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header><a class="brand" href="/">Databox</a>${nav}</header>
+<header><a class="brand" href="/">Databox</a>${nav}${options.csrf && options.notifications !== undefined ? notificationBadge(options.notifications) : ''}</header>
 <main id="main" tabindex="-1">
 <h1>${options.title}</h1>
 ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
@@ -63,6 +67,13 @@ ${body}
 </html>`;
 }
 
+/** The header's link to /notifications, with the count when there is something to see. */
+function notificationBadge(count: number): Html {
+  return count > 0
+    ? html`<a class="notify" href="/notifications" data-count="${count}">Notifications <span class="badge">${count}<span class="sr-only"> waiting</span></span></a>`
+    : html`<a class="notify" href="/notifications" data-count="0">Notifications</a>`;
+}
+
 export function csrfField(token: string): Html {
   return html`<input type="hidden" name="_csrf" value="${token}">`;
 }
@@ -70,8 +81,21 @@ export function csrfField(token: string): Html {
 /** Renders a page for a handler with the session's token and the `?done=` notice. */
 export function render(c: Context, title: string, body: Html, options: Partial<PageOptions> = {}) {
   const session = c.get('session') as { csrf: string } | undefined;
+  // counted at most every few seconds (Notifications caches it), so every page can show it
+  const notes = c.get('parts') as { notifications?: { count(): number } } | undefined;
+  const notifications = session ? notes?.notifications?.count() : undefined;
   return c.html(
-    page({ title, csrf: session?.csrf, path: c.req.path, notice: c.req.query('done'), ...options }, body),
+    page(
+      {
+        title,
+        csrf: session?.csrf,
+        path: c.req.path,
+        notice: c.req.query('done'),
+        notifications,
+        ...options,
+      },
+      body,
+    ),
   );
 }
 

@@ -53,6 +53,7 @@ export function auditPages(): Hono<WebEnv> {
   ${input('until', `Until (${zone})`, 'datetime-local')}
   <div><button type="submit">Filter</button></div>
 </form>
+<p>The same trail <a href="/activity">in plain words, one line per kind of event, on the Activity page</a>.</p>
 <div class="row">
   <a class="button secondary" href="/audit?${qs}${qs ? '&' : ''}verify=1">Verify chain</a>
   <a class="button secondary" href="/audit/export?format=jsonl${qs ? `&${qs}` : ''}" download>Download JSON Lines</a>
