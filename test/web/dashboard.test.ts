@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildIsolateApp } from '../../apps-sdk/src/build-app.ts';
-import { EXPORTS_KV } from '../../box/exports/export-service.ts';
 import { Store } from '../../box/store/store.ts';
 import {
   type BoxProcess,
@@ -174,10 +173,10 @@ describeWithChromium('the dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Read its request' }).click();
     const caption = async () =>
       ((await page.getByTestId('preview-caption').textContent()) ?? '').replace(/\s+/g, ' ');
-    await page.getByLabel('Resolution (the app asks for 30min)').selectOption('1h');
-    await expect.poll(caption).toContain('1h mean values of sim.power');
-    await page.getByLabel('Resolution (the app asks for 30min)').selectOption('30min');
-    await expect.poll(caption).toContain('30min mean values of sim.power');
+    await page.getByLabel('How detailed (the app asks for every 30 minutes)').selectOption('1h');
+    await expect.poll(caption).toContain('values of sim.power, one mean value every hour');
+    await page.getByLabel('How detailed (the app asks for every 30 minutes)').selectOption('30min');
+    await expect.poll(caption).toContain('values of sim.power, one mean value every 30 minutes');
     // 63 days of data inside the 90-day window: 48 half hours a day
     const points = Number(await page.getByTestId('preview-points').textContent());
     previewPoints = points;
@@ -189,9 +188,8 @@ describeWithChromium('the dashboard in a real browser', () => {
     await page.locator('[data-chart][data-drawn="true"]').waitFor();
     expect(await page.locator('pre.payload').textContent()).toContain('"kWh"');
     await page.getByLabel('Allow sending to https://energy-coop.example/api/v1/monthly').check();
-    // the scheduler may run the app within 10 s of install (see runNow), before the app page could
-    // save "review": choose review for it first, so no run of it ever exports automatically
-    withStore(home, (store) => store.kv.set(EXPORTS_KV, 'mode:energy-insights', 'review', Date.now()));
+    // chosen on the consent screen, so the app's first run (scheduled or not) already waits for review
+    expect(await page.getByLabel('Exports of this app').inputValue()).toBe('review');
     await screenshot(page, '05-install-consent');
     await page.getByRole('button', { name: 'Approve and install' }).click();
     await page.waitForURL((u) => u.pathname === '/apps/energy-insights');
@@ -287,7 +285,9 @@ describeWithChromium('the dashboard in a real browser', () => {
     expect(
       await small.getByLabel('Allow sending to https://energy-coop.example/api/v1/monthly').isChecked(),
     ).toBe(true);
-    expect(await small.getByLabel('Resolution (the app asks for 30min)').inputValue()).toBe('30min');
+    expect(await small.getByLabel('How detailed (the app asks for every 30 minutes)').inputValue()).toBe(
+      '30min',
+    );
     await small.locator('[data-chart][data-drawn="true"]').waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
     await screenshot(small, '12-phone-consent');

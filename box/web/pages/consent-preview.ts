@@ -1,11 +1,15 @@
 import { html } from 'hono/html';
 import type { AppRequest } from '../../../apps-sdk/src/manifest.ts';
-import { planRead, readRulesText, servePoints } from '../../../apps-sdk/src/read-rules.ts';
+import { planRead, servePoints } from '../../../apps-sdk/src/read-rules.ts';
 import { type GrantResolution, RESOLUTION_MS, toGrantResolution } from '../../../apps-sdk/src/resolution.ts';
-import { GB_CONSENT_NOTE, inferenceAt, inferenceForKind } from '../../apps/inference-reference.ts';
+import { riskFor } from '../../apps/consent-words/kind-risks.ts';
+import { durationWords, resolutionWords, valuesWords } from '../../apps/consent-words/plain-durations.ts';
+import { readRulesWords } from '../../apps/consent-words/read-rules-words.ts';
+import { regulatoryNote } from '../../apps/consent-words/regulatory-note.ts';
 import type { Store } from '../../store/store.ts';
 import type { Datasource } from '../../store/types.ts';
 import { chartData, type Html, time } from '../html/page.ts';
+import { requestLocalTime } from '../html/request-time.ts';
 import { fmt } from '../html/sparkline.ts';
 
 /** The chart shows this much of the window: enough to see the raw shape next to the app's buckets. */
@@ -49,16 +53,19 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
   const times = [...new Set([...raw.map((r) => r.t), ...appView.map((p) => p.t)])].sort((a, b) => a - b);
   const rawAt = new Map(raw.map((r) => [r.t, r.v]));
   const appAt = new Map(appView.map((p) => [p.t, p.v]));
-  const what = plan.resolution === 'raw' ? 'raw readings' : `${plan.resolution} ${plan.aggregate} values`;
+  const { locale, timeZone } = requestLocalTime();
+  const what = valuesWords(plan.resolution, plan.aggregate ?? undefined, locale);
   const chart = {
     series: [
-      { label: 'your raw readings', unit: source.unit },
+      { label: 'your readings as stored', unit: source.unit },
       { label: `what the app receives (${what})`, unit: source.unit, step: true, width: 2.5 },
     ],
     x: times.map((t) => t / 1000),
     ys: [times.map((t) => rawAt.get(t) ?? null), times.map((t) => appAt.get(t) ?? null)],
   };
-  const inference = inferenceForKind(request.kind, resolution) ?? inferenceAt(resolution);
+  const risk = riskFor(request.kind, resolution, source.location);
+  const note = regulatoryNote(source, resolution, timeZone);
+  const at = resolutionWords(resolution, locale);
   const purposes = request.resolutions.filter(
     (r) => RESOLUTION_MS[toGrantResolution(r.resolution)] >= RESOLUTION_MS[resolution],
   );
@@ -66,18 +73,33 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
 <div class="preview">
   <figure class="chart-box">
     <div class="chart" data-chart="${chartId}" aria-hidden="true"></div>${chartData(chartId, chart)}
-    <figcaption data-testid="preview-caption">The app would receive <strong data-testid="preview-points">${all.length}</strong> ${what} of
-      <code>${source.id}</code> from ${time(plan.from)} to ${time(plan.to)}${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
-      The chart shows the last ${Math.round((plan.to - spanFrom) / 3_600_000)} hours: ${raw.length} raw readings and the ${appView.length} values the app gets for them.
-      <span data-testid="preview-rules">${readRulesText(grant)}</span></figcaption>
+    <figcaption data-testid="preview-caption">The app would receive <strong data-testid="preview-points">${all.length}</strong> values of
+      <code>${source.id}</code>, ${what}, from ${time(plan.from)} to ${time(plan.to)}${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
+      The chart shows the last ${durationWords(`PT${Math.round((plan.to - spanFrom) / 3_600_000)}H`, locale)}: ${raw.length} readings as stored${sampling(raw)} and the ${appView.length} values the app gets for them.
+      <span data-testid="preview-rules">${readRulesWords(grant, locale)}</span></figcaption>
   </figure>
-  <aside class="inference" aria-label="What an app could infer at ${resolution}">
-    <h4>What an app could infer at ${resolution}</h4>
-    <p>${inference.summary}</p>
-    <ul>${inference.findings.map((f) => html`<li><strong>${f.resolution}:</strong> ${f.finding} <cite>${f.source}</cite></li>`)}</ul>
-    ${resolution !== '1d' && !request.kind.startsWith('health.') ? html`<p class="muted">${GB_CONSENT_NOTE}</p>` : ''}
-    <h4>What this app says it can do at ${resolution}</h4>
-    ${purposes.length ? html`<ul>${purposes.map((p) => html`<li><strong>${p.resolution}:</strong> ${p.purpose}</li>`)}</ul>` : html`<p>The app lists nothing it can do at this resolution.</p>`}
-  </aside>
+  <div class="inference" data-testid="risk" data-family="${risk.family}">
+    <h3>What an app could learn from ${risk.what} ${at}</h3>
+    <p>${risk.summary}</p>
+    ${risk.findings.length ? html`<ul>${risk.findings.map((f) => html`<li><strong>${f.resolution}:</strong> ${f.finding} <cite>${f.source}</cite></li>`)}</ul>` : ''}
+    ${note ? html`<p class="muted" data-testid="regulatory-note">${note}</p>` : ''}
+    <h3>What this app says it can do ${at}</h3>
+    ${purposes.length ? html`<ul>${purposes.map((p) => html`<li><strong>${resolutionWords(p.resolution, locale)}:</strong> ${p.purpose}</li>`)}</ul>` : html`<p>The app lists nothing it can do with data this coarse.</p>`}
+  </div>
 </div>`;
+}
+
+/** ", about every 10 seconds": the typical gap between stored readings, so "every reading" has a size. */
+function sampling(raw: Array<{ t: number }>): string {
+  if (raw.length < 3) return '';
+  const gaps = raw
+    .slice(1)
+    .map((r, i) => r.t - raw[i].t)
+    .sort((a, b) => a - b);
+  const seconds = Math.max(1, Math.round(gaps[Math.floor(gaps.length / 2)] / 1000));
+  const words =
+    seconds % 60 === 0
+      ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}`
+      : `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return ` (about one every ${words})`;
 }
