@@ -187,7 +187,12 @@ export class Box {
     await this.#startPart(new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }));
     await this.#startPart(new DiskWatch(this.paths, config.store.lowDiskMB, this.log));
     await this.#startPart(new BackupSchedule(this.paths.home, config.backup, this.log));
-    await this.#startPart(new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log));
+    await this.#startPart(
+      new RetentionJob(this.store, config.retention.intervalMinutes * 60_000, this.log, {
+        enabled: config.store.compaction.enabled,
+        minAgeMs: config.store.compaction.minAgeHours * 3_600_000,
+      }),
+    );
     await this.#startPart(this.drivers);
     await this.#startPart(this.appRunner);
     await this.#startPart(new AppScheduler({ store: this.store, runner: this.appRunner, log: this.log }));

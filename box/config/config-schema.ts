@@ -84,6 +84,16 @@ export const configSchema = z.strictObject({
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
       /** Status, the log and the dashboard warn when the data folder's disk has less free space (MB). */
       lowDiskMB: z.number().int().min(1).max(1_000_000).default(256),
+      /**
+       * Compressed blocks for old raw readings (docs/store.md, *Compressed blocks*): the
+       * retention job packs each closed UTC day once its readings are `minAgeHours` old.
+       */
+      compaction: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          minAgeHours: z.number().int().min(24).max(87_600).default(24),
+        })
+        .prefault({}),
     })
     .prefault({}),
   retention: z

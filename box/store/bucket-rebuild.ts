@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { Blocks } from './blocks.ts';
 import { BucketStats, UPSERT_ROLLUP_SQL } from './rollup-bucket.ts';
 
 /**
@@ -7,13 +8,13 @@ import { BucketStats, UPSERT_ROLLUP_SQL } from './rollup-bucket.ts';
  * it is deleted instead: erasure errs on the side of forgetting.
  */
 export class BucketRebuilder {
-  readonly #rows: Database.Statement<[number, number, number], { t: number; v: number; inc: number | null }>;
+  readonly #blocks: Blocks;
   readonly #delete: Database.Statement;
   readonly #deleteRange: Database.Statement;
   readonly #upsert: Database.Statement;
 
   constructor(db: Database.Database) {
-    this.#rows = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t');
+    this.#blocks = new Blocks(db);
     this.#delete = db.prepare('DELETE FROM rollups WHERE sid = ? AND res = ? AND bucket = ?');
     this.#deleteRange = db.prepare(
       'DELETE FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket <= ?',
@@ -31,7 +32,8 @@ export class BucketRebuilder {
     this.#delete.run(sid, width, bucket);
     if (bucket < rawHorizon) return;
     const stats = new BucketStats(width, bucket);
-    for (const row of this.#rows.iterate(sid, bucket, bucket + width)) stats.add(row.t, row.v, row.inc);
+    // rows and compressed blocks alike (a bucket is at most a day: one block)
+    for (const row of this.#blocks.rows(sid, bucket, bucket + width)) stats.add(row.t, row.v, row.inc);
     if (stats.n > 0) this.#upsert.run(stats.params(sid));
   }
 }

@@ -145,7 +145,7 @@ export class Catalogue {
 
   /** Deletes the entry and every row it owns. */
   delete(entry: CatalogueEntry): void {
-    for (const table of ['readings', 'rollups', 'events']) {
+    for (const table of ['readings', 'blocks', 'rollups', 'events']) {
       this.#db.prepare(`DELETE FROM ${table} WHERE sid = ?`).run(entry.sid);
     }
     this.#db.prepare('DELETE FROM kv WHERE ns = ?').run(datasourceKvNamespace(entry.id));

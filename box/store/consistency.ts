@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { Blocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import { BucketStats, bucketStart, counterIncrement, ROLLUP_WIDTHS } from './rollup-bucket.ts';
 
@@ -28,11 +29,8 @@ export function checkRollups(
   const counter = entry.valueType === 'counter';
   const expected = ROLLUP_WIDTHS.map(() => new Map<number, BucketStats>());
   let previous: number | undefined;
-  const rows = db
-    .prepare<[number], { t: number; v: number; inc: number | null }>(
-      'SELECT t, v, inc FROM readings WHERE sid = ? ORDER BY t',
-    )
-    .iterate(entry.sid);
+  // rows and compressed blocks alike, oldest first
+  const rows = new Blocks(db).all(entry.sid);
   for (const row of rows) {
     const inc = counter ? counterIncrement(row.v, previous) : null;
     previous = row.v;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { Blocks } from './blocks.ts';
 import { BucketRebuilder } from './bucket-rebuild.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import { bucketStart, counterIncrement, ROLLUP_WIDTHS } from './rollup-bucket.ts';
@@ -20,15 +21,20 @@ export interface ErasureReport {
 export class Eraser {
   readonly #db: Database.Database;
   readonly #rebuilder: BucketRebuilder;
+  readonly #blocks: Blocks;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#blocks = new Blocks(db);
     this.#rebuilder = new BucketRebuilder(db);
   }
 
   erase(entry: CatalogueEntry, from: number, to: number): ErasureReport {
     const { sid } = entry;
     const db = this.#db;
+    // compressed days in the range (and beside it, for a counter's next increment) go back to
+    // rows first; the compaction job compresses what is left of them again later
+    this.#blocks.thawAround(sid, from, to);
     const readings = db
       .prepare('DELETE FROM readings WHERE sid = ? AND t >= ? AND t < ?')
       .run(sid, from, to).changes;

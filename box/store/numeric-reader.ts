@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { dayOf, prepareBlocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import { bucketStart } from './rollup-bucket.ts';
 import {
@@ -61,6 +62,16 @@ export interface ColumnsRead {
 }
 type RollupStatement = Database.Statement<[number, number, number, number, number], RollupRow>;
 
+/**
+ * Raw rows of `[from, to)` from `readings` and from the compressed blocks of days `[first, last]`
+ * (a day is one or the other, never both), merged by `t`: SQLite merges the two ordered sides
+ * (`MERGE (UNION ALL)`), so the row side still stops at `LIMIT`. Parameters: sid, from, to, sid,
+ * first day, last day, from, to, limit.
+ */
+const RAW_UNION_SQL = (order: 'ASC' | 'DESC') =>
+  `SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? UNION ALL SELECT CAST(r.t AS INTEGER), r.v FROM blocks b, block_rows(b.data) r WHERE b.sid = ? AND b.day >= ? AND b.day <= ? AND r.t >= ? AND r.t < ? ORDER BY 1 ${order} LIMIT ?`;
+const RAW_ROWS_SQL = 'SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?';
+
 /** Reads numeric readings: raw rows and rollups. Raw rows older than the retention horizon are hidden. */
 export class NumericReader {
   readonly #newest: Database.Statement<[number, number, number], Reading>;
@@ -68,8 +79,21 @@ export class NumericReader {
   readonly #db: Database.Database;
   readonly #rollups = new Map<string, RollupStatement>();
   readonly #columns = new Map<string, Database.Statement>();
+  readonly #blockDays: Database.Statement<[number, number, number], [number, number]>;
+  readonly #blockDaysDesc: Database.Statement<[number, number], [number, number]>;
+  readonly #unionAsc: Database.Statement;
+  readonly #unionDesc: Database.Statement;
 
   constructor(db: Database.Database) {
+    prepareBlocks(db);
+    this.#blockDays = db
+      .prepare('SELECT day, n FROM blocks WHERE sid = ? AND day >= ? AND day <= ? ORDER BY day')
+      .raw() as never;
+    this.#blockDaysDesc = db
+      .prepare('SELECT day, n FROM blocks WHERE sid = ? AND last_t >= ? ORDER BY day DESC')
+      .raw() as never;
+    this.#unionAsc = db.prepare(RAW_UNION_SQL('ASC'));
+    this.#unionDesc = db.prepare(RAW_UNION_SQL('DESC'));
     this.#newest = db.prepare('SELECT t, v FROM readings WHERE sid = ? AND t >= ? ORDER BY t DESC LIMIT ?');
     this.#range = db.prepare(
       'SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?',
@@ -79,13 +103,61 @@ export class NumericReader {
 
   /** The newest `n` readings, oldest first. */
   lastN(entry: CatalogueEntry, n: number): Reading[] {
-    return this.#newest.all(entry.sid, entry.rawHorizon, Math.min(n, MAX_READ_ROWS)).reverse();
+    const limit = Math.min(n, MAX_READ_ROWS);
+    // the newest blocks that hold `limit` readings between them (none: rows only)
+    let first: number | undefined;
+    let last: number | undefined;
+    let held = 0;
+    for (const [day, count] of this.#blockDaysDesc.iterate(entry.sid, entry.rawHorizon)) {
+      last ??= day;
+      first = day;
+      held += count;
+      if (held >= limit) break;
+    }
+    if (first === undefined || last === undefined)
+      return this.#newest.all(entry.sid, entry.rawHorizon, limit).reverse();
+    const to = Number.MAX_SAFE_INTEGER;
+    const from = entry.rawHorizon;
+    return (
+      this.#unionDesc.all(entry.sid, from, to, entry.sid, first, last, from, to, limit) as Reading[]
+    ).reverse();
   }
 
   raw(entry: CatalogueEntry, query: RangeQuery): Reading[] {
     const from = Math.max(query.from, entry.rawHorizon);
     const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
-    return this.#range.all(entry.sid, from, query.to, limit);
+    const span = this.#blockSpan(entry.sid, from, query.to, limit);
+    if (span === undefined) return this.#range.all(entry.sid, from, query.to, limit);
+    return this.#unionAsc.all(
+      entry.sid,
+      from,
+      query.to,
+      entry.sid,
+      span[0],
+      span[1],
+      from,
+      query.to,
+      limit,
+    ) as Reading[];
+  }
+
+  /**
+   * The days of the blocks a raw read of `[from, to)` needs: those overlapping the range, up to
+   * the one by which they hold `limit` readings (later readings cannot be among the first
+   * `limit`). Undefined when no block overlaps: the read is the plain row scan.
+   */
+  #blockSpan(sid: number, from: number, to: number, limit: number): [number, number] | undefined {
+    if (to <= from) return undefined;
+    let first: number | undefined;
+    let last = 0;
+    let held = 0;
+    for (const [day, count] of this.#blockDays.iterate(sid, dayOf(from), dayOf(to - 1))) {
+      first ??= day;
+      last = day;
+      held += count;
+      if (held >= limit) break;
+    }
+    return first === undefined ? undefined : [first, last];
   }
 
   /**
@@ -168,15 +240,8 @@ export class NumericReader {
     let inner: string;
     let args: number[];
     if (query.resolution === 'raw') {
-      key = 'raw';
       row = "json_object('t', t, 'v', v)";
-      inner = 'SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?';
-      args = [
-        entry.sid,
-        Math.max(query.from, entry.rawHorizon),
-        query.to,
-        Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS),
-      ];
+      ({ key, inner, args } = this.#rawInner(entry, query));
     } else {
       const width = RESOLUTION_MS[query.resolution];
       const counter = entry.valueType === 'counter';
@@ -202,15 +267,28 @@ export class NumericReader {
 
   /** {@link raw} as columns `t` and `v`. */
   rawColumns(entry: CatalogueEntry, query: RangeQuery): ColumnsRead {
-    const from = Math.max(query.from, entry.rawHorizon);
-    const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
+    const { key, inner, args } = this.#rawInner(entry, query);
     const [count, first, last, t, v] = this.#columnsStatement(
-      'raw',
-      "SELECT count(*), min(t), max(t), group_concat(t, ','), group_concat(v, ',') FROM (SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?)",
-    ).get(entry.sid, from, query.to, limit) as ColumnsRow;
+      `columns:${key}`,
+      `SELECT count(*), min(t), max(t), group_concat(t, ','), group_concat(v, ',') FROM (${inner})`,
+    ).get(...args) as ColumnsRow;
     return count === 0 || first === null || last === null
       ? { count, v: '' }
       : { count, first, last, t: t ?? '', v: v ?? '' };
+  }
+
+  /** The raw read as a subquery: the plain row scan, or its union with the blocks it needs. */
+  #rawInner(entry: CatalogueEntry, query: RangeQuery): { key: string; inner: string; args: number[] } {
+    const from = Math.max(query.from, entry.rawHorizon);
+    const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
+    const span = this.#blockSpan(entry.sid, from, query.to, limit);
+    if (span === undefined)
+      return { key: 'raw', inner: RAW_ROWS_SQL, args: [entry.sid, from, query.to, limit] };
+    return {
+      key: 'raw-blocks',
+      inner: RAW_UNION_SQL('ASC'),
+      args: [entry.sid, from, query.to, entry.sid, span[0], span[1], from, query.to, limit],
+    };
   }
 
   #columnsStatement(key: string, sql: string): Database.Statement {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ReadingDigest } from '../audit/ingest-window.ts';
 import { BatchedInsert } from './batched-insert.ts';
+import { Blocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import {
   BucketStats,
@@ -39,8 +40,10 @@ export class NumericWriter {
   readonly #after: Database.Statement<[number, number], StoredReading>;
   readonly #setInc: Database.Statement;
   readonly #upserts: BatchedInsert;
+  readonly #blocks: Blocks;
 
   constructor(db: Database.Database) {
+    this.#blocks = new Blocks(db);
     // appended rows and every bucket upsert go out many per statement (see BatchedInsert)
     this.#rows = new BatchedInsert(db, 'INSERT INTO readings (sid, t, v, inc)', 4);
     this.#insertOrIgnore = db.prepare('INSERT OR IGNORE INTO readings (sid, t, v, inc) VALUES (?, ?, ?, ?)');
@@ -59,11 +62,17 @@ export class NumericWriter {
    */
   write(entry: CatalogueEntry, readings: readonly Reading[], digest?: ReadingDigest): WriteResult {
     if (readings.length === 0) return { written: 0, duplicates: 0 };
-    const newest = this.#newest.get(entry.sid);
+    let newest = this.#newest.get(entry.sid);
+    // a source whose newest readings are compressed (it went quiet) appends after its last block
+    const block = this.#blocks.newest(entry.sid);
+    if (block !== undefined && (newest === undefined || block.t > newest.t)) newest = { ...block, inc: null };
     try {
-      return newest === undefined || readings[0].t > newest.t
-        ? this.#append(entry, readings, newest, digest)
-        : this.#merge(entry, readings, digest);
+      if (newest === undefined || readings[0].t > newest.t)
+        return this.#append(entry, readings, newest, digest);
+      // a late reading in a compressed day: the days it touches (and their neighbours, for the
+      // counter rules) go back to rows first, so duplicates and increments are judged as ever
+      this.#blocks.thawAround(entry.sid, readings[0].t, readings[readings.length - 1].t + 1);
+      return this.#merge(entry, readings, digest);
     } finally {
       // after a failure (SQLITE_FULL, a constraint) nothing buffered may outlive the rollback
       this.#rows.clear();

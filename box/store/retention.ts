@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { parseIsoDuration } from '../util/iso-duration.ts';
+import { Blocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 
 /** Raw rows are deleted in slices of this much time, one short transaction each. */
@@ -32,12 +33,13 @@ export function expireRaw(
     sid,
     horizon,
   );
+  // compressed days: the one holding the anchor goes back to rows, every older one goes whole
+  let readings = db.transaction(() => expireBlocks(db, sid, horizon)).immediate();
   const anchor = db
     .prepare<[number, number], { t: number }>(
       'SELECT t FROM readings WHERE sid = ? AND t < ? ORDER BY t DESC LIMIT 1',
     )
     .get(sid, horizon);
-  let readings = 0;
   if (anchor) {
     const oldest = db
       .prepare<[number], { t: number }>('SELECT t FROM readings WHERE sid = ? ORDER BY t LIMIT 1')
@@ -51,4 +53,25 @@ export function expireRaw(
   }
   const events = db.prepare('DELETE FROM events WHERE sid = ? AND t < ?').run(sid, horizon).changes;
   return { id: entry.id, horizon, readings, events };
+}
+
+/**
+ * Before the row expiry: the newest block that starts before `horizon` is unpacked (it holds the
+ * anchor, or rows after it do), then every block before it is deleted. Returns readings deleted.
+ */
+function expireBlocks(db: Database.Database, sid: number, horizon: number): number {
+  const newestOld = db
+    .prepare<[number, number], number>(
+      'SELECT day FROM blocks WHERE sid = ? AND first_t < ? ORDER BY day DESC LIMIT 1',
+    )
+    .pluck()
+    .get(sid, horizon);
+  if (newestOld === undefined) return 0;
+  new Blocks(db).thaw(sid, newestOld, newestOld);
+  const gone = db
+    .prepare<[number, number], number>('SELECT coalesce(sum(n), 0) FROM blocks WHERE sid = ? AND day < ?')
+    .pluck()
+    .get(sid, newestOld) as number;
+  db.prepare('DELETE FROM blocks WHERE sid = ? AND day < ?').run(sid, newestOld);
+  return gone;
 }
