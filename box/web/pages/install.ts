@@ -9,6 +9,7 @@ import {
 } from '../../../apps-sdk/src/resolution.ts';
 import type { AppManager } from '../../apps/app-manager.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
+import { type InstallTrust, installTrust } from '../../apps/bundle/install-trust.ts';
 import { askedResolution, DEFAULT_EXPIRY } from '../../apps/consent.ts';
 import { destinationLoss, requestLoss } from '../../apps/consent-words/declined-losses.ts';
 import { riskFor } from '../../apps/consent-words/kind-risks.ts';
@@ -41,15 +42,29 @@ function appsOf(c: C): AppManager {
   return apps;
 }
 
-/** Who is being consented to: a new install from a path, or an installed app (change = consent again). */
-type Target = { source: string; manifest: Manifest } | { appId: string; manifest: Manifest };
+/**
+ * Who is being consented to: a new install from a path (with who signed it, whether it is a
+ * bundle, and the installed version's publisher if this is an upgrade), or an installed app
+ * (change = consent again).
+ */
+type Target =
+  | { source: string; manifest: Manifest; trust: InstallTrust; bundle: boolean; installed?: InstallTrust }
+  | { appId: string; manifest: Manifest };
 
 function target(c: C, values: Record<string, string>): Target | undefined {
   if (values.app) return { appId: values.app, manifest: appsOf(c).get(values.app).manifest };
   if (!values.source) return undefined;
-  const source = loadAppSource(values.source);
+  // inspect: an unsigned bundle is shown with why, and refused at approval unless the box is ticked
+  const source = loadAppSource(values.source, undefined, { inspect: true });
   try {
-    return { source: values.source, manifest: source.manifest };
+    const installed = appsOf(c).registry.findInstall(source.manifest.id);
+    return {
+      source: values.source,
+      manifest: source.manifest,
+      trust: installTrust(source.trust),
+      bundle: source.trust !== 'folder',
+      installed: installed ? appsOf(c).publishers.get(installed.id) : undefined,
+    };
   } finally {
     source.cleanup();
   }
@@ -115,6 +130,30 @@ function defaultChoices(c: C, manifest: Manifest): FormChoices {
   return { requests, expires: DEFAULT_EXPIRY, destinations: [], exportMode: 'review' };
 }
 
+/** Who signed the app, and the boxes to tick for an unsigned bundle or a new publisher key. */
+function publisherBlock(t: Extract<Target, { source: string }>): Html {
+  const { trust, installed } = t;
+  const keyChanged = installed?.signed && (!trust.signed || trust.publisher.key !== installed.publisher.key);
+  return html`<div class="card" data-testid="publisher">
+  ${
+    trust.signed
+      ? html`<p><strong>Signed</strong> by publisher key <code>${trust.publisher.fingerprint}</code>; every file matches its signed digest.</p>`
+      : html`<p class="error"><strong>Not validly signed:</strong> ${trust.reason}.</p>`
+  }
+  ${
+    !trust.signed && t.bundle
+      ? html`<label class="check"><input type="checkbox" name="allowUnsigned" value="yes" form="consent"> Install although it is not validly signed</label>`
+      : ''
+  }
+  ${
+    keyChanged && installed?.signed
+      ? html`<p class="error">The installed version is signed by <code>${installed.publisher.fingerprint}</code>; this one ${trust.signed ? html`by a different key` : 'is not signed'}. A new key may mean a new publisher.</p>
+  <label class="check"><input type="checkbox" name="allowKeyChange" value="yes" form="consent"> Accept the new publisher key</label>`
+      : ''
+  }
+</div>`;
+}
+
 /** "runs every day", "runs when new data arrives", "runs when you start it". */
 function scheduleWords(m: Manifest, locale: string): string {
   const s = m.schedule;
@@ -169,6 +208,7 @@ function consentForm(c: C, t: Target, choices: FormChoices, error?: DataboxError
   return html`
 <p>${m.description}</p>
 <p class="muted">${m.name} ${m.version} by ${m.author ?? 'unknown'} · runs in ${m.runtime.type === 'isolate' ? 'an isolated sandbox' : 'a container without network'} · ${scheduleWords(m, lt.locale)}</p>
+${'source' in t ? publisherBlock(t) : ''}
 ${error ? html`<div class="error card" role="alert"><p>${error.message}</p>${error.details.length ? html`<ul>${error.details.map((d) => html`<li><code>${d.path}</code>: ${d.message}</li>`)}</ul>` : ''}</div>` : ''}
 <form method="post" action="/apps/install" id="consent">
   ${csrfField(c.var.session.csrf)}
@@ -256,7 +296,10 @@ export function installPages(): Hono<WebEnv> {
       try {
         const result =
           'source' in t
-            ? appsOf(c).install(t.source, choices, 'web')
+            ? appsOf(c).install(t.source, choices, 'web', {
+                allowUnsigned: text(form, 'allowUnsigned') === 'yes',
+                allowKeyChange: text(form, 'allowKeyChange') === 'yes',
+              })
             : appsOf(c).grant(t.appId, choices, 'web');
         // in the same turn of the event loop as the install: no scheduled run starts in between
         if (t.manifest.exports.length > 0 && choices.exportMode)
