@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,12 +47,15 @@ function repack(dir: string, extra: string[] = []): string {
   return out;
 }
 
-/** A signed-note line over `text` by a fresh key that is not the developer's, under `name` (its own by default). */
-function foreignSignature(text: Buffer, name?: string): string {
+/**
+ * A signed-note line over `text` by a fresh key that is not the developer's, under `name` (its own
+ * by default), with the key id of `idKey` if given (key ids are public: name and key are in the bundle).
+ */
+function foreignSignature(text: Buffer, name?: string, idKey?: Buffer): string {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const raw = (publicKey.export({ type: 'spki', format: 'der' }) as Buffer).subarray(-32);
   const signer = name ?? keyName(raw);
-  const sig = Buffer.concat([noteKeyId(signer, raw), sign(null, text, privateKey)]);
+  const sig = Buffer.concat([noteKeyId(signer, idKey ?? raw), sign(null, text, privateKey)]);
   return `\u2014 ${signer} ${sig.toString('base64')}\n`;
 }
 
@@ -179,7 +182,35 @@ describe('install refuses a bundle that is not exactly as its developer signed i
       id,
       repack(unpacked),
       'bundle_signature_invalid',
-      /signature is invalid: its key id is not|Ed25519 signature does not match/,
+      /signature is invalid: its key id is not that of databox-app\//,
+    );
+    // ... with the developer's key id too: only the Ed25519 check is left to catch it
+    const developer = Buffer.from(JSON.parse(text.toString()).publisher.key, 'base64');
+    writeFileSync(join(unpacked, 'databox-bundle.sig'), foreignSignature(text, name, developer));
+    await expectRefused(
+      id,
+      repack(unpacked),
+      'bundle_signature_invalid',
+      /the Ed25519 signature does not match databox-bundle\.json and the key it names/,
+    );
+  });
+
+  it('a file altered and its digest rewritten in the manifest, keeping the developer signature', async () => {
+    const { id, unpacked } = await signedBundle();
+    const evil = Buffer.from('globalThis.__databoxRun = async () => {};');
+    writeFileSync(join(unpacked, 'dist', 'app.js'), evil);
+    const manifestFile = join(unpacked, 'databox-bundle.json');
+    const bundle = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    const entry = bundle.files.find((f: { path: string }) => f.path === 'dist/app.js');
+    entry.bytes = evil.length;
+    entry.sha256 = createHash('sha256').update(evil).digest('hex');
+    writeFileSync(manifestFile, `${JSON.stringify(bundle, null, 2)}\n`);
+    await expectRefused(
+      id,
+      repack(unpacked),
+      'bundle_signature_invalid',
+      /the Ed25519 signature does not match databox-bundle\.json/,
+      'databox-bundle.sig',
     );
   });
 
