@@ -21,6 +21,11 @@ export function appStoreActions(): Record<string, ActionSchema> {
         indexSha256: hex64,
       }),
     ),
+    'appstore.refresh': action(
+      'store id',
+      "a URL store's index read again: the SHA-256 of what it now lists",
+      shape({ entries: count, indexSha256: hex64 }),
+    ),
     'appstore.remove': action(
       'store id',
       'an app store removed (installed apps stay)',

@@ -87,10 +87,16 @@ describe('an app store on 127.0.0.1 (gateway dev mode)', () => {
     const fetched = await stores.fetchBundle('energy-insights');
     expect(fetched.bytes).toBe(bundle.bytes.length);
     expect(existsSync(fetched.path)).toBe(true);
+    expect((await stores.refresh('127.0.0.1')).entries).toHaveLength(1);
     stores.remove('127.0.0.1');
     const ajv = new Ajv2020({ strict: true, strictRequired: false });
     const entries = store.audit.query({}).filter((e) => e.action.startsWith('appstore.'));
-    expect(entries.map((e) => e.action)).toEqual(['appstore.add', 'appstore.fetch', 'appstore.remove']);
+    expect(entries.map((e) => e.action)).toEqual([
+      'appstore.add',
+      'appstore.fetch',
+      'appstore.refresh',
+      'appstore.remove',
+    ]);
     for (const e of entries)
       expect(ajv.validate(ACTION_SCHEMAS[e.action].details, e.details), e.action).toBe(true);
   });
@@ -160,6 +166,19 @@ describe('a hostile app store is refused', () => {
     await stores.add(file);
     const message = await refusal(stores.fetchBundle('energy-insights', { store: 'lan-store' }));
     expect(message).toContain('address 10.1.2.3 is private (not approved as on the home network)');
+  });
+
+  it('an index that never finishes: given up after the total timeout', async () => {
+    // headers at once, then a byte a second: only a whole-request deadline ends it
+    evil.routes.set('/index.json', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 1000);
+      res.on('close', () => clearInterval(timer));
+    });
+    const slow = new AppStores({ store, home, client: { ...client, totalTimeoutMs: 1500 } });
+    const started = Date.now();
+    expect(await refusal(slow.add(evil.url('/index.json')))).toContain('no complete response within 1500 ms');
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('a store URL that is not http(s): refused, naming the scheme', async () => {

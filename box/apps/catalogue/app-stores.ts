@@ -142,7 +142,15 @@ export class AppStores {
       entries: read.index.entries,
       refreshedAt: store.now(),
     };
-    store.kv.set(KV, id, refreshed, store.now());
+    store.transaction(() => {
+      store.kv.set(KV, id, refreshed, store.now());
+      store.audit.append({
+        actor: 'user',
+        action: 'appstore.refresh',
+        subject: id,
+        details: { entries: refreshed.entries.length, indexSha256: read.sha256 },
+      });
+    });
     return refreshed;
   }
 
