@@ -22,7 +22,7 @@
         paths: s.step
           ? uPlot.paths.stepped({ align: 1 })
           : s.bars
-            ? uPlot.paths.bars({ size: [0.8] })
+            ? uPlot.paths.bars({ size: [0.8, 64] })
             : undefined,
         value: (_u, v) =>
           v == null
@@ -36,13 +36,23 @@
     const locale = spec.locale || 'en-GB';
     const unit = spec.series[0]?.unit;
     const bars = spec.series.some((s) => s.bars);
-    const dayFmt = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'short' });
-    const monthFmt = new Intl.DateTimeFormat(locale, { timeZone: zone, month: 'short', year: 'numeric' });
-    const timeFmt = new Intl.DateTimeFormat(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit' });
+    const base = { timeZone: zone };
+    // the locale's own clock and day order (24-hour and day-first for nl-NL and en-GB)
+    const dayFmt = new Intl.DateTimeFormat(locale, { ...base, day: 'numeric', month: 'short' });
+    const monthFmt = new Intl.DateTimeFormat(locale, { ...base, month: 'short', year: 'numeric' });
+    const timeFmt = new Intl.DateTimeFormat(locale, { ...base, hour: '2-digit', minute: '2-digit' });
+    const fullFmt = new Intl.DateTimeFormat(locale, { ...base, dateStyle: 'medium', timeStyle: 'short' });
+    const zoneName =
+      new Intl.DateTimeFormat(locale, { ...base, timeZoneName: 'short' })
+        .formatToParts(spec.x[0] * 1000)
+        .find((p) => p.type === 'timeZoneName')?.value || zone;
+    const midnight = (t) => timeFmt.format(t * 1000).replace(/\D/g, '') === '0000';
     const xValues = (_u, splits) => {
       const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
-      const f = span > 200 * 86400 ? monthFmt : span > 2 * 86400 ? dayFmt : timeFmt;
-      return splits.map((t) => f.format(t * 1000));
+      if (span > 200 * 86400) return splits.map((t) => monthFmt.format(t * 1000));
+      if (span > 2 * 86400) return splits.map((t) => dayFmt.format(t * 1000));
+      // hours; a tick at local midnight names the day instead
+      return splits.map((t) => (midnight(t) ? dayFmt.format(t * 1000) : timeFmt.format(t * 1000)));
     };
     const num = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
     // energy bars start at 0; a single value or a flat line gets a range around it
@@ -53,6 +63,13 @@
         return [min - Math.max(1, Math.abs(min) * 0.1), max + Math.max(1, Math.abs(max) * 0.1)];
       return [min, max];
     };
+    // one point (or one bar) sits in the middle of an hour either side, not on a zero-width axis
+    const gap = spec.x.length > 1 ? spec.x[1] - spec.x[0] : 3600;
+    const xRange = (_u, min, max) => (min === max ? [min - gap, max + gap] : [min, max]);
+    series[0] = {
+      label: `Time (${zoneName})`,
+      value: (_u, t) => (t == null ? '—' : fullFmt.format(t * 1000)),
+    };
     const make = () =>
       new uPlot(
         {
@@ -60,10 +77,10 @@
           height,
           series,
           axes: [
-            { values: xValues },
+            { values: xValues, label: zoneName, labelSize: 20 },
             { size: 70, label: unit || undefined, values: (_u, splits) => splits.map((v) => num.format(v)) },
           ],
-          scales: { x: { time: true }, y: { range: yRange } },
+          scales: { x: { time: true, range: xRange }, y: { range: yRange } },
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
         },
         [spec.x].concat(spec.ys),
@@ -78,13 +95,36 @@
     el.dataset.drawn = 'true';
   }
 
-  // A select with data-autosubmit re-submits its form (consent preview, resolution picker).
+  // A select with data-autosubmit re-submits its form (the consent preview) when chosen with the
+  // mouse or a phone's picker. Arrow keys on a closed select change it at every press, so a
+  // keyboard choice waits for Enter (or the form's own button) instead of reloading the page
+  // under the user's fingers; a status line says so.
   function autosubmit(select) {
-    select.addEventListener('change', () => {
-      const form = select.form;
+    const form = select.form;
+    const send = () => {
       const preview = form.querySelector('button[value="preview"]');
       if (preview) form.requestSubmit(preview);
       else form.requestSubmit();
+    };
+    let keyboard = false;
+    let pending = false;
+    const hint = document.createElement('span');
+    hint.className = 'muted keyboard-hint';
+    hint.setAttribute('role', 'status');
+    select.insertAdjacentElement('afterend', hint);
+    select.addEventListener('pointerdown', () => {
+      keyboard = false;
+    });
+    select.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && pending) {
+        event.preventDefault();
+        send();
+      } else if (event.key !== 'Tab' && event.key !== 'Shift') keyboard = true;
+    });
+    select.addEventListener('change', () => {
+      if (!keyboard) return send();
+      pending = true;
+      hint.textContent = 'Press Enter to update the preview.';
     });
   }
 
@@ -140,7 +180,28 @@
     window.addEventListener('pagehide', () => source.close());
   }
 
+  // A wide table scrolls inside its .scroll box. While it does, the box is a named region that
+  // takes the keyboard focus, so arrow keys scroll it (axe: scrollable-region-focusable).
+  function scrollRegion(box) {
+    const heading = box.closest('section, details, article, .card')?.querySelector('h2, h3, summary');
+    const name = heading ? heading.textContent.trim() : 'Table';
+    const update = () => {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute('role', 'region');
+        box.setAttribute('aria-label', `${name} (scrolls sideways)`);
+      } else {
+        box.removeAttribute('tabindex');
+        box.removeAttribute('role');
+        box.removeAttribute('aria-label');
+      }
+    };
+    update();
+    if (typeof ResizeObserver !== 'undefined') new ResizeObserver(update).observe(box);
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    for (const el of document.querySelectorAll('.scroll')) scrollRegion(el);
     for (const el of document.querySelectorAll('[data-live]')) live(el);
     for (const el of document.querySelectorAll('[data-chart]')) drawChart(el);
     for (const el of document.querySelectorAll('select[data-autosubmit]')) autosubmit(el);

@@ -1,5 +1,6 @@
 import { html } from 'hono/html';
 import type { InsightRecord } from '../../apps/types.ts';
+import { type ChartSpec, chartTable } from './chart-table.ts';
 import { chartData, type Html, time } from './page.ts';
 import { fmt } from './sparkline.ts';
 
@@ -30,6 +31,10 @@ export function insightSeries(data: unknown): { label: string; x: number[]; y: n
   return undefined;
 }
 
+function chart(id: string, spec: ChartSpec): Html {
+  return html`<div class="chart small" data-chart="${id}" aria-hidden="true"></div>${chartData(id, spec)}${chartTable(spec)}`;
+}
+
 /** An insight as a card: title, headline value, summary, and a chart when its data has a series. */
 export function insightCard(insight: InsightRecord, unit = ''): Html {
   const series = insightSeries(insight.data);
@@ -38,7 +43,7 @@ export function insightCard(insight: InsightRecord, unit = ''): Html {
     <h3>${insight.title}</h3>
     ${insight.value !== null ? html`<p class="big">${fmt(insight.value)} <small>${insight.unit ?? unit}</small></p>` : ''}
     ${insight.summary ? html`<p>${insight.summary}</p>` : ''}
-    ${series ? html`<div class="chart small" data-chart="${id}" aria-hidden="true"></div>${chartData(id, { series: [{ label: series.label, unit: insight.unit ?? '', bars: true }], x: series.x, ys: [series.y] })}` : ''}
+    ${series ? chart(id, { series: [{ label: series.label, unit: insight.unit ?? unit, bars: true }], x: series.x, ys: [series.y] }) : ''}
     <p class="muted">${time(insight.createdAt)} · run ${insight.runId.slice(0, 8)}</p>
   </article>`;
 }

@@ -1,11 +1,18 @@
 import { html } from 'hono/html';
 import type { Html } from './page.ts';
+import { requestLocalTime } from './request-time.ts';
 
 /**
  * A small inline SVG line for the overview (no script needed). Values are scaled into a
- * `width`×`height` box; fewer than two points draw nothing.
+ * `width`×`height` box; fewer than two points draw nothing. Its text (the `aria-label`) gives the
+ * lowest and highest value with the unit.
  */
-export function sparkline(points: ReadonlyArray<{ t: number; v: number }>, width = 120, height = 28): Html {
+export function sparkline(
+  points: ReadonlyArray<{ t: number; v: number }>,
+  unit = '',
+  width = 120,
+  height = 28,
+): Html {
   if (points.length < 2) return html`<span class="muted">no recent data</span>`;
   const t0 = points[0].t;
   const t1 = points[points.length - 1].t;
@@ -23,11 +30,11 @@ export function sparkline(points: ReadonlyArray<{ t: number; v: number }>, width
       return `${x.toFixed(1)},${y.toFixed(1)}`;
     })
     .join(' ');
-  return html`<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="last 24 hours, from ${fmt(lo)} to ${fmt(hi)}"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${coords}"/></svg>`;
+  return html`<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Last 24 hours: lowest ${fmt(lo)}${unit ? ` ${unit}` : ''}, highest ${fmt(hi)}${unit ? ` ${unit}` : ''}"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${coords}"/></svg>`;
 }
 
-/** Numbers for people: at most 3 decimals, thousands separated. */
+/** Numbers for people, in the box's locale: at most 3 decimals, thousands separated. */
 export function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  return v.toLocaleString('en', { maximumFractionDigits: Math.abs(v) >= 100 ? 1 : 3 });
+  return v.toLocaleString(requestLocalTime().locale, { maximumFractionDigits: Math.abs(v) >= 100 ? 1 : 3 });
 }

@@ -6,6 +6,7 @@ import { RESOLUTION_MS, type Resolution } from '../../store/types.ts';
 import { BOX_READ_RESOLUTIONS, type BoxReadResolution, readForPerson } from '../../time/calendar-read.ts';
 import { boxLocalTime } from '../../time/time-settings.ts';
 import { isIsoDuration } from '../../util/iso-duration.ts';
+import { chartTable } from '../html/chart-table.ts';
 import { parseLocal, text } from '../html/form-values.ts';
 import { chartData, csrfField, redirectDone, render } from '../html/page.ts';
 import { fmt } from '../html/sparkline.ts';
@@ -87,7 +88,7 @@ ${
   numeric
     ? html`<figure class="chart-box"><div class="chart" data-chart="chart-${d.id}" aria-hidden="true"></div>${chartData(`chart-${d.id}`, chart)}
 <figcaption>${rows.length} ${per} (${d.unit}) from ${lt.dateTime(from)} to ${lt.dateTime(to)}, ${zone}${truncated ? html` — <strong>only the first ${MAX_POINTS} shown; pick a coarser resolution</strong>` : ''}${rows.length ? html`; min ${fmt(Math.min(...chart.ys[0]))}, max ${fmt(Math.max(...chart.ys[0]))} ${d.unit}${aggregate !== 'mean' ? html`, total ${fmt(chart.ys[0].reduce((a, b) => a + b, 0))} ${d.unit}` : ''}` : ''}</figcaption></figure>
-${rows.length > 0 && rows.length <= 400 ? html`<details><summary>Table of these values</summary><div class="scroll"><table><thead><tr><th scope="col">From (${zone})</th><th scope="col">${per} (${d.unit})</th></tr></thead><tbody>${rows.map((r) => html`<tr><td><time datetime="${lt.iso(r.t)}">${lt.dateTime(r.t)}</time></td><td class="num">${fmt(r.v)}</td></tr>`)}</tbody></table></div></details>` : ''}`
+${chartTable({ series: [{ label: per, unit: d.unit }], x: chart.x, ys: chart.ys }, { timeHeading: 'From', lt })}`
     : html`<p>This datasource holds ${d.valueType} values; there is no chart.</p>`
 }
 <div class="grid">

@@ -37,7 +37,7 @@ function datasourceRows(parts: WebParts): Html {
       <td>${d.kind}</td>
       <td class="num">${latest ? html`${fmt(latest.v)} ${d.unit}` : '—'}</td>
       <td>${latest ? time(latest.t) : '—'}</td>
-      <td>${numeric ? sparkline(recent) : html`<span class="muted">${d.valueType}</span>`}</td>
+      <td>${numeric ? sparkline(recent, d.unit) : html`<span class="muted">${d.valueType}</span>`}</td>
     </tr>`;
   });
   if (rows.length === 0)
