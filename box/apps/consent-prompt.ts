@@ -1,11 +1,26 @@
 import { exportCapacity } from '../../apps-sdk/src/export-capacity.ts';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
-import { readRulesText } from '../../apps-sdk/src/read-rules.ts';
-import { isGrantResolution } from '../../apps-sdk/src/resolution.ts';
+import { GRANT_RESOLUTIONS, grantResolutionError, isGrantResolution } from '../../apps-sdk/src/resolution.ts';
 import type { Store } from '../store/store.ts';
+import { readTimeSettings } from '../time/time-settings.ts';
 import { askedResolution, DEFAULT_EXPIRY } from './consent.ts';
-import { inferenceForKind } from './inference-reference.ts';
+import { destinationLoss, requestLoss } from './consent-words/declined-losses.ts';
+import { riskFor } from './consent-words/kind-risks.ts';
+import { durationWords, historyOptions, resolutionWords } from './consent-words/plain-durations.ts';
+import { readRulesWords } from './consent-words/read-rules-words.ts';
+import { regulatoryNote } from './consent-words/regulatory-note.ts';
 import type { ConsentChoices, RequestChoice } from './types.ts';
+
+/** Expiry choices, as on the consent screen. */
+const EXPIRIES = ['P1M', 'P3M', 'P6M', 'P1Y'];
+
+/** An answer by number from a printed list, or the value itself (`2` or `1h`); empty keeps `fallback`. */
+function pick(answer: string, options: readonly string[], fallback: string): string {
+  const text = answer.trim();
+  if (text === '') return fallback;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= options.length ? options[n - 1] : text;
+}
 
 export interface PromptIo {
   ask(question: string): Promise<string>;
@@ -14,9 +29,11 @@ export interface PromptIo {
 
 /**
  * Asks the householder, on a terminal, for every choice not already given by flags: for each
- * request its datasource (or decline), resolution and history, showing the app's purposes and what
- * research says can be inferred at the chosen resolution; then each export destination and the
- * expiry. The answers are checked afterwards by `resolveConsent`, like flags are.
+ * request its datasource (or decline), how detailed and how far back, in plain words ("every 30
+ * minutes", "90 days"), showing the app's purposes, what declining costs, what could be learnt from
+ * that kind of data at the chosen resolution and the GB note where it applies; then each export
+ * destination with what declining it costs, and the expiry. Answers may be a number from the list
+ * or the value itself; they are checked afterwards by `resolveConsent`, like flags are.
  *
  * @example
  * const choices = await promptConsent(io, store, manifest, { requests: {} });
@@ -29,6 +46,7 @@ export async function promptConsent(
   presetDestinations: boolean,
 ): Promise<ConsentChoices> {
   const requests: Record<string, RequestChoice> = { ...preset.requests };
+  const { locale, timeZone } = readTimeSettings(store);
   io.print(
     `${manifest.name} ${manifest.version} by ${manifest.author}${manifest.homepage ? ` (${manifest.homepage})` : ''}`,
   );
@@ -36,10 +54,12 @@ export async function promptConsent(
   for (const request of manifest.requests) {
     if (requests[request.name]) continue;
     io.print('');
+    const asked = askedResolution(request);
     io.print(
-      `Request "${request.name}": ${request.kind}, ${request.required ? 'required' : 'optional'}, history ${request.history}`,
+      `Request "${request.name}": ${riskFor(request.kind, asked).what} (${request.kind}), ${request.required ? 'required' : 'optional'}, going back ${durationWords(request.history, locale)}`,
     );
-    for (const r of request.resolutions) io.print(`  at ${r.resolution}: ${r.purpose}`);
+    for (const r of request.resolutions) io.print(`  ${resolutionWords(r.resolution, locale)}: ${r.purpose}`);
+    if (!request.required) io.print(`  If you decline it: ${requestLoss(request)}`);
     const sources = store.listDatasources().filter((d) => d.kind === request.kind);
     if (sources.length === 0) {
       io.print(`  no datasource of kind ${request.kind} exists`);
@@ -53,18 +73,29 @@ export async function promptConsent(
       requests[request.name] = { decline: true };
       continue;
     }
-    const asked = askedResolution(request);
-    const resolution = (await io.ask(`  resolution (${asked} or coarser) [${asked}]: `)).trim() || asked;
-    if (isGrantResolution(resolution))
-      io.print(`  Reads serve: ${readRulesText({ resolution, aggregates: request.aggregates })}`);
-    const inference = isGrantResolution(resolution) ? inferenceForKind(request.kind, resolution) : null;
-    if (inference) {
-      io.print(`  At ${resolution}: ${inference.summary}`);
-      for (const f of inference.findings) io.print(`    - ${f.resolution}: ${f.finding} (${f.source})`);
+    const options = GRANT_RESOLUTIONS.filter((g) => grantResolutionError(asked, g) === null);
+    io.print('  How detailed:');
+    options.forEach((o, i) => {
+      io.print(`    ${i + 1}) ${resolutionWords(o, locale)}${o === asked ? ' (asked)' : ''}`);
+    });
+    const resolution = pick(await io.ask(`  choose [1]: `), options, asked);
+    if (isGrantResolution(resolution)) {
+      io.print(`  ${readRulesWords({ resolution, aggregates: request.aggregates }, locale)}`);
+      const datasource = store.catalogue.find(source);
+      const risk = riskFor(request.kind, resolution, datasource?.location);
+      io.print(
+        `  What an app could learn from ${risk.what} ${resolutionWords(resolution, locale)}: ${risk.summary}`,
+      );
+      for (const f of risk.findings) io.print(`    - ${f.resolution}: ${f.finding} (${f.source})`);
+      const note = datasource ? regulatoryNote(datasource, resolution, timeZone) : null;
+      if (note) io.print(`  ${note}`);
     }
-    const history =
-      (await io.ask(`  history (at most ${request.history}) [${request.history}]: `)).trim() ||
-      request.history;
+    const histories = historyOptions(request.history);
+    io.print('  How far back:');
+    histories.forEach((h, i) => {
+      io.print(`    ${i + 1}) ${durationWords(h, locale)}${h === request.history ? ' (asked)' : ''}`);
+    });
+    const history = pick(await io.ask(`  choose [${histories.length}]: `), histories, request.history);
     requests[request.name] = { datasource: source, resolution, history };
   }
   const destinations = [...(preset.destinations ?? [])];
@@ -74,10 +105,22 @@ export async function promptConsent(
       io.print(`Export "${e.id}" to ${e.url}: ${e.reason}`);
       // what the schema and limits allow at most, so raw data cannot leave unnoticed as an "inference"
       io.print(`  It ${exportCapacity(e).text}.`);
+      io.print(`  ${destinationLoss(manifest, e)}`);
       if (/^y(es)?$/i.test((await io.ask('  approve? [y/N]: ')).trim())) destinations.push(e.id);
     }
   }
-  const expires =
-    preset.expires ?? ((await io.ask(`Grants expire after [${DEFAULT_EXPIRY}]: `)).trim() || DEFAULT_EXPIRY);
+  let expires = preset.expires;
+  if (expires === undefined) {
+    io.print('');
+    io.print('This consent expires after:');
+    EXPIRIES.forEach((v, i) => {
+      io.print(`  ${i + 1}) ${durationWords(v, locale)}${v === DEFAULT_EXPIRY ? ' (default)' : ''}`);
+    });
+    expires = pick(
+      await io.ask(`choose [${EXPIRIES.indexOf(DEFAULT_EXPIRY) + 1}]: `),
+      EXPIRIES,
+      DEFAULT_EXPIRY,
+    );
+  }
   return { requests, destinations, expires };
 }

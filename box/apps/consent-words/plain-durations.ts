@@ -6,7 +6,7 @@
  * The dashboard's language is English; the box's locale (box/time) formats the numbers
  * (`1,000` / `1.000`), as it formats dates.
  */
-import { isDuration } from '../../../apps-sdk/src/duration.ts';
+import { durationMs, isDuration } from '../../../apps-sdk/src/duration.ts';
 import type { ManifestResolution } from '../../../apps-sdk/src/resolution.ts';
 
 const UNITS = [
@@ -114,4 +114,23 @@ export function valuesWords(
   if (resolution === 'raw') return 'every reading as it arrives';
   const what = aggregate === 'delta' ? 'amount used' : aggregate ? `${aggregate} value` : 'value';
   return `one ${what} ${resolutionWords(resolution, locale)}`;
+}
+
+/** History windows offered besides the one the app asks for (never longer than it). */
+const HISTORIES = ['P1D', 'P7D', 'P30D', 'P90D', 'P1Y', 'P2Y', 'P5Y'];
+
+/**
+ * The history windows to offer for a request: the usual ones shorter than `asked`, then `asked`,
+ * shortest first; `chosen` too when given (an old form's value is kept so its error can name it).
+ *
+ * @example
+ * ```ts
+ * historyOptions('P90D'); // ['P1D', 'P7D', 'P30D', 'P90D']
+ * ```
+ */
+export function historyOptions(asked: string, chosen?: string): string[] {
+  const askedMs = durationMs(asked);
+  const values = [...new Set([...HISTORIES.filter((h) => durationMs(h) < askedMs), asked, chosen ?? asked])];
+  const ms = (v: string) => (isDuration(v) ? durationMs(v) : Number.POSITIVE_INFINITY);
+  return values.sort((a, b) => ms(a) - ms(b));
 }

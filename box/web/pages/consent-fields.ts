@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import type { GrantResolution } from '../../../apps-sdk/src/resolution.ts';
-import { durationWords, resolutionWords } from '../../apps/consent-words/plain-durations.ts';
+import { durationWords, historyOptions, resolutionWords } from '../../apps/consent-words/plain-durations.ts';
 import type { ExportMode } from '../../exports/types.ts';
 import type { LocalTime } from '../../time/local-time.ts';
 import { isIsoDuration, parseIsoDuration } from '../../util/iso-duration.ts';
@@ -11,8 +11,6 @@ import type { Html } from '../html/page.ts';
  * install: the values sent stay machine names (`30min`, `P90D`), the text people read does not.
  */
 
-/** History windows offered besides the one the app asks for (never longer than it). */
-const HISTORIES = ['P1D', 'P7D', 'P30D', 'P90D', 'P1Y', 'P2Y', 'P5Y'];
 /** Expiry choices of the consent. */
 export const EXPIRIES = ['P1M', 'P3M', 'P6M', 'P1Y'];
 
@@ -40,10 +38,7 @@ export function resolutionField(
  * that is not a duration (typed into an old form) is kept as an option so the error names it.
  */
 export function historyField(name: string, asked: string, chosen: string, locale: string): Html {
-  const askedMs = parseIsoDuration(asked);
-  const values = [...new Set([...HISTORIES.filter((h) => parseIsoDuration(h) < askedMs), asked, chosen])];
-  const ms = (v: string) => (isIsoDuration(v) ? parseIsoDuration(v) : Number.POSITIVE_INFINITY);
-  values.sort((a, b) => ms(a) - ms(b));
+  const values = historyOptions(asked, chosen);
   const label = (v: string) => (isIsoDuration(v) ? durationWords(v, locale) : v);
   return html`<div><label for="${name}-history">How far back (the app asks for ${durationWords(asked, locale)})</label>
       <select id="${name}-history" name="${name}.history" data-autosubmit>
