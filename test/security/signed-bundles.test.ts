@@ -284,3 +284,35 @@ describe('an upgrade must come from the key that signed the installed version', 
     expect(info.publisher.publisher.fingerprint).toBe(v1.packed.publisher.fingerprint);
   });
 });
+
+describe('databox app install says the same on the command line', () => {
+  it('refuses an altered bundle naming the file; --allow-unsigned installs it and prints UNSIGNED', async () => {
+    const { runCli } = await import('../helpers/box-process.ts');
+    const { id, unpacked } = await signedBundle();
+    appendFileSync(join(unpacked, 'dist', 'app.js'), '\n// patched');
+    const altered = repack(unpacked);
+    const args = [
+      'app',
+      'install',
+      altered,
+      '--grant',
+      'power=meter.power@30min/P1D',
+      '--yes',
+      '--home',
+      box.home,
+    ];
+    const refused = runCli(args);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(
+      /was altered after it was signed: dist\/app\.js differs from the file signed/,
+    );
+    expect(refused.stderr).toMatch(/--allow-unsigned/);
+    expect((await box.api('GET', `/api/v1/apps/${id}`)).status).toBe(404);
+
+    const allowed = runCli([...args, '--allow-unsigned']);
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toMatch(/UNSIGNED: it was altered after it was signed: dist\/app\.js/);
+    const info = (await box.api('GET', `/api/v1/apps/${id}`)).body.app;
+    expect(info.publisher).toMatchObject({ signed: false, code: 'bundle_altered' });
+  });
+});
