@@ -1,7 +1,8 @@
 // Databox dashboard: progressive enhancement only; every page works without this file.
 (() => {
   // Charts: <div data-chart="ID"> drawn from <script type="application/json" id="ID">
-  // ({ series: [{ label, unit, step?, bars?, width? }], x: [seconds], ys: [[values]] }).
+  // ({ series: [{ label, unit, step?, bars?, width? }], x: [seconds], ys: [[values]],
+  //    range?: [from, to] seconds, timeZone?, locale? }). The page has the same values as a table.
   const COLORS = ['#8a94a3', '#0b5cad', '#b3261e', '#1e7d36'];
   function drawChart(el) {
     const source = document.getElementById(el.dataset.chart);
@@ -22,7 +23,7 @@
         paths: s.step
           ? uPlot.paths.stepped({ align: 1 })
           : s.bars
-            ? uPlot.paths.bars({ size: [0.8, 64] })
+            ? uPlot.paths.bars({ size: [0.8, 64], align: 1 })
             : undefined,
         value: (_u, v) =>
           v == null
@@ -42,10 +43,13 @@
     const monthFmt = new Intl.DateTimeFormat(locale, { ...base, month: 'short', year: 'numeric' });
     const timeFmt = new Intl.DateTimeFormat(locale, { ...base, hour: '2-digit', minute: '2-digit' });
     const fullFmt = new Intl.DateTimeFormat(locale, { ...base, dateStyle: 'medium', timeStyle: 'short' });
-    const zoneName =
+    const zoneAt = (t) =>
       new Intl.DateTimeFormat(locale, { ...base, timeZoneName: 'short' })
-        .formatToParts(spec.x[0] * 1000)
+        .formatToParts(t * 1000)
         .find((p) => p.type === 'timeZoneName')?.value || zone;
+    // a chart across a clock change says both: "CEST → CET"
+    const [first, last] = [zoneAt(spec.x[0]), zoneAt(spec.x[spec.x.length - 1])];
+    const zoneName = first === last ? first : `${first} → ${last}`;
     const midnight = (t) => timeFmt.format(t * 1000).replace(/\D/g, '') === '0000';
     const xValues = (_u, splits) => {
       const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
@@ -64,8 +68,13 @@
       return [min, max];
     };
     // one point (or one bar) sits in the middle of an hour either side, not on a zero-width axis
+    // a bar covers its bucket, from its time to the next (align 1), so the axis ends a bucket later
     const gap = spec.x.length > 1 ? spec.x[1] - spec.x[0] : 3600;
-    const xRange = (_u, min, max) => (min === max ? [min - gap, max + gap] : [min, max]);
+    const xRange = (_u, min, max) => {
+      if (spec.range) return spec.range;
+      if (bars) return [min, max + gap];
+      return min === max ? [min - gap, max + gap] : [min, max];
+    };
     series[0] = {
       label: `Time (${zoneName})`,
       value: (_u, t) => (t == null ? '—' : fullFmt.format(t * 1000)),

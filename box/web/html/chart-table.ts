@@ -51,5 +51,5 @@ export function chartTable(
   return html`<details class="chart-table"><summary>${options.summary ?? 'Table of these values'}</summary>
 ${full ? '' : html`<p class="muted">${spec.x.length} values: the first, the last, and the lowest and highest of each series. Pick a shorter range to list every value.</p>`}
 <div class="scroll"><table><thead><tr><th scope="col">${options.timeHeading ?? 'Time'} (${zone})</th>${spec.series.map((s) => html`<th scope="col">${s.label}${s.unit ? ` (${s.unit})` : ''}</th>`)}</tr></thead>
-<tbody>${rows.map((i) => html`<tr><th scope="row"><time datetime="${lt.iso(spec.x[i] * 1000)}">${lt.dateTime(spec.x[i] * 1000)}</time></th>${spec.ys.map((ys) => html`<td class="num">${ys[i] === null || ys[i] === undefined ? '—' : fmt(ys[i])}</td>`)}</tr>`)}</tbody></table></div></details>`;
+<tbody>${rows.map((i) => html`<tr><th scope="row"><time datetime="${lt.iso(spec.x[i] * 1000)}">${lt.dateTime(spec.x[i] * 1000)}</time></th>${spec.ys.map((ys) => html`<td class="num">${ys[i] === null || ys[i] === undefined ? '—' : fmt(ys[i], lt.locale)}</td>`)}</tr>`)}</tbody></table></div></details>`;
 }

@@ -31,6 +31,11 @@ export function insightSeries(data: unknown): { label: string; x: number[]; y: n
   return undefined;
 }
 
+/** The unit for a series heading, unless its label already ends with it (`days (kWh)`). */
+function seriesUnit(label: string, unit: string): string {
+  return unit && label.endsWith(`(${unit})`) ? '' : unit;
+}
+
 function chart(id: string, spec: ChartSpec): Html {
   return html`<div class="chart small" data-chart="${id}" aria-hidden="true"></div>${chartData(id, spec)}${chartTable(spec)}`;
 }
@@ -43,7 +48,7 @@ export function insightCard(insight: InsightRecord, unit = ''): Html {
     <h3>${insight.title}</h3>
     ${insight.value !== null ? html`<p class="big">${fmt(insight.value)} <small>${insight.unit ?? unit}</small></p>` : ''}
     ${insight.summary ? html`<p>${insight.summary}</p>` : ''}
-    ${series ? chart(id, { series: [{ label: series.label, unit: insight.unit ?? unit, bars: true }], x: series.x, ys: [series.y] }) : ''}
+    ${series ? chart(id, { series: [{ label: series.label, unit: seriesUnit(series.label, insight.unit ?? unit), bars: true }], x: series.x, ys: [series.y] }) : ''}
     <p class="muted">${time(insight.createdAt)} · run ${insight.runId.slice(0, 8)}</p>
   </article>`;
 }

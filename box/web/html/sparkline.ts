@@ -34,7 +34,7 @@ export function sparkline(
 }
 
 /** Numbers for people, in the box's locale: at most 3 decimals, thousands separated. */
-export function fmt(v: number | null | undefined): string {
+export function fmt(v: number | null | undefined, locale = requestLocalTime().locale): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  return v.toLocaleString(requestLocalTime().locale, { maximumFractionDigits: Math.abs(v) >= 100 ? 1 : 3 });
+  return v.toLocaleString(locale, { maximumFractionDigits: Math.abs(v) >= 100 ? 1 : 3 });
 }

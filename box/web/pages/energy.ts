@@ -74,6 +74,8 @@ function periodSection(lt: LocalTime, period: Period, at: number, v: PeriodView)
       v.import.map((b) => b.v),
       ...(v.export.length ? [v.import.map((b) => exportByT.get(b.t) ?? null)] : []),
     ],
+    // the whole period, so today's first hours sit at the left of a day, not across the chart
+    range: [v.start / 1000, v.end / 1000],
     timeZone: lt.timeZone,
     locale: lt.locale,
   };
