@@ -113,4 +113,32 @@ describeWithChromium('the Catalogue page in a real browser', () => {
     await page.waitForURL((u) => u.pathname === '/apps/energy-insights');
     expect(await page.getByRole('status').first().textContent()).toContain('Consent recorded');
   });
+
+  it('a box outside the gateway dev mode refuses the same loopback store, contacting nothing', {
+    timeout: 120_000,
+  }, async () => {
+    const strictHome = mkdtempSync(join(tmpdir(), 'databox-web-catalogue-strict-'));
+    let strict: BoxProcess | undefined;
+    try {
+      expect(runCli(['user', 'set-password', '--home', strictHome], `${PASSWORD}\n`).status).toBe(0);
+      strict = await startBoxProcess(strictHome);
+      const context = await browser.newContext({ baseURL: strict.url });
+      const other = await context.newPage();
+      await other.goto('/catalogue');
+      await other.getByLabel('Password').fill(PASSWORD);
+      await other.keyboard.press('Enter');
+      await other.waitForURL((u) => u.pathname === '/catalogue');
+      const before = server.requests.length;
+      await other.getByLabel('Store index URL, or an index file on this box').fill(server.url('/index.json'));
+      await other.getByRole('button', { name: 'Add store' }).click();
+      await expect
+        .poll(() => other.getByRole('alert').textContent())
+        .toContain('scheme "http:" is not allowed (https: only)');
+      expect(server.requests.length).toBe(before);
+      await context.close();
+    } finally {
+      if (strict) await stopBoxProcess(strict);
+      rmSync(strictHome, { recursive: true, force: true });
+    }
+  });
 });
