@@ -6,6 +6,7 @@ import type { TokenRegistry } from '../arbiter/token-registry.ts';
 import { consentDigest } from '../audit/consent-binding.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { readTimeSettings } from '../time/time-settings.ts';
 import { AppRegistry } from './app-registry.ts';
 import { settingsNamespace } from './app-settings-store.ts';
 import { loadAppSource } from './app-source.ts';
@@ -251,6 +252,10 @@ export class AppManager {
         now,
         method,
         supersedes: previous?.receiptId,
+        context: {
+          timeZone: readTimeSettings(this.#store).timeZone,
+          datasource: (id) => this.#store.catalogue.find(id),
+        },
       }),
       supersededAt: null,
     };

@@ -1,12 +1,9 @@
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import { readRulesText } from '../../apps-sdk/src/read-rules.ts';
+import type { Datasource } from '../store/types.ts';
 import type { ResolvedConsent } from './consent.ts';
-import {
-  GB_CONSENT_NOTE,
-  type InferenceSummary,
-  type inferenceAt,
-  inferenceForKind,
-} from './inference-reference.ts';
+import { riskFor } from './consent-words/kind-risks.ts';
+import { regulatoryNote } from './consent-words/regulatory-note.ts';
 
 /** The receipt format, after the Kantara Initiative Consent Receipt Specification 1.1. */
 export const RECEIPT_VERSION = 'KI-CR-v1.1.0';
@@ -20,11 +17,12 @@ export interface ReceiptInput {
   method: string;
   /** The receipt this one replaces, when a grant changed. */
   supersedes?: string;
-}
-
-/** Inference research applies to electricity and health data; other kinds get no table. */
-function inferenceFor(kind: string, resolution: Parameters<typeof inferenceAt>[0]): InferenceSummary | null {
-  return inferenceForKind(kind, resolution);
+  /**
+   * The box's zone and catalogue, for what the consent screen showed: each datasource's location
+   * sharpens its risk text, and the GB note applies by meter and zone. Without it, a meter of
+   * unknown origin gets no GB note.
+   */
+  context?: { timeZone: string; datasource: (id: string) => Datasource | undefined };
 }
 
 /**
@@ -52,7 +50,10 @@ export function buildConsentReceipt(input: ReceiptInput): Record<string, unknown
       homeNetwork: consent.homeNetwork?.includes(e.id) ?? false,
     }));
   const data = consent.grants.map((g) => {
-    const inference = inferenceFor(g.kind, g.resolution);
+    const source = input.context?.datasource(g.datasource);
+    // the same words the consent screen showed for this kind at this resolution
+    const { summary, findings } = riskFor(g.kind, g.resolution, source?.location);
+    const inference = { resolution: g.resolution, summary, findings };
     return {
       request: g.request.name,
       required: g.request.required,
@@ -73,9 +74,18 @@ export function buildConsentReceipt(input: ReceiptInput): Record<string, unknown
       inference,
     };
   });
-  const anyElectricityFinerThanDaily = consent.grants.some(
-    (g) => g.kind.startsWith('electricity.') && g.resolution !== '1d',
-  );
+  const notes = [
+    ...new Set(
+      consent.grants.flatMap((g) => {
+        const source = input.context?.datasource(g.datasource) ?? {
+          id: g.datasource,
+          kind: g.kind,
+          vendor: '',
+        };
+        return regulatoryNote(source, g.resolution, input.context?.timeZone ?? '') ?? [];
+      }),
+    ),
+  ];
   return {
     version: RECEIPT_VERSION,
     jurisdiction: 'home',
@@ -117,6 +127,7 @@ export function buildConsentReceipt(input: ReceiptInput): Record<string, unknown
     declined: consent.declined,
     destinations,
     expires,
-    notes: anyElectricityFinerThanDaily ? [GB_CONSENT_NOTE] : [],
+    // only where it applies (regulatory-note.ts), as on the consent screen
+    notes,
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppManager } from '../../../box/apps/app-manager.ts';
 import { DataboxError } from '../../../box/errors.ts';
+import { saveTimeSettings } from '../../../box/time/time-settings.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 import { DAY, NOW, testManifest, testStore, writeAppFolder } from './app-fixtures.ts';
 
@@ -166,8 +167,19 @@ describe('AppManager.install', () => {
       },
     ]);
     expect(r.expires).toBe(new Date(NOW + 30 * DAY).toISOString());
-    expect(r.notes[0]).toContain('finer than daily');
+    // a meter of unknown origin on a box outside Great Britain: no GB licence note (regulatory-note.ts)
+    expect(r.notes).toEqual([]);
     expect(apps.receipt('energy-test').receiptId).toBe(consent.receiptId);
+  });
+
+  it('notes the GB licence condition in the receipt only where the consent screen showed it', () => {
+    const { apps, source, store } = setup();
+    saveTimeSettings(store, { timeZone: 'Europe/London' });
+    const grant = (resolution: string) =>
+      apps.install(source, { requests: { power: { datasource: 'meter.power', resolution, history: 'P1D' } } })
+        .consent.receipt as { notes: string[] };
+    expect(grant('30min').notes).toEqual([expect.stringContaining('supply licence condition 47')]);
+    expect(grant('1d').notes).toEqual([]);
   });
 
   it('a change of grant is a new consent that supersedes the old grants', () => {
