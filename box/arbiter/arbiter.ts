@@ -18,9 +18,12 @@ import type {
 } from '../../apps-sdk/src/wire.ts';
 import type { AppRegistry } from '../apps/app-registry.ts';
 import type { Grant } from '../apps/types.ts';
+import { readBuckets } from '../store/bucket-read.ts';
 import { type CatalogueEntry, datasourceKvNamespace } from '../store/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import type { AggregateQuery } from '../store/types.ts';
+import { readTimeSettings } from '../time/time-settings.ts';
+import { localBuckets } from './local-buckets.ts';
 import { ReadRefusals, ReadRefusedError, type RefusalTally } from './read-refusals.ts';
 
 /** Most reads one run may make (each read is an audit entry, so this also bounds audit growth). */
@@ -343,9 +346,40 @@ export class Arbiter {
       plan.resolution === 'raw'
         ? { from: plan.from, to: plan.to, resolution: 'raw', aggregate: 'mean', limit: MAX_RAW_ROWS_PER_READ }
         : { from: plan.from, to: plan.to, resolution: plan.resolution, aggregate: plan.aggregate ?? 'mean' };
-    const rows: DataPoint[] = plan.from >= plan.to ? [] : this.#store.read(source.id, query);
-    const points = servePoints(readGrant, rows);
+    let from = plan.from;
     let to = plan.to;
+    let rows: DataPoint[];
+    let zone: string | undefined;
+    if (plan.resolution === '1h' || plan.resolution === '1d') {
+      // local hours and days of the box's zone, on the granted grid (see local-buckets.ts)
+      zone = readTimeSettings(this.#store).timeZone;
+      const windowStart = Math.max(0, now - grant.historyMs);
+      const wantFrom = Math.max(params.from ?? windowStart, windowStart);
+      const wantTo = Math.max(Math.min(params.to ?? now, now), 0);
+      const local = localBuckets(
+        zone,
+        grant.resolution,
+        plan.resolution,
+        wantFrom,
+        wantTo,
+        grant.resolution !== 'raw',
+      );
+      if (local.bounds.length === 0) {
+        from = Math.min(wantFrom, wantTo);
+        to = from;
+        rows = [];
+      } else {
+        from = local.bounds[0];
+        // a raw grant's window ends where it asked, as its other reads do
+        to = grant.resolution === 'raw' ? wantTo : local.bounds[local.bounds.length - 1];
+        rows = readBuckets(this.#store, source.id, {
+          bounds: local.bounds,
+          aggregate: plan.aggregate ?? 'mean',
+          dayZone: local.wholeDays ? zone : undefined,
+        });
+      }
+    } else rows = plan.from >= plan.to ? [] : this.#store.read(source.id, query);
+    const points = servePoints(readGrant, rows);
     if (plan.resolution === 'raw' && rows.length === MAX_RAW_ROWS_PER_READ) to = rows[rows.length - 1].t + 1;
     this.#store.audit.append({
       actor: `app:${ctx.appId}`,
@@ -353,8 +387,9 @@ export class Arbiter {
       subject: source.id,
       details: {
         resolution: plan.resolution,
+        ...(zone ? { tz: zone } : {}),
         aggregate: plan.aggregate,
-        from: plan.from,
+        from,
         to,
         rows: points.length,
         withheld: rows.length - points.length,
@@ -371,7 +406,7 @@ export class Arbiter {
       unit: source.unit,
       resolution: plan.resolution,
       aggregate: plan.aggregate,
-      from: plan.from,
+      from,
       to,
       points,
     };

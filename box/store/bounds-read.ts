@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Aggregate } from './types.ts';
 
 /** Stored rollup widths, coarsest first: a read sums the coarsest that divides all its boundaries. */
 const WIDTHS = [86_400_000, 3_600_000, 1_800_000, 900_000, 300_000, 60_000];
@@ -93,4 +94,29 @@ export function mergeStats(a: BucketStatsRow, b: Readonly<BucketStatsRow>): Buck
   }
   if (b[8] !== null) a[8] = (a[8] ?? 0) + b[8];
   return a;
+}
+
+/** One aggregate of a bucket's stats; undefined for a bucket the store would leave out. */
+export function statsValue(s: BucketStatsRow, aggregate: Aggregate, counter: boolean): number | undefined {
+  const [n, sum, min, max, , first, , last, delta] = s;
+  // a bucket with no readings only matters for a counter's delta (an increment re-based into it)
+  if (n === 0) return aggregate === 'delta' && counter && delta !== null && delta !== 0 ? delta : undefined;
+  switch (aggregate) {
+    case 'mean':
+      return sum / n;
+    case 'sum':
+      return sum;
+    case 'count':
+      return n;
+    case 'min':
+      return min as number;
+    case 'max':
+      return max as number;
+    case 'first':
+      return first as number;
+    case 'last':
+      return last as number;
+    case 'delta':
+      return counter ? (delta ?? 0) : (last as number) - (first as number);
+  }
 }

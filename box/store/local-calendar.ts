@@ -1,6 +1,6 @@
 import { BadRequestError } from '../errors.ts';
 import { type CalendarResolution, LocalCalendar } from '../time/calendar.ts';
-import { type BucketStatsRow, mergeStats } from './bounds-read.ts';
+import { type BucketStatsRow, mergeStats, statsValue } from './bounds-read.ts';
 import { additiveBuckets } from './local-additive.ts';
 import type { DayColumn, LocalDayCache } from './local-day-cache.ts';
 import { validateRange } from './reading-validation.ts';
@@ -141,7 +141,7 @@ function fromDays(
   for (let i = 0; i + 1 < bounds.length; i++) {
     const stats = [...days[d++]] as BucketStatsRow;
     while (d < days.length && dayBounds[d] < bounds[i + 1]) mergeStats(stats, days[d++]);
-    const v = value(stats, query.aggregate, counter);
+    const v = statsValue(stats, query.aggregate, counter);
     if (v !== undefined) points.push({ t: bounds[i], v, n: stats[0] });
   }
   return points;
@@ -158,28 +158,3 @@ const DAY_COLUMN: Record<Aggregate, DayColumn> = {
   last: 'last',
   delta: 'delta',
 };
-
-/** One aggregate of a bucket's stats; undefined for a bucket the store would leave out. */
-function value(s: BucketStatsRow, aggregate: Aggregate, counter: boolean): number | undefined {
-  const [n, sum, min, max, , first, , last, delta] = s;
-  // a bucket with no readings only matters for a counter's delta (an increment re-based into it)
-  if (n === 0) return aggregate === 'delta' && counter && delta !== null && delta !== 0 ? delta : undefined;
-  switch (aggregate) {
-    case 'mean':
-      return sum / n;
-    case 'sum':
-      return sum;
-    case 'count':
-      return n;
-    case 'min':
-      return min as number;
-    case 'max':
-      return max as number;
-    case 'first':
-      return first as number;
-    case 'last':
-      return last as number;
-    case 'delta':
-      return counter ? (delta ?? 0) : (last as number) - (first as number);
-  }
-}
