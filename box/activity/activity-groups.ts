@@ -27,6 +27,7 @@ export interface ActivityWindow {
 }
 
 // json_extract reads only entries of the named actions; everything else groups on its columns
+// `+ts`: never the ts index here, so the rows are always read as one rowid (seq) range
 const GROUPS_SQL = `
   SELECT actor, action, subject,
     CASE
@@ -37,7 +38,7 @@ const GROUPS_SQL = `
       WHEN action IN ('export.request', 'export.delivered', 'export.failed', 'export.approve', 'export.reject')
         THEN coalesce(json_extract(details, '$.destination'), '') || '|' || coalesce(json_extract(details, '$.url'), '')
       WHEN action = 'app.run.end' THEN json_extract(details, '$.status')
-      WHEN action = 'user.signin' THEN json_extract(details, '$.ok')
+      WHEN action = 'user.signin' THEN CAST(json_extract(details, '$.ok') AS TEXT)
       ELSE NULL
     END AS variant,
     count(*) AS count,
@@ -49,19 +50,20 @@ const GROUPS_SQL = `
       ELSE 0 END) AS amount,
     min(ts) AS firstTs, max(ts) AS lastTs, max(seq) AS lastSeq
   FROM audit
-  WHERE seq BETWEEN ? AND ? AND ts >= ? AND ts < ?
+  WHERE seq BETWEEN ? AND ? AND +ts >= ? AND +ts < ?
   GROUP BY actor, action, subject, variant
   ORDER BY lastSeq DESC`;
 
-const statements = new WeakMap<Database.Database, Record<'first' | 'last' | 'groups', Database.Statement>>();
+const statements = new WeakMap<Database.Database, Record<'bounds' | 'groups', Database.Statement>>();
 
 function prepared(db: Database.Database) {
   let s = statements.get(db);
   if (!s) {
     s = {
-      // both walk the ts index from one end: O(log n), whatever the size of the log
-      first: db.prepare('SELECT seq FROM audit WHERE ts >= ? ORDER BY ts, seq LIMIT 1').pluck(),
-      last: db.prepare('SELECT seq FROM audit WHERE ts < ? ORDER BY ts DESC, seq DESC LIMIT 1').pluck(),
+      // an index-only scan of the window on the ts index (which carries seq): O(entries in it)
+      bounds: db.prepare(
+        'SELECT min(seq) AS low, max(seq) AS high, count(*) AS n FROM audit WHERE ts >= ? AND ts < ?',
+      ),
       groups: db.prepare(GROUPS_SQL),
     };
     statements.set(db, s);
@@ -69,13 +71,44 @@ function prepared(db: Database.Database) {
   return s;
 }
 
+/** A window summarised up to seq `high`: later reads group only the entries after it. */
+interface Summary {
+  high: number;
+  entries: number;
+  groups: Map<string, ActivityGroup>;
+}
+const MAX_CACHED = 16;
+const summaries = new WeakMap<Database.Database, Map<string, Summary>>();
+
+const keyOf = (g: ActivityGroup) => `${g.actor}\u0000${g.action}\u0000${g.subject}\u0000${g.variant}`;
+
+function merge(summary: Summary, fresh: ActivityGroup[]): void {
+  for (const g of fresh) {
+    const key = keyOf(g);
+    const had = summary.groups.get(key);
+    if (!had) summary.groups.set(key, { ...g });
+    else {
+      had.count += g.count;
+      had.amount += g.amount;
+      had.firstTs = Math.min(had.firstTs, g.firstTs);
+      had.lastTs = Math.max(had.lastTs, g.lastTs);
+      had.lastSeq = Math.max(had.lastSeq, g.lastSeq);
+    }
+    summary.high = Math.max(summary.high, g.lastSeq);
+    summary.entries += g.count;
+  }
+}
+
 /**
  * Groups the audit entries of `[from, to)` by actor, action, subject and the details that matter
- * to a person. The window is found on the `ts` index (two O(log n) seeks), then read as a seq
- * range of the table (the rowid), so the cost is O(entries in the window) and not O(log size):
- * a day of a 10 M-entry log costs what the same day of a small one does. At most `cap` entries are
- * read (the newest); the rest are counted in `skipped`. The box's clock can step back, so an
- * entry whose seq lies outside the range its time suggests can be missed; `ts` is still checked.
+ * to a person. The window's seq span comes from an index-only scan of the `ts` index (which
+ * carries seq), then its rows are read as a seq range of the table (the rowid, with `ts` still
+ * checked), so the cost is O(entries in the window), whatever the size of the log: a day of a
+ * 10 M-entry log costs what the same day of a small one does. The summary is kept (per database,
+ * the last 16 windows), and the next call for the same window groups only the entries appended
+ * since (seq only grows, so this is exact): today's feed costs O(new entries) on a reload. At most
+ * `cap` rows are read at once (the newest seqs); entries beyond them are counted in `skipped`
+ * and such a window is not kept.
  *
  * @example
  * const day = activityGroups(store.db, dayStart, dayEnd);
@@ -88,12 +121,27 @@ export function activityGroups(
   cap = 200_000,
 ): ActivityWindow {
   const s = prepared(db);
-  const first = s.first.get(from) as number | undefined;
-  const last = s.last.get(to) as number | undefined;
-  if (first === undefined || last === undefined || last < first)
-    return { groups: [], entries: 0, skipped: 0 };
-  const entries = last - first + 1;
-  const low = Math.max(first, last - cap + 1);
-  const groups = s.groups.all(low, last, from, to) as ActivityGroup[];
-  return { groups, entries, skipped: low - first };
+  const kept = summaries.get(db) ?? new Map<string, Summary>();
+  summaries.set(db, kept);
+  const key = `${from}|${to}`;
+  let summary = kept.get(key);
+  let skipped = 0;
+  if (summary) {
+    merge(summary, s.groups.all(summary.high + 1, Number.MAX_SAFE_INTEGER, from, to) as ActivityGroup[]);
+  } else {
+    const { low, high, n } = s.bounds.get(from, to) as { low: number | null; high: number | null; n: number };
+    if (low === null || high === null) return { groups: [], entries: 0, skipped: 0 };
+    // at most `cap` rows are read, the newest (a clock stepped back can stretch the seq span)
+    const start = Math.max(low, high - cap + 1);
+    summary = { high, entries: 0, groups: new Map() };
+    merge(summary, s.groups.all(start, high, from, to) as ActivityGroup[]);
+    summary.high = high;
+    skipped = n - summary.entries;
+    if (skipped === 0) {
+      if (kept.size >= MAX_CACHED) kept.delete(kept.keys().next().value as string);
+      kept.set(key, summary);
+    }
+  }
+  const groups = [...summary.groups.values()].sort((a, b) => b.lastSeq - a.lastSeq);
+  return { groups, entries: summary.entries + skipped, skipped };
 }

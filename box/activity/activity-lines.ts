@@ -120,7 +120,7 @@ const DESCRIBE: Record<string, Describe> = {
   'app.settings': (g, n) => [`You changed the settings of ${n.app(g.subject)}`, 'consent'],
   'app.quota': (g, n) => [`You changed the limits of ${n.app(g.subject)}`, 'consent'],
   'user.signin': (g) =>
-    g.variant === '1' || g.variant === 'true'
+    g.variant === '1'
       ? [`You signed in${times(g.count)}`, 'box']
       : [`${plural(g.count, 'sign-in')} refused`, 'box', true],
   'user.signout': (g) => [`You signed out${times(g.count)}`, 'box'],

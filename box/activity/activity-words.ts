@@ -13,6 +13,9 @@ const STEPS: Record<string, string> = {
   '1y': 'yearly steps',
 };
 
+// built once: an Intl formatter costs far more to make than to use
+const NUMBER = new Intl.NumberFormat('en-GB');
+
 /** `1 summary`, `2 summaries`, `3 readings` (English plural rules of the common cases). */
 export function plural(n: number, noun: string): string {
   if (n === 1) return `1 ${noun}`;
@@ -21,7 +24,7 @@ export function plural(n: number, noun: string): string {
     : /(s|x|ch|sh)$/.test(noun)
       ? `${noun}es`
       : `${noun}s`;
-  return `${new Intl.NumberFormat('en-GB').format(n)} ${many}`;
+  return `${NUMBER.format(n)} ${many}`;
 }
 
 /** `90 days`, `24 hours`, `1 week`, `45 minutes` for a window given in minutes. */
