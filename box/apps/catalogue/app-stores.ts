@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
 import { BundleCache } from './bundle-cache.ts';
-import { fetchFromStore, originOf, type StoreClientOptions, StoreFetchError } from './store-fetch.ts';
-import { type CatalogueEntry, parseStoreIndex } from './store-index.ts';
+import { fetchIndex, readIndexFile } from './index-source.ts';
+import { fetchFromStore, type StoreClientOptions, StoreFetchError } from './store-fetch.ts';
+import type { CatalogueEntry } from './store-index.ts';
 import { pickEntry } from './store-versions.ts';
 
 /** A store the householder added: where its index came from and what it listed then. */
@@ -38,7 +38,6 @@ export interface AppStoresOptions {
 
 const KV = 'app-stores';
 const STORE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const MAX_ORIGINS = 20;
 
 /** A store id from a host name or file name: lower-case, safe characters only. */
 function idFrom(text: string): string {
@@ -90,8 +89,8 @@ export class AppStores {
   async add(source: string, options: { id?: string; homeNetwork?: boolean } = {}): Promise<AddedStore> {
     const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source);
     const read = isUrl
-      ? await this.#fetchIndex(source, options.homeNetwork ?? false)
-      : this.#readIndex(source);
+      ? await fetchIndex(source, options.homeNetwork ?? false, this.#maxIndex, this.#options.client)
+      : readIndexFile(source, this.#maxIndex, this.#options.client);
     const id =
       options.id ?? idFrom(isUrl ? new URL(source).hostname : basename(source).replace(/\.json$/, ''));
     if (!STORE_ID.test(id)) throw new BadRequestError(`store id "${id}": use 1–64 of a-z 0-9 . _ -`);
@@ -134,7 +133,7 @@ export class AppStores {
     const current = this.get(id);
     if (current.url === null)
       throw new BadRequestError(`store "${id}" was added from a file; remove it and add the new file`);
-    const read = await this.#fetchIndex(current.url, current.homeNetwork);
+    const read = await fetchIndex(current.url, current.homeNetwork, this.#maxIndex, this.#options.client);
     const { store } = this.#options;
     const refreshed = {
       ...current,
@@ -242,46 +241,5 @@ export class AppStores {
   /** Removes a fetched bundle once it is installed (or declined). */
   discardBundle(path: string): void {
     this.#cache.discard(path);
-  }
-
-  async #fetchIndex(url: string, homeNetwork: boolean) {
-    if (url.length > 256) throw new BadRequestError('refused: a store URL may be at most 256 characters');
-    const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
-    if (scheme !== 'https:' && scheme !== 'http:')
-      throw new BadRequestError(
-        `refused: store URL scheme "${scheme}" is not https: (or http: to loopback in dev mode)`,
-      );
-    const origin = originOf(url, this.#options.client);
-    const body = await fetchFromStore(
-      { url, what: 'index', approvedOrigins: [origin], homeNetwork, maxBytes: this.#maxIndex },
-      this.#options.client,
-    );
-    const index = parseStoreIndex(body.toString('utf8'), url, new URL(url));
-    return { index, origins: [origin], sha256: createHash('sha256').update(body).digest('hex') };
-  }
-
-  #readIndex(file: string) {
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch (error) {
-      throw new BadRequestError(`cannot read the index ${file}: ${(error as NodeJS.ErrnoException).code}`);
-    }
-    if (size > this.#maxIndex)
-      throw new BadRequestError(`refused: the index ${file} is larger than ${this.#maxIndex} bytes`);
-    const body = Buffer.alloc(size);
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, body, 0, size, 0);
-    } finally {
-      closeSync(fd);
-    }
-    const index = parseStoreIndex(body.toString('utf8'), file, undefined);
-    const origins = [...new Set(index.entries.map((e) => originOf(e.url, this.#options.client)))];
-    if (origins.length > MAX_ORIGINS)
-      throw new BadRequestError(
-        `refused: the index ${file} names ${origins.length} hosts; at most ${MAX_ORIGINS}`,
-      );
-    return { index, origins, sha256: createHash('sha256').update(body).digest('hex') };
   }
 }
