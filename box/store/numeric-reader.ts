@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { decodeBlock } from './block-codec.ts';
 import { dayOf, prepareBlocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import { bucketStart } from './rollup-bucket.ts';
@@ -62,14 +63,6 @@ export interface ColumnsRead {
 }
 type RollupStatement = Database.Statement<[number, number, number, number, number], RollupRow>;
 
-/**
- * Raw rows of `[from, to)` from `readings` and from the compressed blocks of days `[first, last]`
- * (a day is one or the other, never both), merged by `t`: SQLite merges the two ordered sides
- * (`MERGE (UNION ALL)`), so the row side still stops at `LIMIT`. Parameters: sid, from, to, sid,
- * first day, last day, from, to, limit.
- */
-const RAW_UNION_SQL = (order: 'ASC' | 'DESC') =>
-  `SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? UNION ALL SELECT CAST(r.t AS INTEGER), r.v FROM blocks b, block_rows(b.data) r WHERE b.sid = ? AND b.day >= ? AND b.day <= ? AND r.t >= ? AND r.t < ? ORDER BY 1 ${order} LIMIT ?`;
 const RAW_ROWS_SQL = 'SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?';
 
 /** Reads numeric readings: raw rows and rollups. Raw rows older than the retention horizon are hidden. */
@@ -79,21 +72,17 @@ export class NumericReader {
   readonly #db: Database.Database;
   readonly #rollups = new Map<string, RollupStatement>();
   readonly #columns = new Map<string, Database.Statement>();
-  readonly #blockDays: Database.Statement<[number, number, number], [number, number]>;
-  readonly #blockDaysDesc: Database.Statement<[number, number], [number, number]>;
-  readonly #unionAsc: Database.Statement;
-  readonly #unionDesc: Database.Statement;
+  readonly #blockDays: Database.Statement<[number, number, number], [number, number, Buffer]>;
+  readonly #blockDaysDesc: Database.Statement<[number, number], [number, number, Buffer]>;
 
   constructor(db: Database.Database) {
     prepareBlocks(db);
     this.#blockDays = db
-      .prepare('SELECT day, n FROM blocks WHERE sid = ? AND day >= ? AND day <= ? ORDER BY day')
+      .prepare('SELECT day, n, data FROM blocks WHERE sid = ? AND day >= ? AND day <= ? ORDER BY day')
       .raw() as never;
     this.#blockDaysDesc = db
-      .prepare('SELECT day, n FROM blocks WHERE sid = ? AND last_t >= ? ORDER BY day DESC')
+      .prepare('SELECT day, n, data FROM blocks WHERE sid = ? AND last_t >= ? ORDER BY day DESC')
       .raw() as never;
-    this.#unionAsc = db.prepare(RAW_UNION_SQL('ASC'));
-    this.#unionDesc = db.prepare(RAW_UNION_SQL('DESC'));
     this.#newest = db.prepare('SELECT t, v FROM readings WHERE sid = ? AND t >= ? ORDER BY t DESC LIMIT ?');
     this.#range = db.prepare(
       'SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?',
@@ -104,60 +93,47 @@ export class NumericReader {
   /** The newest `n` readings, oldest first. */
   lastN(entry: CatalogueEntry, n: number): Reading[] {
     const limit = Math.min(n, MAX_READ_ROWS);
+    const rows = this.#newest.all(entry.sid, entry.rawHorizon, limit).reverse();
     // the newest blocks that hold `limit` readings between them (none: rows only)
-    let first: number | undefined;
-    let last: number | undefined;
+    const blocks: Buffer[] = [];
     let held = 0;
-    for (const [day, count] of this.#blockDaysDesc.iterate(entry.sid, entry.rawHorizon)) {
-      last ??= day;
-      first = day;
+    for (const [, count, data] of this.#blockDaysDesc.iterate(entry.sid, entry.rawHorizon)) {
+      blocks.push(data);
       held += count;
       if (held >= limit) break;
     }
-    if (first === undefined || last === undefined)
-      return this.#newest.all(entry.sid, entry.rawHorizon, limit).reverse();
-    const to = Number.MAX_SAFE_INTEGER;
-    const from = entry.rawHorizon;
-    return (
-      this.#unionDesc.all(entry.sid, from, to, entry.sid, first, last, from, to, limit) as Reading[]
-    ).reverse();
+    if (blocks.length === 0) return rows;
+    const packed = blockReadings(blocks.reverse(), entry.rawHorizon, Number.MAX_SAFE_INTEGER);
+    const merged = mergeByT(rows, packed, Number.MAX_SAFE_INTEGER);
+    return merged.slice(Math.max(0, merged.length - limit));
   }
 
   raw(entry: CatalogueEntry, query: RangeQuery): Reading[] {
     const from = Math.max(query.from, entry.rawHorizon);
     const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
-    const span = this.#blockSpan(entry.sid, from, query.to, limit);
-    if (span === undefined) return this.#range.all(entry.sid, from, query.to, limit);
-    return this.#unionAsc.all(
-      entry.sid,
-      from,
-      query.to,
-      entry.sid,
-      span[0],
-      span[1],
-      from,
-      query.to,
-      limit,
-    ) as Reading[];
+    return (
+      this.#withBlocks(entry.sid, from, query.to, limit) ?? this.#range.all(entry.sid, from, query.to, limit)
+    );
   }
 
   /**
-   * The days of the blocks a raw read of `[from, to)` needs: those overlapping the range, up to
-   * the one by which they hold `limit` readings (later readings cannot be among the first
-   * `limit`). Undefined when no block overlaps: the read is the plain row scan.
+   * A raw read of `[from, to)` when compressed blocks overlap it: the rows (one index range
+   * scan, as ever) merged with the readings of the blocks it needs, decoded in JavaScript (a
+   * day is rows or a block, never both). Only blocks up to the one by which they hold `limit`
+   * readings are decoded: later readings cannot be among the first `limit`. Undefined when no
+   * block overlaps, so a read of recent data costs one extra index probe.
    */
-  #blockSpan(sid: number, from: number, to: number, limit: number): [number, number] | undefined {
+  #withBlocks(sid: number, from: number, to: number, limit: number): Reading[] | undefined {
     if (to <= from) return undefined;
-    let first: number | undefined;
-    let last = 0;
+    const blocks: Buffer[] = [];
     let held = 0;
-    for (const [day, count] of this.#blockDays.iterate(sid, dayOf(from), dayOf(to - 1))) {
-      first ??= day;
-      last = day;
+    for (const [, count, data] of this.#blockDays.iterate(sid, dayOf(from), dayOf(to - 1))) {
+      blocks.push(data);
       held += count;
       if (held >= limit) break;
     }
-    return first === undefined ? undefined : [first, last];
+    if (blocks.length === 0) return undefined;
+    return mergeByT(this.#range.all(sid, from, to, limit), blockReadings(blocks, from, to), limit);
   }
 
   /**
@@ -240,8 +216,15 @@ export class NumericReader {
     let inner: string;
     let args: number[];
     if (query.resolution === 'raw') {
+      const from = Math.max(query.from, entry.rawHorizon);
+      const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
+      const merged = this.#withBlocks(entry.sid, from, query.to, limit);
+      // with blocks the text is JavaScript's (`2011`, not SQLite's `2011.0`): the same numbers
+      if (merged !== undefined) return { count: merged.length, json: JSON.stringify(merged) };
+      key = 'raw';
       row = "json_object('t', t, 'v', v)";
-      ({ key, inner, args } = this.#rawInner(entry, query));
+      inner = RAW_ROWS_SQL;
+      args = [entry.sid, from, query.to, limit];
     } else {
       const width = RESOLUTION_MS[query.resolution];
       const counter = entry.valueType === 'counter';
@@ -267,28 +250,26 @@ export class NumericReader {
 
   /** {@link raw} as columns `t` and `v`. */
   rawColumns(entry: CatalogueEntry, query: RangeQuery): ColumnsRead {
-    const { key, inner, args } = this.#rawInner(entry, query);
+    const from = Math.max(query.from, entry.rawHorizon);
+    const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
+    const merged = this.#withBlocks(entry.sid, from, query.to, limit);
+    if (merged !== undefined) {
+      if (merged.length === 0) return { count: 0, v: '' };
+      return {
+        count: merged.length,
+        first: merged[0].t,
+        last: merged[merged.length - 1].t,
+        t: merged.map((r) => r.t).join(','),
+        v: merged.map((r) => r.v).join(','),
+      };
+    }
     const [count, first, last, t, v] = this.#columnsStatement(
-      `columns:${key}`,
-      `SELECT count(*), min(t), max(t), group_concat(t, ','), group_concat(v, ',') FROM (${inner})`,
-    ).get(...args) as ColumnsRow;
+      'raw',
+      `SELECT count(*), min(t), max(t), group_concat(t, ','), group_concat(v, ',') FROM (${RAW_ROWS_SQL})`,
+    ).get(entry.sid, from, query.to, limit) as ColumnsRow;
     return count === 0 || first === null || last === null
       ? { count, v: '' }
       : { count, first, last, t: t ?? '', v: v ?? '' };
-  }
-
-  /** The raw read as a subquery: the plain row scan, or its union with the blocks it needs. */
-  #rawInner(entry: CatalogueEntry, query: RangeQuery): { key: string; inner: string; args: number[] } {
-    const from = Math.max(query.from, entry.rawHorizon);
-    const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
-    const span = this.#blockSpan(entry.sid, from, query.to, limit);
-    if (span === undefined)
-      return { key: 'raw', inner: RAW_ROWS_SQL, args: [entry.sid, from, query.to, limit] };
-    return {
-      key: 'raw-blocks',
-      inner: RAW_UNION_SQL('ASC'),
-      args: [entry.sid, from, query.to, entry.sid, span[0], span[1], from, query.to, limit],
-    };
   }
 
   #columnsStatement(key: string, sql: string): Database.Statement {
@@ -314,4 +295,26 @@ export class NumericReader {
     }
     return statement;
   }
+}
+
+/** The readings of decoded blocks (in day order) that fall in `[from, to)`. */
+function blockReadings(blocks: readonly Buffer[], from: number, to: number): Reading[] {
+  const out: Reading[] = [];
+  for (const data of blocks) {
+    const { t, v } = decodeBlock(data);
+    for (let i = 0; i < t.length; i++) if (t[i] >= from && t[i] < to) out.push({ t: t[i], v: v[i] });
+  }
+  return out;
+}
+
+/** Two lists sorted by `t` (disjoint: a day is rows or a block) merged, the first `limit`. */
+function mergeByT(a: readonly Reading[], b: readonly Reading[], limit: number): Reading[] {
+  const out: Reading[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    if (j >= b.length || (i < a.length && a[i].t < b[j].t)) out.push(a[i++]);
+    else out.push(b[j++]);
+  }
+  return out;
 }
