@@ -29,6 +29,7 @@ import { launchChromium, screenshot } from './browser.ts';
 const PASSWORD = 'correct horse battery staple';
 const ENERGY = join(REPO_ROOT, 'examples', 'energy-insights');
 const COMFORT = join(REPO_ROOT, 'examples', 'comfort-occupancy');
+const DETECTOR = join(REPO_ROOT, 'examples', 'appliance-detector');
 /** Machine words a person must not read: ISO 8601 durations, resolution names, the reference's Δt. */
 const MACHINE_WORDS = /\bP\d+[YMWD]\b|\bPT\d|Δt|\b\d+(min|h|d)\b|\braw\b/;
 const METER_RESEARCH = /Beckel|Molina-Markham|Kleiminger|Greveler|Razavi|Hopf|Smart Energy Code/;
@@ -60,6 +61,7 @@ describeWithChromium('the consent screen in plain words, on a real box', () => {
     home = mkdtempSync(join(tmpdir(), 'databox-consent-'));
     await buildIsolateApp(ENERGY);
     await buildIsolateApp(COMFORT);
+    await buildIsolateApp(DETECTOR);
     expect(runCli(['user', 'set-password', '--home', home], `${PASSWORD}\n`).status).toBe(0);
     const now = Date.now();
     withStore(home, (store) => {
@@ -173,6 +175,19 @@ describeWithChromium('the consent screen in plain words, on a real box', () => {
     expect(await page.getByTestId('regulatory-note').textContent()).toContain('supply licence condition 47');
     await page.getByLabel('How detailed (the app asks for every 30 minutes)').selectOption('1d');
     await expect.poll(() => page.getByTestId('regulatory-note').count()).toBe(0);
+  });
+
+  it("says 'every 10 seconds' for a 10 s request, granted as every reading, with the meter's own rate", {
+    timeout: 60_000,
+  }, async () => {
+    await page.goto(`/apps/install?source=${encodeURIComponent(DETECTOR)}`);
+    expect(await visibleText(page)).not.toMatch(MACHINE_WORDS);
+    const detail = page.getByLabel('How detailed (the app asks for every 10 seconds)');
+    expect(await detail.locator('option:checked').textContent()).toBe('every reading as it arrives (asked)');
+    const caption = ((await page.getByTestId('preview-caption').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(caption).toContain('every reading as it arrives');
+    expect(caption).toContain('(about one every 10 minutes)');
+    expect(await page.getByTestId('risk').textContent()).toContain('TV channel');
   });
 
   it('gives a bedroom thermometer and an occupancy sensor their own risk, never the meter research', {

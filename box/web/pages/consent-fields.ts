@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import type { GrantResolution } from '../../../apps-sdk/src/resolution.ts';
+import type { GrantResolution, ManifestResolution } from '../../../apps-sdk/src/resolution.ts';
 import { durationWords, historyOptions, resolutionWords } from '../../apps/consent-words/plain-durations.ts';
 import type { ExportMode } from '../../exports/types.ts';
 import type { LocalTime } from '../../time/local-time.ts';
@@ -16,6 +16,8 @@ export const EXPIRIES = ['P1M', 'P3M', 'P6M', 'P1Y'];
 
 /**
  * The resolution `<select>`: each option in words ("every 30 minutes"), the asked one marked.
+ * `askedAs` is what the manifest lists (a `10s` request is granted as every reading, `raw`, but
+ * the label says "every 10 seconds").
  *
  * @example
  * resolutionField('power', ['30min', '1h', '1d'], '30min', '30min', 'en-GB');
@@ -26,8 +28,9 @@ export function resolutionField(
   asked: GrantResolution,
   chosen: GrantResolution,
   locale: string,
+  askedAs: ManifestResolution = asked,
 ): Html {
-  return html`<div><label for="${name}-resolution">How detailed (the app asks for ${resolutionWords(asked, locale)})</label>
+  return html`<div><label for="${name}-resolution">How detailed (the app asks for ${resolutionWords(askedAs, locale)})</label>
       <select id="${name}-resolution" name="${name}.resolution" data-autosubmit>
         ${options.map((o) => html`<option value="${o}"${o === chosen ? ' selected' : ''}>${resolutionWords(o, locale)}${o === asked ? ' (asked)' : ''}</option>`)}
       </select></div>`;

@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import { exportCapacity } from '../../../apps-sdk/src/export-capacity.ts';
 import type { Manifest } from '../../../apps-sdk/src/manifest.ts';
 import {
+  finestOf,
   GRANT_RESOLUTIONS,
   type GrantResolution,
   grantResolutionError,
@@ -196,7 +197,7 @@ function consentForm(c: C, t: Target, choices: FormChoices, error?: DataboxError
         ${kindSources.map((s) => html`<option value="${s.id}"${s.id === chosen?.datasource ? ' selected' : ''}>${s.id}</option>`)}
       </select>
       ${kindSources.length === 0 ? html`<p class="error">No datasource of kind ${r.kind} exists yet.</p>` : ''}</div>
-    ${resolutionField(r.name, options, asked, resolution, lt.locale)}
+    ${resolutionField(r.name, options, asked, resolution, lt.locale, finestOf(r.resolutions.map((x) => x.resolution)))}
     ${historyField(r.name, r.history, history, lt.locale)}
   </div>
   ${loss}
