@@ -184,6 +184,10 @@ describeWithChromium('devices, the activity feed and notifications in a real bro
       /Energy insights asked to send 1 monthly-summary to energy-coop\.example/,
     );
     await expect(page.locator('li[data-action="device.label"]').count()).resolves.toBe(1);
+    // the householder's own sign-in reads as one, not as a refusal
+    await expect(page.locator('li[data-action="user.signin"]').first().textContent()).resolves.toContain(
+      'You signed in',
+    );
     await screenshot(page, 'activity');
     // each line links to its raw entries on the Audit page
     await ingest.getByRole('link').click();
@@ -219,5 +223,24 @@ describeWithChromium('devices, the activity feed and notifications in a real bro
     await page.goto('/notifications');
     await expect(page.locator('[data-kind="export-review"]').count()).resolves.toBe(0);
     await expect(page.locator('header .notify').getAttribute('data-count')).resolves.toBe('3');
+  });
+
+  it('fits a phone: no sideways scroll on the three pages at 390 px', { timeout: 60_000 }, async () => {
+    const phone = await browser.newContext({
+      baseURL: box.url,
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    });
+    await phone.addCookies(await page.context().cookies());
+    const small = await phone.newPage();
+    for (const path of ['/devices', '/activity', '/notifications']) {
+      await small.goto(path);
+      const [scroll, width] = (await small.evaluate(
+        '[document.documentElement.scrollWidth, window.innerWidth]',
+      )) as [number, number];
+      expect(scroll, path).toBeLessThanOrEqual(width);
+      await screenshot(small, `phone${path.replace('/', '-')}`);
+    }
+    await phone.close();
   });
 });
