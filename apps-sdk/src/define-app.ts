@@ -2,6 +2,7 @@ import { AppApiError, type AppApiErrorCode } from './app-api-error.ts';
 import type { AnyAppTypes, AppTypes } from './app-types.ts';
 import { createSocketCall } from './container-client.ts';
 import { type AppContext, createAppContext } from './context.ts';
+import { thrownFailure } from './run-failure.ts';
 import { ENV_SOCKET, ENV_TOKEN } from './transport.ts';
 import type { CallFunction } from './wire.ts';
 
@@ -55,7 +56,7 @@ function containerEnv(): { socket: string; token: string } | undefined {
  * from where it runs:
  * - in an isolate (the host injected `__databoxCall`), it sets `globalThis.__databoxRun` for the host;
  * - in a container (`DATABOX_API_SOCKET` is set), it runs `main` at once and sets `process.exitCode`
- *   (0 ok, 1 failed, with the error on stderr);
+ *   (0 ok, 1 failed, with the error on stderr and reported to the box with `run.fail`);
  * - anywhere else it only returns the handle, for `runLocally` and tests.
  *
  * @example
@@ -83,15 +84,19 @@ export function defineApp<T extends AppTypes = AnyAppTypes>(main: AppMain<T>): D
     const call = isolateCall(inject);
     globals.__databoxRun = () => app.run(call);
   } else if (env) {
-    app.run(createSocketCall(env.socket, env.token)).then(
+    const call = createSocketCall(env.socket, env.token);
+    app.run(call).then(
       () => {
         process.exitCode = 0;
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         process.stderr.write(
           `app failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
         );
         process.exitCode = 1;
+        // the run's error then reads as in an isolate or runLocally, code included
+        const { code, message } = thrownFailure(error);
+        await call('run.fail', { message, code }).catch(() => {});
       },
     );
   }

@@ -6,6 +6,7 @@ import { LocalBox, type LocalExport, type LocalGrant } from './local-box.ts';
 import { LocalSeries, type RawReading } from './local-series.ts';
 import { type Manifest, validateManifest } from './manifest.ts';
 import { finestOf, type GrantResolution, grantResolutionError } from './resolution.ts';
+import { type RunFailure, type RunFailureCode, thrownFailure, timeLimitFailure } from './run-failure.ts';
 import type {
   DataEventsResult,
   DataReadResult,
@@ -58,11 +59,15 @@ export interface RunLocallyOptions {
 }
 
 export interface LocalRunResult {
-  status: 'ok' | 'error';
-  /** The app's error message when `status` is `error`. */
+  /** `timeout` when the app went over the manifest's `limits.timeoutMs`, as on the box. */
+  status: 'ok' | 'error' | 'timeout';
+  /** Why the run failed, in the words every runtime uses for the same failure (`run-failure.ts`). */
   error?: string;
-  /** The code of the error when it was an app API refusal the app did not catch (`AppApiError`). */
-  errorCode?: string;
+  /**
+   * The failure's code, as in every runtime: the code of an app API refusal the app did not catch
+   * (`AppApiError`: `forbidden`, …), `app_error` for anything else it threw, `time_limit`.
+   */
+  errorCode?: RunFailureCode;
   /** The stack of the app's error (mapped to your sources when run from them, e.g. by vitest). */
   stack?: string;
   now: number;
@@ -197,20 +202,35 @@ function buildGrants(manifest: Manifest, options: RunLocallyOptions): Map<string
 export async function runLocally(app: DataboxApp, options: RunLocallyOptions): Promise<LocalRunResult> {
   const box = createLocalBox(options);
   const grantList = (await box.handle('data.grants', {})) as GrantInfo[];
-  let error: string | undefined;
-  let detail: { errorCode?: string; stack?: string } = {};
+  let failure: RunFailure | undefined;
+  let stack: string | undefined;
+  // As on the box, the run ends at the manifest's time limit; calls after it are refused (the app's
+  // promise cannot be stopped in this process, but it can no longer read or emit).
+  let ended = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeoutMs = box.manifest.limits.timeoutMs;
+  const overTime = new Promise<RunFailure>((resolve) => {
+    timer = setTimeout(() => resolve(timeLimitFailure(timeoutMs)), timeoutMs);
+  });
   try {
-    await app.run((method, params) => box.handle(method, params));
+    const running = app.run((method, params) =>
+      ended
+        ? Promise.reject(new AppApiError('unauthorized', 'the run has ended'))
+        : box.handle(method, params),
+    );
+    failure = await Promise.race([running.then(() => undefined), overTime]);
   } catch (thrown) {
-    error = thrown instanceof Error ? thrown.message : String(thrown);
-    detail = {
-      ...(thrown instanceof AppApiError ? { errorCode: thrown.code } : {}),
-      ...(thrown instanceof Error && thrown.stack ? { stack: thrown.stack } : {}),
-    };
+    failure = thrownFailure(thrown);
+    if (thrown instanceof Error && thrown.stack) stack = thrown.stack;
+  } finally {
+    ended = true;
+    clearTimeout(timer);
   }
   return {
-    status: error === undefined ? 'ok' : 'error',
-    ...(error === undefined ? {} : { error, ...detail }),
+    status: failure === undefined ? 'ok' : failure.status === 'timeout' ? 'timeout' : 'error',
+    ...(failure === undefined
+      ? {}
+      : { error: failure.message, errorCode: failure.code, ...(stack === undefined ? {} : { stack }) }),
     now: box.now,
     grants: grantList,
     ...box.record,

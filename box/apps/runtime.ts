@@ -6,6 +6,12 @@ export interface RunLimits {
 export interface RunOutcome {
   status: 'ok' | 'error' | 'timeout' | 'killed';
   error?: string;
+  /**
+   * Why the run failed, the same in every runtime and in `runLocally` (`time_limit`, `cpu_limit`,
+   * `memory_limit`, `app_error`, `cancelled`, or the app API code of a refusal the app let through;
+   * `apps-sdk/src/run-failure.ts`), with the same `error` text for the same failure.
+   */
+  errorCode?: string;
   durationMs: number;
   logs: string[];
   /**

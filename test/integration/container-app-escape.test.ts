@@ -221,7 +221,7 @@ describeWithDocker('container apps cannot get out', () => {
     });
     expect(outcome).toMatchObject({
       status: 'killed',
-      error: 'app was killed for going over its memory limit of 96 MB',
+      error: 'the app went over its memory limit of 96 MB',
     });
   }, 60_000);
 

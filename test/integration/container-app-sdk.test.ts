@@ -113,9 +113,13 @@ describeWithDocker('an SDK container app in the ContainerRuntime', () => {
       limits: { memoryMb: 128, timeoutMs: 20_000 },
       handle: handle(calls),
     });
-    expect(outcome.status).toBe('error');
-    expect(outcome.error).toMatch(/^app exited with code 1: /);
-    expect(outcome.error).toContain('resolution 1min is finer than the granted 30min');
+    // the SDK reports what the app threw (run.fail) before it exits 1: the refusal's words and code
+    expect(outcome).toMatchObject({
+      status: 'error',
+      error: 'resolution 1min is finer than the granted 30min',
+      errorCode: 'forbidden',
+    });
+    expect(outcome.logs.join('\n')).toContain('app failed: AppApiError: resolution 1min is finer');
     expect(calls.map(([method]) => method)).toEqual(['data.read']);
   }, 60_000);
 });

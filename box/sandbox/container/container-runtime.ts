@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import {
+  cancelledFailure,
+  cpuLimitFailure,
+  memoryLimitFailure,
+  type RunFailure,
+  timeLimitFailure,
+} from '../../../apps-sdk/src/run-failure.ts';
 import type { AppRuntime, RunLimits, RunOutcome } from '../../apps/runtime.ts';
 import { APP_CONTAINER_USER, hardenedHostConfig } from '../../containers/hardened-host-config.ts';
 import { defaultNodeBaseImageTag, ensureNodeBaseImage } from '../../containers/node-image.ts';
@@ -9,6 +16,7 @@ import { type RunStage, sandboxRoot, stageRun } from '../../containers/run-stagi
 import { AppApiServer } from './app-api-server.ts';
 import { containerCpuReader } from './container-cpu.ts';
 import { dockerLogLines } from './docker-log-lines.ts';
+import { RUN_FAIL_METHOD, reportedFailure } from './reported-failure.ts';
 
 /** Where the per-run socket folder appears inside the container. */
 export const CONTAINER_API_DIR = '/run/databox';
@@ -147,17 +155,24 @@ export class ContainerRuntime implements AppRuntime {
     let onAbort: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     let cpuTimer: NodeJS.Timeout | undefined;
+    let reported: RunFailure | undefined;
     try {
       await this.#connect();
-      if (opts.signal?.aborted)
-        return { status: 'killed', error: 'run cancelled before it started', durationMs: 0, logs };
+      if (opts.signal?.aborted) return failed(cancelledFailure(), 0, logs);
       const image = await this.#image(opts.entry);
       this.#runRoot ??= sandboxRoot(this.#options.runRoot).catch((error: unknown) => {
         this.#runRoot = undefined;
         throw error;
       });
       stage = await stageRun(await this.#runRoot, opts.appDir || undefined);
-      server = new AppApiServer(opts.handle, {
+      // `run.fail` is the app telling why it is about to exit non-zero: kept for the outcome, never
+      // passed to the session (any language can send it; see reportedFailure)
+      const handle = async (method: string, params: unknown) => {
+        if (method !== RUN_FAIL_METHOD) return opts.handle(method, params);
+        reported = reportedFailure(params);
+        return { ok: true };
+      };
+      server = new AppApiServer(handle, {
         maxBodyBytes: this.#options.maxBodyBytes,
         onInternalError: (method, error) =>
           logs.push(`box: ${method} failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -224,9 +239,14 @@ export class ContainerRuntime implements AppRuntime {
         throw new Error('lost track of the container while it ran; it was killed');
       }
       logs.push(...(await this.#logs(running)));
-      return outcome(ending, state, opts.limits, logs, elapsed());
+      return outcome(ending, state, opts.limits, logs, elapsed(), reported);
     } catch (error) {
-      return { status: 'error', error: describeFailure(error, opts.entry), durationMs: elapsed(), logs };
+      const failure: RunFailure = {
+        status: 'error',
+        code: 'internal',
+        message: describeFailure(error, opts.entry),
+      };
+      return failed(failure, elapsed(), logs);
     } finally {
       clearTimeout(timer);
       clearInterval(cpuTimer);
@@ -273,40 +293,22 @@ function outcome(
   limits: RunLimits,
   logs: string[],
   durationMs: number,
+  reported: RunFailure | undefined,
 ): RunOutcome {
-  if (ending === 'timeout') {
-    return {
-      status: 'timeout',
-      error: `app ran past its time limit of ${limits.timeoutMs} ms`,
-      durationMs,
-      logs,
-    };
-  }
-  if (ending === 'cpu') {
-    return {
-      status: 'timeout',
-      error: `app used more than its CPU time limit of ${limits.cpuMs} ms`,
-      durationMs,
-      logs,
-    };
-  }
-  if (ending === 'aborted') return { status: 'killed', error: 'run cancelled', durationMs, logs };
-  if (state.OOMKilled) {
-    return {
-      status: 'killed',
-      error: `app was killed for going over its memory limit of ${limits.memoryMb} MB`,
-      durationMs,
-      logs,
-    };
-  }
+  // worded as the isolate runtime and runLocally word the same failure (apps-sdk/src/run-failure.ts)
+  if (ending === 'timeout') return failed(timeLimitFailure(limits.timeoutMs), durationMs, logs);
+  if (ending === 'cpu') return failed(cpuLimitFailure(limits.cpuMs ?? 0), durationMs, logs);
+  if (ending === 'aborted') return failed(cancelledFailure(), durationMs, logs);
+  if (state.OOMKilled) return failed(memoryLimitFailure(limits.memoryMb), durationMs, logs);
   if (state.ExitCode === 0) return { status: 'ok', durationMs, logs };
+  if (reported) return failed(reported, durationMs, logs);
   const tail = logs.slice(-10).join('\n');
-  return {
-    status: 'error',
-    error: `app exited with code ${state.ExitCode}${tail ? `: ${tail.slice(-2000)}` : ''}`,
-    durationMs,
-    logs,
-  };
+  const message = `the app exited with code ${state.ExitCode}${tail ? `: ${tail.slice(-2000)}` : ''}`;
+  return failed({ status: 'error', code: 'app_error', message }, durationMs, logs);
+}
+
+function failed(failure: RunFailure, durationMs: number, logs: string[]): RunOutcome {
+  return { status: failure.status, error: failure.message, errorCode: failure.code, durationMs, logs };
 }
 
 /** Polls the container's CPU time and calls `over` once it passes `cpuMs`. */

@@ -13,7 +13,7 @@
  *   host stack or host prototype ever reaches the app);
  * - routes `console.*` through the `log` method of the same call;
  * - returns (as a Reference the host keeps) the starter that calls `globalThis.__databoxRun()`
- *   and answers `''` on success or JSON `{ "message", "stack" }` describing what the app threw.
+ *   and answers `''` on success or JSON `{ "message", "stack", "code" }` describing what the app threw.
  * Every intrinsic it uses is captured first, so an app that replaces `JSON`, `String` or
  * `Reflect` breaks only itself. It is strict code, so stack-trace call sites never hand out its
  * functions.
@@ -88,7 +88,12 @@ function describe(thrown) {
   try {
     if (thrown instanceof ErrorCtor) {
       const stack = thrown.stack;
-      return stringify({ message: StringCtor(thrown.message), stack: typeof stack === 'string' ? stack : '' });
+      const code = thrown.code; // an AppApiError's (forbidden, ...): the box keeps it with the message
+      return stringify({
+        message: StringCtor(thrown.message),
+        stack: typeof stack === 'string' ? stack : '',
+        code: typeof code === 'string' ? reflectApply(strSlice, code, [0, 40]) : '',
+      });
     }
     return stringify({ message: 'the app threw a non-Error value: ' + formatArg(thrown), stack: '' });
   } catch {

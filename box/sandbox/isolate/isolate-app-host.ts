@@ -1,3 +1,4 @@
+import { memoryLimitFailure } from '../../../apps-sdk/src/run-failure.ts';
 import type { RunOutcome } from '../../apps/runtime.ts';
 import { isV8OutOfMemory, memoryBoundMiB, readRssMiB } from './host-memory.ts';
 import type { IsolateHostEvent, IsolateHostSupervisor } from './isolate-host-supervisor.ts';
@@ -15,7 +16,7 @@ export interface HostedRun {
   /** Set when the run was handed to the host child (a crash of that child ends it). */
   started: boolean;
   /** Ends the run (once; later calls do nothing) and removes it from its host. */
-  finish(status: RunOutcome['status'], error?: string): void;
+  finish(status: RunOutcome['status'], error?: string, errorCode?: string): void;
 }
 
 /** A host event with the host it is about: an app's key, or `spare`. */
@@ -163,16 +164,22 @@ export class IsolateAppHost {
     // and a per-app host's supervisor rejects them as it stops.
     for (const run of [...this.runs.values()].filter((r) => r.started)) {
       // A shared host (the old mode) cannot tell whose run blew up: say so rather than blame this app.
-      const limit = this.#options.restartsOnCrash
+      // A per-app host's memory failure is worded as in every runtime; how it was caught goes to the logs.
+      const shared = this.#options.restartsOnCrash;
+      const limit = shared
         ? 'a run in the isolate host shared by all apps went over its memory limit'
-        : `the app went over its memory limit of ${run.memoryMb} MB`;
-      if (memoryKill) {
-        run.finish(
-          'killed',
-          `${limit}: its isolate host grew to ${memoryKill.rssMiB} MiB, over the ${memoryKill.boundMiB} MiB its runs may use, and was stopped`,
-        );
-      } else if (v8OutOfMemory) run.finish('killed', `${limit}: V8 aborted its isolate host (${reason})`);
-      else run.finish('killed', `${CRASH_MESSAGE} (${reason})`);
+        : memoryLimitFailure(run.memoryMb).message;
+      const how = memoryKill
+        ? `its isolate host grew to ${memoryKill.rssMiB} MiB, over the ${memoryKill.boundMiB} MiB its runs may use, and was stopped`
+        : v8OutOfMemory
+          ? `V8 aborted its isolate host (${reason})`
+          : undefined;
+      if (how === undefined) run.finish('killed', `${CRASH_MESSAGE} (${reason})`, 'internal');
+      else if (shared) run.finish('killed', `${limit}: ${how}`, 'memory_limit');
+      else {
+        run.logs.push(`[isolate] warn: ${limit}: ${how}`);
+        run.finish('killed', limit, 'memory_limit');
+      }
     }
     if (!this.#options.restartsOnCrash) this.#markGone();
   }

@@ -1,4 +1,11 @@
 import ivm from 'isolated-vm';
+import {
+  cpuLimitFailure,
+  failureCode,
+  memoryLimitFailure,
+  type RunFailure,
+  timeLimitFailure,
+} from '../../../apps-sdk/src/run-failure.ts';
 import { BOOTSTRAP_SOURCE } from './bootstrap.ts';
 import type { RunMessage } from './protocol.ts';
 
@@ -15,6 +22,8 @@ export interface IsolateRunHooks {
 export interface IsolateRunResult {
   status: 'ok' | 'error' | 'timeout' | 'killed';
   error?: string;
+  /** Why it failed, worded as in every runtime (`apps-sdk/src/run-failure.ts`). */
+  errorCode?: string;
   cpuMs: number;
 }
 
@@ -30,7 +39,7 @@ export class IsolateRun {
   readonly #request: RunMessage;
   readonly #hooks: IsolateRunHooks;
   #isolate: ivm.Isolate | undefined;
-  #stopped: { status: 'timeout' | 'killed'; error: string } | undefined;
+  #stopped: RunFailure | undefined;
   #cpuNs = 0n;
 
   constructor(request: RunMessage, hooks: IsolateRunHooks) {
@@ -40,7 +49,7 @@ export class IsolateRun {
 
   /** Stops the run now (the box cancelled it); `start()` then resolves as `killed`. */
   cancel(reason: string): void {
-    this.#stop('killed', reason);
+    this.#stop({ status: 'killed', code: 'cancelled', message: reason });
   }
 
   async start(): Promise<IsolateRunResult> {
@@ -48,14 +57,11 @@ export class IsolateRun {
     const cpuLimitMs = limits.cpuMs ?? limits.timeoutMs;
     const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
     this.#isolate = isolate;
-    const wallTimer = setTimeout(
-      () => this.#stop('timeout', `the run went over its time limit of ${limits.timeoutMs} ms`),
-      limits.timeoutMs,
-    );
+    const wallTimer = setTimeout(() => this.#stop(timeLimitFailure(limits.timeoutMs)), limits.timeoutMs);
     const cpuTimer = setInterval(
       () => {
         if (this.#readCpu() > BigInt(cpuLimitMs) * 1_000_000n) {
-          this.#stop('timeout', `the run used more than its CPU time limit of ${cpuLimitMs} ms`);
+          this.#stop(cpuLimitFailure(cpuLimitMs));
         }
       },
       Math.min(100, Math.max(5, Math.floor(cpuLimitMs / 10))),
@@ -73,19 +79,19 @@ export class IsolateRun {
       completion?.release();
       phase = 'run';
       const reply: unknown = await starter.apply(undefined, [], { result: { promise: true, copy: true } });
-      if (this.#stopped) return this.#result(this.#stopped.status, this.#stopped.error);
+      if (this.#stopped) return this.#failed(this.#stopped);
       if (reply === '') return this.#result('ok');
-      return this.#result('error', this.#describeAppError(reply));
+      return this.#failed(this.#describeAppError(reply));
     } catch (error) {
-      if (this.#stopped) return this.#result(this.#stopped.status, this.#stopped.error);
+      if (this.#stopped) return this.#failed(this.#stopped);
       const message = error instanceof Error ? error.message : String(error);
       // isolated-vm disposes an isolate over its limit itself; a call pending then fails with
       // "Promise was abandoned" instead of naming the limit. Nothing else disposes it unasked.
       if (/memory limit/i.test(message) || isolate.isDisposed) {
-        return this.#result('killed', `the app went over its memory limit of ${limits.memoryMb} MB`);
+        return this.#failed(memoryLimitFailure(limits.memoryMb));
       }
-      if (phase === 'load') return this.#result('error', `the app bundle failed to load: ${clip(message)}`);
-      return this.#result('error', clip(message));
+      const text = phase === 'load' ? `the app bundle failed to load: ${clip(message)}` : clip(message);
+      return this.#failed({ status: 'error', code: 'app_error', message: text });
     } finally {
       clearTimeout(wallTimer);
       clearInterval(cpuTimer);
@@ -116,10 +122,10 @@ export class IsolateRun {
     }
   };
 
-  #stop(status: 'timeout' | 'killed', error: string): void {
+  #stop(failure: RunFailure): void {
     if (this.#stopped) return;
-    this.#stopped = { status, error };
-    this.#hooks.note('warn', error);
+    this.#stopped = failure;
+    this.#hooks.note('warn', failure.message);
     this.#readCpu();
     if (this.#isolate && !this.#isolate.isDisposed) this.#isolate.dispose();
   }
@@ -136,15 +142,28 @@ export class IsolateRun {
     return this.#cpuNs;
   }
 
-  #describeAppError(reply: unknown): string {
-    if (typeof reply !== 'string') return 'the app run ended with an unreadable result';
+  #describeAppError(reply: unknown): RunFailure {
+    const unreadable: RunFailure = {
+      status: 'error',
+      code: 'app_error',
+      message: 'the app run ended with an unreadable result',
+    };
+    if (typeof reply !== 'string') return unreadable;
     try {
-      const { message, stack } = JSON.parse(reply) as { message: string; stack: string };
+      const { message, stack, code } = JSON.parse(reply) as { message: string; stack: string; code?: string };
       if (stack) this.#hooks.note('error', clip(stack));
-      return clip(message);
+      // isolated-vm refuses an ArrayBuffer past the isolate's memory limit with this RangeError
+      // (the heap limit disposes the isolate instead): the same failure as a container's OOM kill
+      if (message === 'Array buffer allocation failed')
+        return memoryLimitFailure(this.#request.limits.memoryMb);
+      return { status: 'error', code: failureCode(code), message: clip(message) };
     } catch {
-      return 'the app run ended with an unreadable result';
+      return unreadable;
     }
+  }
+
+  #failed(failure: RunFailure): IsolateRunResult {
+    return { ...this.#result(failure.status, failure.message), errorCode: failure.code };
   }
 
   #result(status: IsolateRunResult['status'], error?: string): IsolateRunResult {

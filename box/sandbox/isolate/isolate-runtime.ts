@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { cancelledFailure, timeLimitFailure } from '../../../apps-sdk/src/run-failure.ts';
 import type { AppRuntime, RunLimits, RunOutcome } from '../../apps/runtime.ts';
 import {
   CRASH_MESSAGE,
@@ -114,16 +115,17 @@ export class IsolateRuntime implements AppRuntime {
   /** Stops every isolate host; runs in flight end as `killed`. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const run of [...this.#runs.values()]) run.finish('killed', 'the isolate runtime was stopped');
+    for (const run of [...this.#runs.values()])
+      run.finish('killed', 'the isolate runtime was stopped', 'cancelled');
     await this.#pool.stop();
   }
 
   async run(opts: RunOptions): Promise<RunOutcome> {
     const started = performance.now();
     const logs: string[] = [];
-    const outcome = (status: RunOutcome['status'], error?: string): RunOutcome => ({
+    const outcome = (status: RunOutcome['status'], error?: string, errorCode?: string): RunOutcome => ({
       status,
-      ...(error === undefined ? {} : { error }),
+      ...(error === undefined ? {} : { error, errorCode: errorCode ?? 'internal' }),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       logs,
       includesAppLogs: true,
@@ -143,7 +145,7 @@ export class IsolateRuntime implements AppRuntime {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
       return outcome('error', `cannot read the app bundle ${opts.entry} (${reason})`);
     }
-    if (opts.signal?.aborted) return outcome('killed', 'the run was cancelled before it started');
+    if (opts.signal?.aborted) return outcome('killed', cancelledFailure().message, 'cancelled');
     if (this.#stopped) return outcome('error', 'the isolate runtime is stopped');
     const host = this.#pool.acquire(resolve(opts.appDir));
 
@@ -151,8 +153,8 @@ export class IsolateRuntime implements AppRuntime {
       const { runId, limits, signal } = opts;
       const onAbort = () => {
         // still waiting for its host: end it here; else the child stops the isolate and reports
-        if (!active.started) active.finish('killed', 'the run was cancelled');
-        else host.send({ type: 'cancel', runId, reason: 'the run was cancelled' });
+        if (!active.started) active.finish('killed', cancelledFailure().message, 'cancelled');
+        else host.send({ type: 'cancel', runId, reason: cancelledFailure().message });
       };
       let backstop: NodeJS.Timeout | undefined;
       const active: HostedRun = {
@@ -161,14 +163,14 @@ export class IsolateRuntime implements AppRuntime {
         logs,
         droppedLogs: 0,
         started: false,
-        finish: (status, error) => {
+        finish: (status, error, errorCode) => {
           if (this.#runs.get(runId) !== active) return;
           this.#runs.delete(runId);
           host.remove(runId);
           clearTimeout(backstop);
           signal?.removeEventListener('abort', onAbort);
           if (active.droppedLogs > 0) logs.push(`(${active.droppedLogs} more log lines were dropped)`);
-          resolveRun(outcome(status, error));
+          resolveRun(outcome(status, error, errorCode));
         },
       };
       this.#runs.set(runId, active);
@@ -185,10 +187,12 @@ export class IsolateRuntime implements AppRuntime {
           // The child should end the run at its timeout; if it did not, it is wedged (e.g. in one
           // native call V8 cannot interrupt), and only killing its process helps.
           backstop = setTimeout(() => {
-            active.finish(
-              'timeout',
-              `the run did not stop within ${this.#stopGraceMs} ms of its time limit of ${limits.timeoutMs} ms; its isolate host was killed`,
+            // worded as every runtime words a time limit; how it was enforced goes to the logs
+            logs.push(
+              `[isolate] warn: the run did not stop within ${this.#stopGraceMs} ms of its time limit; its isolate host was killed`,
             );
+            const failure = timeLimitFailure(limits.timeoutMs);
+            active.finish(failure.status, failure.message, failure.code);
             host.kill(`run ${runId} did not stop at its time limit`);
           }, limits.timeoutMs + this.#stopGraceMs);
         },
@@ -213,7 +217,7 @@ export class IsolateRuntime implements AppRuntime {
       },
       maxCallBytes: this.#maxCallBytes,
     });
-    if (!sent) active.finish('killed', `${CRASH_MESSAGE} (it went away before the run started)`);
+    if (!sent) active.finish('killed', `${CRASH_MESSAGE} (it went away before the run started)`, 'internal');
     else active.started = true;
     return sent;
   }
@@ -229,7 +233,7 @@ export class IsolateRuntime implements AppRuntime {
         break;
       }
       case 'done':
-        host.runs.get(message.runId)?.finish(message.status, message.error);
+        host.runs.get(message.runId)?.finish(message.status, message.error, message.errorCode);
         break;
     }
   }

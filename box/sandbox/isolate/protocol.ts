@@ -79,6 +79,8 @@ const doneMessage = z.object({
   runId: z.string(),
   status: z.enum(['ok', 'error', 'timeout', 'killed']),
   error: z.string().optional(),
+  /** Why it failed (`time_limit`, `memory_limit`, `app_error`, an app API code, …; see run-failure.ts). */
+  errorCode: z.string().max(40).optional(),
   /** CPU time the isolate used, in ms. */
   cpuMs: z.number(),
 });

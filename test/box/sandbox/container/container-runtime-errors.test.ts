@@ -61,7 +61,8 @@ describe('ContainerRuntime without a usable engine', () => {
     });
     expect(outcome).toEqual({
       status: 'killed',
-      error: 'run cancelled before it started',
+      error: 'the run was cancelled',
+      errorCode: 'cancelled',
       durationMs: 0,
       logs: [],
     });

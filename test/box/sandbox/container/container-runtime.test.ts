@@ -114,8 +114,8 @@ describeWithDocker('ContainerRuntime', () => {
     expect(outcome.status).toBe('error');
     // stdout and stderr are separate pipes: the engine may log the two lines in either order
     const [head, ...lines] = (outcome.error ?? '').split('\n');
-    expect(head).toMatch(/^app exited with code 3: (starting|cannot parse meter data)$/);
-    const shown = [head.replace('app exited with code 3: ', ''), ...lines];
+    expect(head).toMatch(/^the app exited with code 3: (starting|cannot parse meter data)$/);
+    const shown = [head.replace('the app exited with code 3: ', ''), ...lines];
     expect(shown.sort()).toEqual(['cannot parse meter data', 'starting']);
     expect([...outcome.logs].sort()).toEqual(['cannot parse meter data', 'starting']);
   });
@@ -133,7 +133,7 @@ describeWithDocker('ContainerRuntime', () => {
       handle: fakeSession().handle,
     });
     expect(outcome.status).toBe('timeout');
-    expect(outcome.error).toBe('app ran past its time limit of 1500 ms');
+    expect(outcome.error).toBe('the app went over its time limit of 1500 ms');
     expect(outcome.logs).toEqual(['waiting']);
     expect(outcome.durationMs).toBeGreaterThanOrEqual(1500);
     expect(outcome.durationMs).toBeLessThan(15_000);
@@ -157,7 +157,7 @@ describeWithDocker('ContainerRuntime', () => {
     });
     expect(spin).toMatchObject({
       status: 'timeout',
-      error: 'app used more than its CPU time limit of 1000 ms',
+      error: 'the app used more than its CPU time limit of 1000 ms',
     });
     // one CPU at most: 1 s of CPU takes at least 1 s, and the watchdog notices within a poll or two
     expect(spin.durationMs).toBeGreaterThanOrEqual(1000);
@@ -188,7 +188,7 @@ describeWithDocker('ContainerRuntime', () => {
       handle: fakeSession().handle,
       signal: controller.signal,
     });
-    expect(outcome).toMatchObject({ status: 'killed', error: 'run cancelled' });
+    expect(outcome).toMatchObject({ status: 'killed', error: 'the run was cancelled' });
     expect(outcome.durationMs).toBeLessThan(LIMITS.timeoutMs);
   });
 
@@ -210,7 +210,7 @@ describeWithDocker('ContainerRuntime', () => {
     await runtime.stop();
     const outcomes = await Promise.all(runs);
     for (const outcome of outcomes) {
-      expect(outcome).toMatchObject({ status: 'killed', error: 'run cancelled' });
+      expect(outcome).toMatchObject({ status: 'killed', error: 'the run was cancelled' });
       expect(outcome.durationMs).toBeLessThan(LIMITS.timeoutMs);
     }
     expect(readdirSync(runRoot)).toEqual([]);

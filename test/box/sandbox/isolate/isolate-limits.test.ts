@@ -40,7 +40,7 @@ describe('IsolateRuntime: limits', () => {
 
   it('ends an infinite loop at the wall-clock timeout', async () => {
     const { outcome } = await runApp('for (;;) {}', { memoryMb: 32, timeoutMs: 400 });
-    expect(outcome).toMatchObject({ status: 'timeout', error: 'the run went over its time limit of 400 ms' });
+    expect(outcome).toMatchObject({ status: 'timeout', error: 'the app went over its time limit of 400 ms' });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(400);
     expect(outcome.durationMs).toBeLessThan(4000);
     await expectNextRunWorks();
@@ -50,10 +50,10 @@ describe('IsolateRuntime: limits', () => {
     const { outcome } = await runApp('for (;;) {}', { memoryMb: 32, timeoutMs: 20_000, cpuMs: 300 });
     expect(outcome).toMatchObject({
       status: 'timeout',
-      error: 'the run used more than its CPU time limit of 300 ms',
+      error: 'the app used more than its CPU time limit of 300 ms',
     });
     expect(outcome.durationMs).toBeLessThan(10_000);
-    expect(outcome.logs).toContain('[isolate] warn: the run used more than its CPU time limit of 300 ms');
+    expect(outcome.logs).toContain('[isolate] warn: the app used more than its CPU time limit of 300 ms');
   });
 
   it('does not count time spent waiting for the box as CPU time', async () => {
@@ -73,7 +73,7 @@ describe('IsolateRuntime: limits', () => {
     const { outcome } = await runApp('for (;;) await null;', { memoryMb: 32, timeoutMs: 10_000, cpuMs: 300 });
     expect(outcome).toMatchObject({
       status: 'timeout',
-      error: 'the run used more than its CPU time limit of 300 ms',
+      error: 'the app used more than its CPU time limit of 300 ms',
     });
     await expectNextRunWorks();
   });
@@ -268,10 +268,15 @@ describe('IsolateRuntime: host crashes', () => {
         limits: { memoryMb: 32, timeoutMs: 500 },
         handle: freezer.handle,
       });
+      // worded as every runtime words a time limit; how it was enforced is in the logs
       expect(stuck).toMatchObject({
         status: 'timeout',
-        error: 'the run did not stop within 300 ms of its time limit of 500 ms; its isolate host was killed',
+        error: 'the app went over its time limit of 500 ms',
+        errorCode: 'time_limit',
       });
+      expect(stuck.logs).toContain(
+        '[isolate] warn: the run did not stop within 300 ms of its time limit; its isolate host was killed',
+      );
       const next = recordingHandle();
       expect(
         (
