@@ -27,6 +27,9 @@ export async function startStoreServer(): Promise<StoreServer> {
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');
+    // the box only ever reads from a store: anything but a bodiless GET is a test failure
+    if (req.method !== 'GET' || req.headers['content-length'] || req.headers['transfer-encoding'])
+      return void res.writeHead(405).end('GET only');
     const route = routes.get(req.url ?? '');
     if (route) route(req, res);
     else res.writeHead(404).end('not here');
