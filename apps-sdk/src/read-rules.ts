@@ -144,5 +144,11 @@ export function readRulesText(grant: Pick<ReadGrant, 'resolution' | 'aggregates'
   const count = grant.aggregates.includes('count')
     ? 'with the number of readings in each (the app declared "count")'
     : 'without the number of readings in each';
-  return `Closed ${grant.resolution} buckets only, on boundaries the box fixes (UTC): the bucket still filling is never served. Buckets with fewer than ${MIN_READINGS_PER_BUCKET} readings are withheld. Values are given ${count}.`;
+  const boundaries =
+    grant.resolution === '1d'
+      ? "the box's local days"
+      : grant.resolution === '1h'
+        ? "the box's local hours"
+        : 'UTC';
+  return `Closed ${grant.resolution} buckets only, on boundaries the box fixes (${boundaries}): the bucket still filling is never served. Buckets with fewer than ${MIN_READINGS_PER_BUCKET} readings are withheld. Values are given ${count}.`;
 }
