@@ -152,7 +152,7 @@ describeWithChromium('every page, at desktop and phone sizes', () => {
 
   it('finds the pages through the navigation and their links', () => {
     // the main navigation's pages and the detail pages they link to
-    for (const path of ['/energy', '/overview', '/audit', '/apps/install']) expect(pages).toContain(path);
+    for (const path of ['/', '/energy', '/overview', '/audit', '/apps/install']) expect(pages).toContain(path);
     expect(pages.some((p) => p.startsWith('/data/meter.'))).toBe(true);
     expect(pages).toContain('/apps/energy-insights');
     expect(pages.some((p) => p.startsWith('/apps/install?app='))).toBe(true);

@@ -23,11 +23,11 @@ function pageKey(url: URL): string {
 }
 
 /**
- * Every page of the dashboard a householder can reach by links: the main navigation's pages
- * (whatever the nav holds, so pages added later are covered), then the pages their `main` links
- * to, to `depth` steps, at most `limit` pages. Same-origin GET links only.
+ * Every page of the dashboard a householder can reach by links: the header's (the main navigation
+ * and the notifications badge, whatever they hold, so pages added later are covered), then the
+ * pages their `main` links to, to `depth` steps, at most `limit` pages. Same-origin GET links only.
  */
-export async function crawlPages(page: Page, start = '/', depth = 2, limit = 40): Promise<string[]> {
+export async function crawlPages(page: Page, start = '/', depth = 2, limit = 50): Promise<string[]> {
   await page.goto(start);
   const origin = new URL(page.url()).origin;
   const hrefs = (selector: string) =>
@@ -43,7 +43,8 @@ export async function crawlPages(page: Page, start = '/', depth = 2, limit = 40)
     seen.set(key, path);
     return path;
   };
-  let frontier = (await hrefs('nav[aria-label="Main"] a')).map(add).filter((p) => p !== undefined);
+  // the header: the home link, the main navigation, and whatever else it links (notifications)
+  let frontier = (await hrefs('header a[href]')).map(add).filter((p) => p !== undefined);
   for (let step = 0; step < depth; step++) {
     const next: string[] = [];
     for (const path of frontier) {

@@ -30,7 +30,7 @@ export function sparkline(
       return `${x.toFixed(1)},${y.toFixed(1)}`;
     })
     .join(' ');
-  return html`<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Last 24 hours: lowest ${fmt(lo)}${unit ? ` ${unit}` : ''}, highest ${fmt(hi)}${unit ? ` ${unit}` : ''}"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${coords}"/></svg>`;
+  return html`<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="Last 24 hours: lowest ${fmt(lo)}${unit ? ` ${unit}` : ''}, highest ${fmt(hi)}${unit ? ` ${unit}` : ''}"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${coords}"/></svg>`;
 }
 
 /** Numbers for people, in the box's locale: at most 3 decimals, thousands separated. */

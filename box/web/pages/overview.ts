@@ -7,6 +7,7 @@ import type { ExportRecord } from '../../apps/types.ts';
 import { type ChainState, ChainStatus } from '../../audit/chain-status.ts';
 import { boxPaths } from '../../config/paths.ts';
 import { findSources } from '../../energy/energy-summary.ts';
+import { naturalAggregate } from '../../energy/natural-aggregate.ts';
 import { lastCheck } from '../../ops/check-record.ts';
 import { diskSpace } from '../../ops/disk-space.ts';
 import { tlsPaths } from '../../ops/tls-cert.ts';
@@ -29,20 +30,19 @@ function datasourceRows(parts: WebParts): Html {
           from: now - DAY,
           to: now + 1,
           resolution: '30min',
-          aggregate: d.valueType === 'counter' ? 'delta' : 'mean',
+          aggregate: naturalAggregate(d.kind, d.valueType),
         })
       : [];
+    // the kind and the time sit under the name and the value, so a phone shows every value
     return html`<tr>
-      <th scope="row"><a href="/data/${d.id}">${d.id}</a></th>
-      <td>${d.kind}</td>
-      <td class="num">${latest ? html`${fmt(latest.v)} ${d.unit}` : '—'}</td>
-      <td>${latest ? time(latest.t) : '—'}</td>
+      <th scope="row"><a href="/data/${d.id}">${d.id}</a><br><small>${d.kind}</small></th>
+      <td class="latest">${latest ? html`<span class="value">${fmt(latest.v)} ${d.unit}</span><br><small>${time(latest.t)}</small>` : '—'}</td>
       <td>${numeric ? sparkline(recent, d.unit) : html`<span class="muted">${d.valueType}</span>`}</td>
     </tr>`;
   });
   if (rows.length === 0)
     return html`<p>No datasources yet. <a href="/drivers">Add a driver</a> or import a file.</p>`;
-  return html`<div class="scroll"><table><thead><tr><th scope="col">Datasource</th><th scope="col">Kind</th><th scope="col">Latest</th><th scope="col">At</th><th scope="col">Last 24 h</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="scroll"><table><thead><tr><th scope="col">Datasource and kind</th><th scope="col">Latest</th><th scope="col">Last 24 h</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 // Entries verified per page load at most (about 20 ms); the audit job verifies the rest each minute.
