@@ -114,6 +114,31 @@ describeWithChromium('the Catalogue page in a real browser', () => {
     expect(await page.getByRole('status').first().textContent()).toContain('Consent recorded');
   });
 
+  it("shows a hostile index file's text as text, running none of it", { timeout: 60_000 }, async () => {
+    const markup = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>';
+    const file = join(home, 'hostile.json');
+    writeFileSync(
+      file,
+      storeIndex([
+        {
+          href: server.url('/x.tgz'),
+          appId: 'hostile-app',
+          sha256: 'b'.repeat(64),
+          name: markup,
+          description: markup,
+        },
+      ]),
+    );
+    await page.goto('/catalogue');
+    await page.getByLabel('Store index URL, or an index file on this box').fill(file);
+    await page.getByRole('button', { name: 'Add store' }).click();
+    await page.waitForURL((u) => u.searchParams.has('done'));
+    const row = page.locator('tr[data-app="hostile-app"]');
+    expect(await row.textContent()).toContain(markup);
+    expect(await row.locator('img, script').count()).toBe(0);
+    expect(await page.title()).toBe('Catalogue · Databox');
+  });
+
   it('a box outside the gateway dev mode refuses the same loopback store, contacting nothing', {
     timeout: 120_000,
   }, async () => {

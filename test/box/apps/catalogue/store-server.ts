@@ -99,6 +99,9 @@ export function storeIndex(
     appId?: string;
     version?: string;
     sha256: string;
+    /** The app's name and description as the index states them (hostile ones in the page tests). */
+    name?: string;
+    description?: string;
     /** The publisher key fingerprint the index states (none when absent). */
     publisherKey?: string | null;
   }>,
@@ -111,11 +114,11 @@ export function storeIndex(
     items: items.map((i) => ({
       href: i.href,
       'item-metadata': [
-        { rel: STORE_RELS.description, val: 'Daily electricity use and a tariff check' },
+        { rel: STORE_RELS.description, val: i.description ?? 'Daily electricity use and a tariff check' },
         { rel: STORE_RELS.contentType, val: 'application/gzip' },
         { rel: STORE_RELS.appId, val: i.appId ?? 'energy-insights' },
         { rel: STORE_RELS.version, val: i.version ?? '1.0.0' },
-        { rel: STORE_RELS.name, val: 'Energy insights' },
+        { rel: STORE_RELS.name, val: i.name ?? 'Energy insights' },
         { rel: STORE_RELS.publisher, val: 'Databox examples' },
         ...(i.publisherKey ? [{ rel: STORE_RELS.publisherKey, val: i.publisherKey }] : []),
         { rel: STORE_RELS.sha256, val: i.sha256 },
