@@ -91,7 +91,7 @@ describeWithChromium('installing bundles from the dashboard', () => {
     await page.getByLabel('Install although it is not validly signed').check();
     await page.getByRole('button', { name: 'Approve and install' }).click();
     await page.waitForURL((u) => u.pathname === '/apps/web-unsigned');
-    const app = (await (await info()).json()).app;
+    const app = ((await (await info()).json()) as { app: { publisher: unknown } }).app;
     expect(app.publisher).toMatchObject({ signed: false, code: 'bundle_unsigned' });
   });
 });
