@@ -55,9 +55,15 @@ export async function runAppPackCommand(
     console.log(`made a new signing key: ${packed.keyFile} (private, mode 0600; back it up)`);
   for (const f of packed.files) console.log(`  ${String(f.bytes).padStart(9)}  ${f.path}`);
   console.log(
-    `wrote ${relative(process.cwd(), packed.out) || packed.out} (${packed.bytes} bytes, ${packed.files.length} files), signed by ${packed.publisher.fingerprint}`,
+    `wrote ${shown(packed.out)} (${packed.bytes} bytes, ${packed.files.length} files), signed by ${packed.publisher.fingerprint}`,
   );
   return 0;
+}
+
+/** A path relative to the current folder when it is inside it, else absolute. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 /** The line `app install` prints about who vouches for what it installed. */
