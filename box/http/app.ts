@@ -94,7 +94,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.route('/api/v1/datasources', readingRoutes(store));
   app.route('/api/v1/audit', auditRoutes(store));
   if (deps.drivers) app.route('/api/v1', driverRoutes(deps.drivers));
-  if (deps.apps) app.route('/api/v1/apps', appRoutes(deps.apps, deps.appRunner));
+  if (deps.apps) app.route('/api/v1/apps', appRoutes(deps.apps, deps.appRunner, store));
   if (deps.exports) app.route('/api/v1/exports', exportRoutes(deps.exports));
   if (deps.check) app.route('/api/v1/check', checkRoutes({ store, ...deps.check }));
   app.get('/api/v1/status', (c) =>

@@ -4,7 +4,9 @@ import type { AppManager } from '../../apps/app-manager.ts';
 import type { AppRunner } from '../../apps/app-runner.ts';
 import type { ConsentChoices } from '../../apps/types.ts';
 import { BadRequestError, DataboxError, issuesToDetails } from '../../errors.ts';
+import type { Store } from '../../store/store.ts';
 import { jsonBody } from '../error-handler.ts';
+import { appSettingsRoutes } from './app-settings.ts';
 
 const requestChoice = z.union([
   z.strictObject({ decline: z.literal(true) }),
@@ -52,10 +54,12 @@ function choices(body: z.output<typeof consentBody>): ConsentChoices {
 /**
  * `/api/v1/apps`: the same operations as `databox app` for the dashboard: list, install (from a
  * path on the box), show, grants (read and change = consent again), receipt download, revoke,
- * uninstall, run now, runs, insights and export requests.
+ * uninstall, run now, runs, insights and export requests, and settings (with `store`).
  */
-export function appRoutes(apps: AppManager, runner?: AppRunner): Hono {
+export function appRoutes(apps: AppManager, runner?: AppRunner, store?: Store): Hono {
   const app = new Hono();
+  // settings (GET/PUT /:id/settings) need the store their values live in
+  if (store) app.route('/', appSettingsRoutes(apps, store));
 
   app.get('/', (c) =>
     c.json({

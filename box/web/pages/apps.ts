@@ -2,10 +2,12 @@ import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppManager } from '../../apps/app-manager.ts';
 import { quotaReport } from '../../apps/app-quotas.ts';
+import { appSettings, setAppSettings } from '../../apps/app-settings-store.ts';
 import { DataboxError } from '../../errors.ts';
 import { text } from '../html/form-values.ts';
 import { insightCard } from '../html/insight-card.ts';
 import { csrfField, redirectDone, render, time } from '../html/page.ts';
+import { readSettingsForm, settingsForm } from '../html/settings-form.ts';
 import type { WebEnv } from '../web-env.ts';
 
 function appsOf(c: Context<WebEnv>): AppManager {
@@ -63,6 +65,13 @@ ${
 <section aria-labelledby="h-ins"><h2 id="h-ins">Insights</h2>
   ${latest.length === 0 ? html`<p>No insights yet.</p>` : html`<div class="grid">${latest.map((i) => insightCard(i))}</div>`}
 </section>
+${
+  a.manifest.settings
+    ? html`<section aria-labelledby="h-settings"><h2 id="h-settings">Settings</h2>
+${settingsForm(id, a.manifest.settings, appSettings(c.var.parts.store, id, a.manifest), csrf)}
+</section>`
+    : ''
+}
 <section aria-labelledby="h-grants"><h2 id="h-grants">Grants</h2>
 <div class="scroll"><table><thead><tr><th scope="col">Request</th><th scope="col">Datasource</th><th scope="col">Resolution</th><th scope="col">History</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead><tbody>
 ${grants.map(
@@ -114,6 +123,25 @@ ${runs.length === 0 ? html`<p>Not run yet.</p>` : ''}
         ? `Run finished: ${run.insights} insights, ${run.exports} export requests.`
         : `Run ended ${run.status}: ${run.error ?? ''}`;
     return redirectDone(c, `/apps/${c.req.param('id')}`, what);
+  });
+
+  app.post('/:id/settings', async (c) => {
+    const id = c.req.param('id');
+    const { manifest } = appsOf(c).get(id);
+    const store = c.var.parts.store;
+    const { set, reset } = readSettingsForm(
+      manifest.settings,
+      await c.req.parseBody({ all: true }),
+      appSettings(store, id, manifest),
+    );
+    // validated against the app's schema and audited (app.settings, names only) by the store
+    await setAppSettings(store, id, manifest, set, reset);
+    const changed = [...Object.keys(set), ...reset];
+    return redirectDone(
+      c,
+      `/apps/${id}`,
+      changed.length === 0 ? 'No setting changed.' : `Saved: ${changed.join(', ')}.`,
+    );
   });
 
   app.post('/:id/export-mode', async (c) => {
