@@ -1,6 +1,7 @@
 import { exportCapacity } from '../../apps-sdk/src/export-capacity.ts';
 import type { Manifest } from '../../apps-sdk/src/manifest.ts';
 import { GRANT_RESOLUTIONS, grantResolutionError, isGrantResolution } from '../../apps-sdk/src/resolution.ts';
+import type { ExportMode } from '../exports/types.ts';
 import type { Store } from '../store/store.ts';
 import { readTimeSettings } from '../time/time-settings.ts';
 import { askedResolution, DEFAULT_EXPIRY } from './consent.ts';
@@ -22,6 +23,9 @@ function pick(answer: string, options: readonly string[], fallback: string): str
   return Number.isInteger(n) && n >= 1 && n <= options.length ? options[n - 1] : text;
 }
 
+/** The householder's choices, and how the app's exports are handled (the export service keeps that). */
+export type PromptedConsent = ConsentChoices & { exportMode?: ExportMode };
+
 export interface PromptIo {
   ask(question: string): Promise<string>;
   print(text: string): void;
@@ -42,9 +46,9 @@ export async function promptConsent(
   io: PromptIo,
   store: Store,
   manifest: Manifest,
-  preset: ConsentChoices,
+  preset: PromptedConsent,
   presetDestinations: boolean,
-): Promise<ConsentChoices> {
+): Promise<PromptedConsent> {
   const requests: Record<string, RequestChoice> = { ...preset.requests };
   const { locale, timeZone } = readTimeSettings(store);
   io.print(
@@ -109,6 +113,15 @@ export async function promptConsent(
       if (/^y(es)?$/i.test((await io.ask('  approve? [y/N]: ')).trim())) destinations.push(e.id);
     }
   }
+  let exportMode = preset.exportMode;
+  if (exportMode === undefined && manifest.exports.length > 0) {
+    io.print('');
+    io.print('When the app asks to send something:');
+    io.print('  1) let me review each one before it is sent');
+    io.print('  2) send automatically');
+    exportMode =
+      pick(await io.ask('choose [1]: '), ['review', 'auto'], 'review') === 'auto' ? 'auto' : 'review';
+  }
   let expires = preset.expires;
   if (expires === undefined) {
     io.print('');
@@ -122,5 +135,5 @@ export async function promptConsent(
       DEFAULT_EXPIRY,
     );
   }
-  return { requests, destinations, expires };
+  return { requests, destinations, expires, ...(exportMode ? { exportMode } : {}) };
 }

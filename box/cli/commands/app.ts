@@ -10,13 +10,15 @@ import { appSettings, setAppSettings } from '../../apps/app-settings-store.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
 import { diffLines } from '../../apps/app-upgrade.ts';
 import { buildBeforeInstall } from '../../apps/build-before-install.ts';
-import { promptConsent } from '../../apps/consent-prompt.ts';
+import { type PromptedConsent, promptConsent } from '../../apps/consent-prompt.ts';
 import { exportUrlProblem } from '../../apps/export-url-check.ts';
 import { parseGrantSpecs } from '../../apps/grant-spec.ts';
 import type { AppRuntime } from '../../apps/runtime.ts';
-import type { ConsentChoices, Grant } from '../../apps/types.ts';
+import type { Grant } from '../../apps/types.ts';
 import { boxPaths } from '../../config/paths.ts';
 import { BadRequestError } from '../../errors.ts';
+import { ExportService } from '../../exports/export-service.ts';
+import type { ExportMode } from '../../exports/types.ts';
 import type { Store } from '../../store/store.ts';
 import { type Command, HOME_OPTION, stringOption } from '../command.ts';
 import { openStore } from '../open-store.ts';
@@ -53,18 +55,26 @@ function grantLine(g: Grant): string {
   return `${g.request.padEnd(16)} ${g.datasource.padEnd(24)} ${g.resolution.padEnd(6)} ${g.history.padEnd(8)} until ${new Date(g.expiresAt).toISOString()}  ${state}`;
 }
 
+/** `--export-mode`, checked before anything is installed. */
+function exportModeFlag(values: Record<string, unknown>): ExportMode | undefined {
+  const mode = stringOption(values, 'export-mode');
+  if (mode === undefined || mode === 'review' || mode === 'auto') return mode;
+  throw new BadRequestError(`--export-mode must be review or auto, not "${mode}"`);
+}
+
 /** Flags, or on a terminal prompts for what the flags leave open; `--yes` skips the final question. */
 export async function consentChoices(
   values: Record<string, unknown>,
   store: Store,
   source: string | undefined,
   appId?: string,
-): Promise<ConsentChoices> {
-  const preset: ConsentChoices = {
+): Promise<PromptedConsent> {
+  const preset: PromptedConsent = {
     requests: parseGrantSpecs(list(values.grant), list(values.decline)),
     expires: stringOption(values, 'expires'),
     destinations: list(values['approve-destination']),
     homeNetwork: list(values['home-network-destination']),
+    exportMode: exportModeFlag(values),
   };
   const interactive = process.stdin.isTTY && process.stdout.isTTY && !values.yes;
   if (!interactive) return preset;
@@ -134,6 +144,12 @@ export const appCommand: Command = {
       multiple: true,
       description: 'install/grant: approve an export destination',
       placeholder: 'ID',
+    },
+    'export-mode': {
+      type: 'string',
+      description:
+        'install/grant: review (hold each export for you) or auto (send at once); asked on a terminal when the app exports',
+      placeholder: 'MODE',
     },
     'home-network-destination': {
       type: 'string',
@@ -277,6 +293,9 @@ export const appCommand: Command = {
           };
           const result =
             sub === 'install' ? apps.install(arg, choices, method, trust) : apps.grant(arg, choices, method);
+          // right after the install, in this process: the app's first run cannot come before it
+          if (choices.exportMode && result.app.manifest.exports.length > 0)
+            new ExportService({ store, registry: apps.registry }).setMode(result.app.id, choices.exportMode);
           if (values.json) print(result.consent.receipt);
           else {
             if (result.diff?.fromVersion) for (const line of diffLines(result.diff)) console.log(line);

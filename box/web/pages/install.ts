@@ -58,13 +58,15 @@ function target(c: C, values: Record<string, string>): Target | undefined {
   // inspect: an unsigned bundle is shown with why, and refused at approval unless the box is ticked
   const source = loadAppSource(values.source, undefined, { inspect: true });
   try {
-    const installed = appsOf(c).registry.findInstall(source.manifest.id);
+    // a dashboard without an app manager still shows what the app asks (approving says why not)
+    const apps = c.var.parts.apps;
+    const installed = apps?.registry.findInstall(source.manifest.id);
     return {
       source: values.source,
       manifest: source.manifest,
       trust: installTrust(source.trust),
       bundle: source.trust !== 'folder',
-      installed: installed ? appsOf(c).publishers.get(installed.id) : undefined,
+      installed: installed ? apps?.publishers.get(installed.id) : undefined,
     };
   } finally {
     source.cleanup();

@@ -47,8 +47,9 @@ async function prompt(timeZone: string, answers: string[]) {
 }
 
 it('asks in plain words, takes numbered answers and returns the machine values', async () => {
-  // datasource: default; how detailed: 2 (every hour); how far back: 3 (30 days); destination: no; expiry: 1
-  const { shown, choices } = await prompt('Europe/Amsterdam', ['', '2', '3', 'n', '1']);
+  // datasource: default; how detailed: 2 (every hour); how far back: 3 (30 days); destination: no;
+  // exports: 2 (send automatically); expiry: 1 (1 month)
+  const { shown, choices } = await prompt('Europe/Amsterdam', ['', '2', '3', 'n', '2', '1']);
   expect(shown).not.toMatch(/\bP\d+[YMWD]\b|\bPT\d|Δt|\b\d+(min|h|d)\b|\braw\b/);
   expect(shown).toContain('going back 90 days');
   expect(shown).toContain('    2) every hour');
@@ -59,15 +60,18 @@ it('asks in plain words, takes numbered answers and returns the machine values',
     requests: { power: { datasource: 'house.power', resolution: '1h', history: 'P30D' } },
     destinations: [],
     expires: 'P1M',
+    exportMode: 'auto',
   });
 });
 
 it('shows the GB note for the same meter on a box in Great Britain, and keeps defaults on empty answers', async () => {
-  const { shown, choices } = await prompt('Europe/London', ['', '', '', 'y', '']);
+  const { shown, choices } = await prompt('Europe/London', ['', '', '', 'y', '', '']);
+  expect(shown).toContain('  1) let me review each one before it is sent');
   expect(shown).toContain('supply licence condition 47');
   expect(choices).toEqual({
     requests: { power: { datasource: 'house.power', resolution: '30min', history: 'P90D' } },
     destinations: ['monthly-summary'],
     expires: 'P1Y',
+    exportMode: 'review',
   });
 });
