@@ -15,6 +15,7 @@ import {
 import { type BoxProcess, runCli, startBoxProcess, stopBoxProcess } from '../helpers/box-process.ts';
 import { describeWithChromium } from '../helpers/services.ts';
 import { launchChromium, screenshot } from './browser.ts';
+import { axeViolations, overflowing, sidewaysScroll } from './page-crawl.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -100,6 +101,13 @@ describeWithChromium('the Catalogue page in a real browser', () => {
     expect(await row.textContent()).toMatch(/Energy insights.*1\.0\.0.*Databox examples/s);
     expect(await row.textContent()).toContain(fingerprint);
     await screenshot(page, 'catalogue-02-listed');
+    // readable and reachable on a phone too: no sideways scroll, no axe violation
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await sidewaysScroll(page), (await overflowing(page)).join('\n')).toBe(0);
+      expect(await axeViolations(page)).toEqual([]);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     await page.getByRole('button', { name: 'Install Energy insights 1.0.0' }).click();
     await page.waitForURL((u) => u.pathname === '/apps/install');
@@ -108,6 +116,8 @@ describeWithChromium('the Catalogue page in a real browser', () => {
     );
     expect(await page.locator('h1').textContent()).toBe('Install Energy insights');
     expect(server.requests.at(-1)).toBe('/energy-insights-1.0.0.tgz');
+    // the consent screen verified the bundle's signature itself: the key the index named
+    expect(await page.locator('main').textContent()).toContain(`by publisher key ${fingerprint}`);
     await screenshot(page, 'catalogue-03-consent');
     await page.getByRole('button', { name: 'Approve and install' }).click();
     await page.waitForURL((u) => u.pathname === '/apps/energy-insights');

@@ -26,10 +26,10 @@ function storeCard(c: C, s: AddedStore): Html {
 <section class="card" aria-labelledby="store-${s.id}">
   <h2 id="store-${s.id}">${s.id}</h2>
   <p>${s.description}</p>
-  <p class="muted">${s.url ? html`Index <code>${s.url}</code>` : html`Index file <code>${s.file}</code>`} · bundles only from ${s.approvedOrigins.map((o) => html`<code>${o}</code> `)}${s.homeNetwork ? ' (home network)' : ''} · read ${time(s.refreshedAt)}</p>
-  <table>
+  <p class="muted" style="overflow-wrap: anywhere">${s.url ? html`Index <code>${s.url}</code>` : html`Index file <code>${s.file}</code>`} · bundles only from ${s.approvedOrigins.map((o) => html`<code>${o}</code> `)}${s.homeNetwork ? ' (home network)' : ''} · read ${time(s.refreshedAt)}</p>
+  <div class="scroll"><table>
     <caption>Apps in ${s.id}</caption>
-    <thead><tr><th scope="col">App</th><th scope="col">Version</th><th scope="col">Publisher</th><th scope="col">Key fingerprint</th><th scope="col">SHA-256</th><th scope="col"></th></tr></thead>
+    <thead><tr><th scope="col">App</th><th scope="col">Version</th><th scope="col">Publisher</th><th scope="col">Key fingerprint</th><th scope="col">SHA-256</th><th scope="col"><span class="sr-only">Install</span></th></tr></thead>
     <tbody>
       ${entries.map(
         (e) => html`<tr data-app="${e.appId}" data-version="${e.version}">
@@ -44,7 +44,7 @@ function storeCard(c: C, s: AddedStore): Html {
       </tr>`,
       )}
     </tbody>
-  </table>
+  </table></div>
   <div class="row actions">
     ${s.url ? html`<form method="post" action="/catalogue/refresh">${csrf}<input type="hidden" name="store" value="${s.id}"><button type="submit" class="secondary">Refresh ${s.id}</button></form>` : ''}
     <form method="post" action="/catalogue/remove">${csrf}<input type="hidden" name="store" value="${s.id}"><button type="submit" class="secondary">Remove ${s.id}</button></form>
