@@ -26,6 +26,8 @@ const START = Date.UTC(2024, 0, 1);
 const work = mkdtempSync(join(tmpdir(), 'databox-bench-activity-'));
 
 type Entry = [number, string, string, string, Record<string, unknown>];
+/** The stores' clock: the log's start while building, later the last day's evening. */
+let clock = START;
 
 /** One day of a household's audit entries (ts, actor, action, subject, details). */
 function* day(d: number): Generator<Entry> {
@@ -74,7 +76,8 @@ function* day(d: number): Generator<Entry> {
 
 /** A log of about `n` entries, valid hash chain, over as many days as it takes. */
 function build(name: string, n: number): { store: Store; days: number } {
-  const store = Store.open(join(work, `${name}.db`));
+  // the datasource is created at the log's start, as the log's first entry would be
+  const store = Store.open(join(work, `${name}.db`), { clock: () => clock });
   store.createDatasource(
     { id: 'home.s0.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
     'user',
@@ -96,6 +99,8 @@ function build(name: string, n: number): { store: Store; days: number } {
   });
   // appended in time order, as a box's clock appends them
   while (seq < n) batch([...day(days++)].sort((a, b) => a[0] - b[0]));
+  // a settled box: the bulk load's WAL folded into the database
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
   return { store, days };
 }
 
@@ -137,15 +142,21 @@ for (const [label, { store, days }] of [
   const ours = timed(first(last), 11);
   const mid = timed(first(middle), 11);
   // a reload of today's feed after a few more entries: only the new ones are grouped
-  const reload = timed(() => {
+  clock = last + 23 * 3_600_000; // appended now: in the last day's window
+  activityFeed(store, last, Number.MAX_SAFE_INTEGER);
+  const reloads: number[] = [];
+  for (let i = 0; i < 51; i++) {
     store.audit.append({
       actor: 'driver:home',
       action: 'readings.write',
       subject: 'home.s0.power',
       details: { written: 1 },
     });
-    return activityFeed(store, last, Number.MAX_SAFE_INTEGER);
-  }, 51);
+    const t = performance.now();
+    activityFeed(store, last, Number.MAX_SAFE_INTEGER);
+    reloads.push(performance.now() - t);
+  }
+  const reload = median(reloads);
   const js = timed(() => naive(store, last, last + DAY), 5);
   rows.push(
     {

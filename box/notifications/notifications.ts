@@ -110,9 +110,19 @@ export class Notifications {
       });
     }
     const config = store.kv.get('box', 'config') as { store?: { lowDiskMB?: number } } | undefined;
-    const disk = diskSpace(boxPaths(dirname(store.db.name)), config?.store?.lowDiskMB);
-    if (disk.level !== 'ok')
-      out.push({ kind: 'disk-low', severity: 'problem', text: disk.summary, href: '/overview' });
+    try {
+      const disk = diskSpace(boxPaths(dirname(store.db.name)), config?.store?.lowDiskMB);
+      if (disk.level !== 'ok')
+        out.push({ kind: 'disk-low', severity: 'problem', text: disk.summary, href: '/overview' });
+    } catch (error) {
+      // a folder the box cannot statfs must not take every page's header down with it
+      out.push({
+        kind: 'disk-low',
+        severity: 'problem',
+        text: `the free disk space could not be read: ${(error as Error).message}`,
+        href: '/overview',
+      });
+    }
     this.#badge = { at: now, count: out.length };
     return out.sort((a, b) => Number(b.severity === 'problem') - Number(a.severity === 'problem'));
   }
