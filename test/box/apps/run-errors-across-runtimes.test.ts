@@ -14,7 +14,7 @@ import { writeSdkApp } from './sdk-app.ts';
 
 /**
  * One app, one failure, one wording: the same SDK app fails the same way (its own error, a
- * refused read it lets through, its time limit, its memory limit) in runLocally, an isolate and a
+ * thrown non-Error, a refused read it lets through, its time limit, its memory limit) in runLocally, an isolate and a
  * node container, and each gives the same status, message and code. runLocally runs in this
  * process and cannot bound memory, so the memory case compares the two sandboxes.
  */
@@ -24,6 +24,7 @@ const SOURCE = `import { defineApp } from ${JSON.stringify(SDK)};
 export default defineApp(async (ctx) => {
   const { mode } = await ctx.settings.get();
   if (mode === 'throw') throw new Error('the tariff table is empty');
+  if (mode === 'string') throw 'no tariff';
   if (mode === 'refused') await ctx.data.read('power', { resolution: '1min' });
   if (mode === 'time') {
     // an isolate has no timers: there it waits on app API calls instead
@@ -73,6 +74,7 @@ const seen = (r: Seen): Seen => ({ status: r.status, error: r.error, errorCode: 
 
 const EXPECTED: Record<string, Seen> = {
   throw: { status: 'error', error: 'the tariff table is empty', errorCode: 'app_error' },
+  string: { status: 'error', error: 'the app threw a non-Error value: no tariff', errorCode: 'app_error' },
   refused: {
     status: 'error',
     error: expect.stringMatching(/1min is finer than .*30min/),
@@ -120,7 +122,7 @@ afterAll(async () => {
 });
 
 describe('runLocally and the isolate word each failure the same', () => {
-  for (const mode of ['throw', 'refused', 'time']) {
+  for (const mode of ['throw', 'string', 'refused', 'time']) {
     it(mode, async () => {
       const locally = seen(await runLocally(local, options('isolate', mode)));
       expect(locally).toEqual(EXPECTED[mode]);
@@ -139,7 +141,7 @@ describeWithDocker('a node container words each failure as runLocally and the is
     containerDir = await writeSdkApp(join(scratch, 'container'), manifest('container'), SOURCE, 'container');
   }, 180_000);
 
-  for (const mode of ['throw', 'refused', 'time', 'memory']) {
+  for (const mode of ['throw', 'string', 'refused', 'time', 'memory']) {
     it(mode, async () => {
       const box = createLocalBox(options('container', mode));
       const outcome = await new ContainerRuntime({ runRoot: scratch }).run({
