@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildIsolateApp } from '../../apps-sdk/src/build-app.ts';
 import { EXPORTS_KV } from '../../box/exports/export-service.ts';
 import { Store } from '../../box/store/store.ts';
+import { LocalTime } from '../../box/time/local-time.ts';
 import {
   type BoxProcess,
   REPO_ROOT,
@@ -152,7 +153,8 @@ describeWithChromium('every page, at desktop and phone sizes', () => {
 
   it('finds the pages through the navigation and their links', () => {
     // the main navigation's pages and the detail pages they link to
-    for (const path of ['/', '/energy', '/overview', '/audit', '/apps/install']) expect(pages).toContain(path);
+    for (const path of ['/', '/energy', '/overview', '/audit', '/apps/install'])
+      expect(pages).toContain(path);
     expect(pages.some((p) => p.startsWith('/data/meter.'))).toBe(true);
     expect(pages).toContain('/apps/energy-insights');
     expect(pages.some((p) => p.startsWith('/apps/install?app='))).toBe(true);
@@ -226,6 +228,58 @@ describeWithChromium('every page, at desktop and phone sizes', () => {
     await Promise.all([page.waitForEvent('load'), select.selectOption('1h')]);
     expect(loads).toBe(2);
     expect(await select.inputValue()).toBe('1h');
+    await page.context().close();
+  });
+
+  it('draws charts people can read: units, local 24-hour times, bars from 0, a single point in range', {
+    timeout: 120_000,
+  }, async () => {
+    const page = await signedIn(1280, 900);
+    const lt = new LocalTime({ timeZone: 'Europe/Amsterdam', locale: 'nl-NL' });
+    const day = (daysAgo: number) => lt.input(Date.now() - daysAgo * 86_400_000).slice(0, 10);
+    const axes = async (id: string) => {
+      const chart = page.locator(`[data-chart="${id}"]`);
+      await expect.poll(() => chart.getAttribute('data-x-ticks')).not.toBeNull();
+      const json = async (name: string) => JSON.parse((await chart.getAttribute(name)) ?? '[]') as string[];
+      return {
+        x: await json('data-x-ticks'),
+        y: await json('data-y-ticks'),
+        xLabel: await chart.getAttribute('data-x-label'),
+        yLabel: await chart.getAttribute('data-y-label'),
+      };
+    };
+    // a day of power by the hour: watts on the y axis, Amsterdam's winter zone on the x axis,
+    // ticks on the 24-hour clock (a tick at midnight names the day, "2 dec")
+    await page.goto('/data/meter.power?resolution=1h');
+    const power = await axes('chart-meter.power');
+    expect(power.yLabel).toBe('W');
+    expect(power.xLabel).toBe('CET');
+    expect(power.x.length).toBeGreaterThan(2);
+    for (const tick of power.x) expect(tick).toMatch(/^([01]\d|2[0-3]):[0-5]\d$|^\d{1,2} \p{L}+\.?$/u);
+    expect(power.x.join(' ')).not.toMatch(/AM|PM/);
+    // the table behind it has a row per hour, headed with the zone and the unit
+    const table = page.locator('details.chart-table table');
+    expect(await table.locator('thead').textContent()).toContain('(W)');
+    expect(await table.locator('thead').textContent()).toContain('Europe/Amsterdam');
+    expect(await table.locator('tbody tr').count()).toBeGreaterThanOrEqual(24);
+
+    // ten days of energy: bars, so the axis starts at 0 (not at the lowest day)
+    await page.goto(`/data/meter.energy?resolution=1d&from=${day(10)}T00:00&to=${day(0)}T00:00`);
+    const days = await axes('chart-meter.energy');
+    expect(days.yLabel).toBe('kWh');
+    expect(days.y[0]).toBe('0');
+
+    // a single day: one bar, still on an axis from 0 with more than one tick, and a table row
+    await page.goto(`/data/meter.energy?resolution=1d&from=${day(3)}T00:00&to=${day(2)}T00:00`);
+    const one = await axes('chart-meter.energy');
+    expect(await page.locator('details.chart-table tbody tr').count()).toBe(1);
+    expect(one.y[0]).toBe('0');
+    expect(one.y.length).toBeGreaterThan(2);
+    expect(one.x.length).toBeGreaterThanOrEqual(1);
+    // the axis spans that day (hours, or the day's name), not years around it
+    for (const tick of one.x) expect(tick).toMatch(/^([01]\d|2[0-3]):[0-5]\d$|^\d{1,2} \p{L}+\.?$/u);
+    await page.locator('[data-chart][data-drawn="true"]').waitFor();
+    await screenshot(page, 'chart-single-day');
     await page.context().close();
   });
 });

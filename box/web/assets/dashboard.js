@@ -2,7 +2,7 @@
 (() => {
   // Charts: <div data-chart="ID"> drawn from <script type="application/json" id="ID">
   // ({ series: [{ label, unit, step?, bars?, width? }], x: [seconds], ys: [[values]],
-  //    range?: [from, to] seconds, timeZone?, locale? }). The page has the same values as a table.
+  //    range?: [from, to] seconds, bucket?: seconds, timeZone?, locale? }). The page has the same values as a table.
   const COLORS = ['#8a94a3', '#0b5cad', '#b3261e', '#1e7d36'];
   function drawChart(el) {
     const source = document.getElementById(el.dataset.chart);
@@ -23,7 +23,7 @@
         paths: s.step
           ? uPlot.paths.stepped({ align: 1 })
           : s.bars
-            ? uPlot.paths.bars({ size: [0.8, 64], align: 1 })
+            ? uPlot.paths.bars({ size: [0.8], align: 1 })
             : undefined,
         value: (_u, v) =>
           v == null
@@ -51,12 +51,29 @@
     const [first, last] = [zoneAt(spec.x[0]), zoneAt(spec.x[spec.x.length - 1])];
     const zoneName = first === last ? first : `${first} → ${last}`;
     const midnight = (t) => timeFmt.format(t * 1000).replace(/\D/g, '') === '0000';
+    // the axes are drawn on a canvas: what they say is also kept on the element (for tests and
+    // anyone inspecting the page; the table behind the chart is what screen readers get)
+    const keep = (name, labels) => {
+      el.dataset[name] = JSON.stringify(labels);
+      return labels;
+    };
     const xValues = (_u, splits) => {
       const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
-      if (span > 200 * 86400) return splits.map((t) => monthFmt.format(t * 1000));
-      if (span > 2 * 86400) return splits.map((t) => dayFmt.format(t * 1000));
+      if (span > 200 * 86400)
+        return keep(
+          'xTicks',
+          splits.map((t) => monthFmt.format(t * 1000)),
+        );
+      if (span > 2 * 86400)
+        return keep(
+          'xTicks',
+          splits.map((t) => dayFmt.format(t * 1000)),
+        );
       // hours; a tick at local midnight names the day instead
-      return splits.map((t) => (midnight(t) ? dayFmt.format(t * 1000) : timeFmt.format(t * 1000)));
+      return keep(
+        'xTicks',
+        splits.map((t) => (midnight(t) ? dayFmt.format(t * 1000) : timeFmt.format(t * 1000))),
+      );
     };
     const num = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
     // energy bars start at 0; a single value or a flat line gets a range around it
@@ -69,11 +86,13 @@
     };
     // one point (or one bar) sits in the middle of an hour either side, not on a zero-width axis
     // a bar covers its bucket, from its time to the next (align 1), so the axis ends a bucket later
-    const gap = spec.x.length > 1 ? spec.x[1] - spec.x[0] : 3600;
-    const xRange = (_u, min, max) => {
+    // (from the data: uPlot widens a one-point time scale to years before asking)
+    const gap = spec.bucket || (spec.x.length > 1 ? spec.x[1] - spec.x[0] : 3600);
+    const [x0, x1] = [spec.x[0], spec.x[spec.x.length - 1]];
+    const xRange = () => {
       if (spec.range) return spec.range;
-      if (bars) return [min, max + gap];
-      return min === max ? [min - gap, max + gap] : [min, max];
+      if (bars) return [x0, x1 + gap];
+      return x0 === x1 ? [x0 - gap, x1 + gap] : [x0, x1];
     };
     series[0] = {
       label: `Time (${zoneName})`,
@@ -87,7 +106,15 @@
           series,
           axes: [
             { values: xValues, label: zoneName, labelSize: 20 },
-            { size: 70, label: unit || undefined, values: (_u, splits) => splits.map((v) => num.format(v)) },
+            {
+              size: 70,
+              label: unit || undefined,
+              values: (_u, splits) =>
+                keep(
+                  'yTicks',
+                  splits.map((v) => num.format(v)),
+                ),
+            },
           ],
           scales: { x: { time: true, range: xRange }, y: { range: yRange } },
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
@@ -101,6 +128,8 @@
       clearTimeout(timer);
       timer = setTimeout(() => plot.setSize({ width: Math.max(240, el.clientWidth), height }), 150);
     });
+    el.dataset.xLabel = zoneName;
+    el.dataset.yLabel = unit || '';
     el.dataset.drawn = 'true';
   }
 

@@ -13,6 +13,17 @@ import { fmt } from '../html/sparkline.ts';
 import type { WebEnv } from '../web-env.ts';
 
 const DAY = 86_400_000;
+const BUCKET_SECONDS: Record<Exclude<BoxReadResolution, 'raw'>, number> = {
+  '1min': 60,
+  '5min': 300,
+  '15min': 900,
+  '30min': 1800,
+  '1h': 3600,
+  '1d': 86_400,
+  '1w': 7 * 86_400,
+  '1mo': 30 * 86_400,
+  '1y': 365 * 86_400,
+};
 /** Rows drawn at most; a finer read over a long range is refused with a hint to pick a coarser one. */
 const MAX_POINTS = 20_000;
 
@@ -63,6 +74,8 @@ export function dataPages(): Hono<WebEnv> {
       series: [{ label: `${d.id} (${per})`, unit: d.unit, bars }],
       x: rows.map((r) => r.t / 1000),
       ys: [rows.map((r) => r.v)],
+      // one bucket's width, so a single bar has its size (calendar buckets vary; near enough)
+      bucket: resolution === 'raw' ? undefined : BUCKET_SECONDS[resolution],
       timeZone: lt.timeZone,
       locale: lt.locale,
     };
