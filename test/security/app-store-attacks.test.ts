@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppStores } from '../../box/apps/catalogue/app-stores.ts';
+import { STORE_RELS } from '../../box/apps/catalogue/store-index.ts';
 import { ACTION_SCHEMAS } from '../../box/audit/action-schemas.ts';
 import { Store } from '../../box/store/store.ts';
 import {
@@ -166,6 +167,31 @@ describe('a hostile app store is refused', () => {
     await stores.add(file);
     const message = await refusal(stores.fetchBundle('energy-insights', { store: 'lan-store' }));
     expect(message).toContain('address 10.1.2.3 is private (not approved as on the home network)');
+  });
+
+  it("an index within the size cap that would not fit the box's record of it: refused, clearly", async () => {
+    // short relative hrefs under a long index path grow into long absolute URLs when kept
+    const path = `/${'p'.repeat(200)}/index.json`;
+    const minimal = (i: number) => ({
+      href: 'a.tgz',
+      'item-metadata': [
+        { rel: STORE_RELS.description, val: 'd' },
+        { rel: STORE_RELS.appId, val: 'energy-insights' },
+        { rel: STORE_RELS.version, val: `1.0.${i}` },
+        { rel: STORE_RELS.sha256, val: bundle.sha256 },
+      ],
+    });
+    const index = JSON.parse(storeIndex([]));
+    index.items = Array.from({ length: 760 }, (_, i) => minimal(i));
+    const text = JSON.stringify(index);
+    expect(text.length).toBeLessThan(256 * 1024);
+    serve(evil, path, text);
+    const roomy = new AppStores({ store, home, client });
+    const message = await refusal(roomy.add(evil.url(path)));
+    expect(message).toMatch(
+      /refused: store "127\.0\.0\.1" lists 760 entries, \d+ bytes as kept; the box keeps at most 262144 bytes per store/,
+    );
+    expect(roomy.list()).toEqual([]);
   });
 
   it('an index that never finishes: given up after the total timeout', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
+import { MAX_KV_VALUE_BYTES } from '../../store/kv-store.ts';
 import type { Store } from '../../store/store.ts';
 import { BundleCache } from './bundle-cache.ts';
 import { fetchIndex, readIndexFile } from './index-source.ts';
@@ -40,6 +41,15 @@ const KV = 'app-stores';
 const STORE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** A store id from a host name or file name: lower-case, safe characters only. */
+/** Refuses a store whose entries, as kept, would not fit one kv value (a clear refusal, not the kv's own). */
+function fitsKv(added: AddedStore): void {
+  const bytes = Buffer.byteLength(JSON.stringify(added));
+  if (bytes > MAX_KV_VALUE_BYTES)
+    throw new BadRequestError(
+      `refused: store "${added.id}" lists ${added.entries.length} entries, ${bytes} bytes as kept; the box keeps at most ${MAX_KV_VALUE_BYTES} bytes per store`,
+    );
+}
+
 function idFrom(text: string): string {
   const id = text
     .toLowerCase()
@@ -107,6 +117,7 @@ export class AppStores {
       addedAt: now,
       refreshedAt: now,
     };
+    fitsKv(added);
     store.transaction(() => {
       if (store.kv.get(KV, id) !== undefined)
         throw new ConflictError(`a store "${id}" is already added (remove it first, or refresh it)`);
@@ -141,6 +152,7 @@ export class AppStores {
       entries: read.index.entries,
       refreshedAt: store.now(),
     };
+    fitsKv(refreshed);
     store.transaction(() => {
       store.kv.set(KV, id, refreshed, store.now());
       store.audit.append({
