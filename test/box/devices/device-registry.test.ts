@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { ACTION_SCHEMAS } from '../../../box/audit/action-schemas.ts';
 import { deviceIdOf } from '../../../box/devices/device-identity.ts';
 import { DeviceRegistry } from '../../../box/devices/device-registry.ts';
 import { Store } from '../../../box/store/store.ts';
@@ -77,6 +79,9 @@ describe('devices', () => {
       ['p1', { from: { name: null, room: null }, to: { name: null, room: 'Hall' }, datasources: 2 }],
     ]);
     expect(store.audit.head().seq).toBe(seqBefore + 2);
+    // the entries match the action's published schema (docs/audit.md)
+    const valid = new Ajv2020({ strict: false }).compile(ACTION_SCHEMAS['device.label'].details);
+    for (const e of entries) expect(valid(e.details), JSON.stringify(valid.errors)).toBe(true);
     store.close();
     store = Store.open(file);
     const again = new DeviceRegistry(store).get('z2m.kitchen-plug');
