@@ -90,7 +90,7 @@ export const configSchema = z.strictObject({
        */
       compaction: z
         .strictObject({
-          enabled: z.boolean().default(false),
+          enabled: z.boolean().default(true),
           minAgeHours: z.number().int().min(24).max(87_600).default(24),
         })
         .prefault({}),
