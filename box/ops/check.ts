@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { type BoxPaths, boxPaths } from '../config/paths.ts';
 import { Catalogue } from '../store/catalogue.ts';
 import { checkRollups } from '../store/consistency.ts';
+import { checkStoredDays } from '../store/local-day-check.ts';
 import { diskSpace } from './disk-space.ts';
 import { backupPaths, describeModeProblem, enforcePrivateModes, privatePaths } from './file-modes.ts';
 import { checkSqliteFile } from './sqlite-check.ts';
@@ -136,10 +137,14 @@ function checkAllRollups(db: Database.Database, progress: CheckProgress): Omit<C
         `${entry.id}: ${m.width / 60_000}-minute bucket ${new Date(m.bucket).toISOString()} ${m.field} is ${JSON.stringify(m.stored)}, raw data gives ${JSON.stringify(m.expected)}`,
       );
     }
+    for (const m of checkStoredDays(db, entry.sid, 5))
+      problems.push(
+        `${entry.id}: stored local day from ${new Date(m.start).toISOString()} (${m.zone}) ${m.field} is ${JSON.stringify(m.stored)}, its rollups give ${JSON.stringify(m.expected)}`,
+      );
   });
   return {
     ok: problems.length === 0,
-    summary: `${numeric.length} numeric datasources: rollups ${problems.length === 0 ? 'match' : 'differ from'} their raw readings`,
+    summary: `${numeric.length} numeric datasources: rollups ${problems.length === 0 ? 'match' : 'differ from'} their raw readings${problems.length === 0 ? ', stored local days their rollups' : ''}`,
     problems,
   };
 }

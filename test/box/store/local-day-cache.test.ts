@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCalendar } from '../../../box/store/local-calendar.ts';
+import { checkStoredDays } from '../../../box/store/local-day-check.ts';
 import { Store } from '../../../box/store/store.ts';
 import type { Aggregate } from '../../../box/store/types.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
@@ -156,6 +157,8 @@ describe('stored local days stay exact (real SQLite file, 10 s readings, a naive
       expectModel(store, 'p', power, c.zone, c.from, to);
       now = to; // nothing changes when time moves back either: stored days are by content
       expectModel(store, 'e', energy, c.zone, c.from, to);
+      // and what databox check re-merges agrees with every stored day
+      for (const id of ['e', 'p']) expect(checkStoredDays(store.db, store.catalogue.get(id).sid)).toEqual([]);
       store.close();
     });
   }
@@ -222,6 +225,36 @@ describe('stored local days stay exact (real SQLite file, 10 s readings, a naive
     const readings = series(from + 86_400_000, from + 2 * 86_400_000);
     store.writeReadings('q', readings, 'user');
     expectModel(store, 'q', readings, 'Asia/Kolkata', from, from + 2 * 86_400_000);
+    store.close();
+  });
+
+  it('databox check names a stored day that no longer matches its rollups', () => {
+    const from = Date.UTC(2026, 4, 1);
+    const store = Store.open(join(tempDir(), 'databox.db'));
+    store.createDatasource(
+      { id: 'p', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+      'user',
+    );
+    store.writeReadings('p', series(from, from + 3 * 86_400_000), 'user');
+    readCalendar(store, 'p', {
+      from,
+      to: from + 3 * 86_400_000,
+      resolution: '1d',
+      aggregate: 'max',
+      timeZone: 'Asia/Kathmandu',
+    });
+    const sid = store.catalogue.get('p').sid;
+    expect(checkStoredDays(store.db, sid)).toEqual([]);
+    // a write that went around the store (no invalidation): the check must see it
+    store.db.prepare('UPDATE local_days SET max = max + 1 WHERE start = ?').run(Date.UTC(2026, 4, 1, 18, 15));
+    expect(checkStoredDays(store.db, sid)).toMatchObject([
+      {
+        zone: 'Asia/Kathmandu',
+        start: Date.UTC(2026, 4, 1, 18, 15),
+        end: Date.UTC(2026, 4, 2, 18, 15),
+        field: 'max',
+      },
+    ]);
     store.close();
   });
 });
