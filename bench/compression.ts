@@ -87,7 +87,8 @@ function main(): BenchRow[] {
     if (JSON.stringify(rows.read('power', query)) !== JSON.stringify(packed.read('power', query)))
       throw new Error(`reads differ: ${JSON.stringify(query)}`);
   }
-  const time = (store: Store, query: typeof rawDay | typeof halfHours) => timed(() => store.read('power', query));
+  const time = (store: Store, query: typeof rawDay | typeof halfHours) =>
+    timed(() => store.read('power', query));
   const rawRows = time(rows, rawDay);
   const rawPacked = time(packed, rawDay);
   const halfRows = time(rows, halfHours);
@@ -104,6 +105,10 @@ function main(): BenchRow[] {
   packed.close();
   const fileRows = statSync(join(work, 'rows.db')).size;
   const filePacked = statSync(join(work, 'packed.db')).size;
+  const energy = energyBytes(sim, Math.min(DAYS, 30));
+  console.log(
+    `energy counter (${energy.points.toLocaleString('en')} points, kWh with ~14 decimals: the XOR codec): blocks ${energy.blocks.toFixed(2)} B/point, rows ${energy.rows.toFixed(2)} B/point`,
+  );
   const household = (bytesPerPoint: number) => (bytesPerPoint * points * SOURCES * (365 / DAYS)) / 1e6;
   console.log(
     `${points.toLocaleString('en')} points over ${DAYS} days; compaction ${(compactMs / 1000).toFixed(1)} s (${(compactMs / DAYS).toFixed(1)} ms a day); blocks ${report.bytes.toLocaleString('en')} bytes of data`,
@@ -154,6 +159,26 @@ function main(): BenchRow[] {
       higherIsBetter: false,
     },
   ];
+}
+
+/** The simulator's energy register (a counter of many-decimal floats) as rows vs blocks. */
+function energyBytes(sim: HouseholdSimulator, days: number) {
+  const store = Store.open(join(work, 'energy.db'));
+  store.createDatasource(
+    { id: 'energy', kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' },
+    'user',
+  );
+  let points = 0;
+  for (const b of sim.batches(START, START + days * DAY, { batchSize: 20_000 })) {
+    if (b.sourceId !== 'sim.energy') continue;
+    store.writeReadings('energy', b.readings, 'user');
+    points += b.readings.length;
+  }
+  const rows = tableBytes(store).readings / points;
+  new Compactor(store.db).compact(store.catalogue.get('energy'), START + (days + 2) * DAY);
+  const blocks = tableBytes(store).blocks / points;
+  store.close();
+  return { points, rows, blocks };
 }
 
 try {
