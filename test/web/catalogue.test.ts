@@ -19,6 +19,16 @@ import { axeViolations, overflowing, sidewaysScroll } from './page-crawl.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
+/** Readable and reachable on a desktop and a phone: no sideways scroll, no axe violation. */
+async function noLayoutOrAxeProblem(page: Page): Promise<void> {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    expect(await sidewaysScroll(page), (await overflowing(page)).join('\n')).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
 /**
  * Issue 14 point 6 in real Chromium against a real box (gateway dev mode, so it may fetch from
  * 127.0.0.1): the householder adds a store on the Catalogue page, sees its app with version,
@@ -78,6 +88,8 @@ describeWithChromium('the Catalogue page in a real browser', () => {
   it('refuses a store whose index redirects, saying so', { timeout: 60_000 }, async () => {
     await page.getByRole('link', { name: 'Catalogue' }).click();
     await page.waitForURL((u) => u.pathname === '/catalogue');
+    expect(await page.getByText('No store added yet.').count()).toBe(1);
+    await noLayoutOrAxeProblem(page);
     await page.getByLabel('Store index URL, or an index file on this box').fill(server.url('/moved.json'));
     await page.getByRole('button', { name: 'Add store' }).click();
     await expect
@@ -101,13 +113,7 @@ describeWithChromium('the Catalogue page in a real browser', () => {
     expect(await row.textContent()).toMatch(/Energy insights.*1\.0\.0.*Databox examples/s);
     expect(await row.textContent()).toContain(fingerprint);
     await screenshot(page, 'catalogue-02-listed');
-    // readable and reachable on a phone too: no sideways scroll, no axe violation
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 900 });
-      expect(await sidewaysScroll(page), (await overflowing(page)).join('\n')).toBe(0);
-      expect(await axeViolations(page)).toEqual([]);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await noLayoutOrAxeProblem(page);
 
     await page.getByRole('button', { name: 'Install Energy insights 1.0.0' }).click();
     await page.waitForURL((u) => u.pathname === '/apps/install');
