@@ -176,13 +176,18 @@ export class LocalDayCache {
       fill(false);
       return out;
     }
+    // merged and stored under the write lock, so no other process's write slips in between; a
+    // read never waits for that lock (a CLI import may hold it for long): it just stores nothing
+    const timeout = this.#db.pragma('busy_timeout', { simple: true }) as number;
+    this.#db.pragma('busy_timeout = 0');
     try {
-      // merged and stored under the write lock, so no other process's write slips in between
       this.#db.transaction(() => fill(true)).immediate();
     } catch (error) {
       if (error instanceof BadRequestError) throw error;
       // busy, read-only or full: serve the merged days without keeping them
       fill(false);
+    } finally {
+      this.#db.pragma(`busy_timeout = ${timeout}`);
     }
     return out;
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { readCalendar } from '../../../box/store/local-calendar.ts';
 import { checkStoredDays } from '../../../box/store/local-day-check.ts';
@@ -255,6 +256,31 @@ describe('stored local days stay exact (real SQLite file, 10 s readings, a naive
         field: 'max',
       },
     ]);
+    store.close();
+  });
+
+  it('a read while another process holds the write lock neither waits nor stores, and is still right', () => {
+    const from = Date.UTC(2026, 9, 23);
+    const to = from + 4 * 86_400_000;
+    const file = join(tempDir(), 'databox.db');
+    const store = Store.open(file);
+    store.createDatasource(
+      { id: 'p', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
+      'user',
+    );
+    const readings = series(from, to);
+    store.writeReadings('p', readings, 'user');
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE'); // a CLI import in the middle of its transaction
+    const started = performance.now();
+    expectModel(store, 'p', readings, 'Europe/Amsterdam', from, to);
+    expect(performance.now() - started).toBeLessThan(5_000); // the busy timeout is 10 s
+    expect(storedDays(store)).toBe(0);
+    other.exec('COMMIT');
+    other.close();
+    expectModel(store, 'p', readings, 'Europe/Amsterdam', from, to);
+    expect(storedDays(store)).toBe(5);
+    expect(store.db.pragma('busy_timeout', { simple: true })).toBe(10_000);
     store.close();
   });
 });
