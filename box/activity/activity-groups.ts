@@ -54,7 +54,7 @@ const GROUPS_SQL = `
   GROUP BY actor, action, subject, variant
   ORDER BY lastSeq DESC`;
 
-const statements = new WeakMap<Database.Database, Record<'bounds' | 'groups', Database.Statement>>();
+const statements = new WeakMap<Database.Database, Record<'bounds' | 'groups' | 'head', Database.Statement>>();
 
 function prepared(db: Database.Database) {
   let s = statements.get(db);
@@ -65,6 +65,7 @@ function prepared(db: Database.Database) {
         'SELECT min(seq) AS low, max(seq) AS high, count(*) AS n FROM audit WHERE ts >= ? AND ts < ?',
       ),
       groups: db.prepare(GROUPS_SQL),
+      head: db.prepare('SELECT max(seq) FROM audit').pluck(),
     };
     statements.set(db, s);
   }
@@ -106,7 +107,8 @@ function merge(summary: Summary, fresh: ActivityGroup[]): void {
  * checked), so the cost is O(entries in the window), whatever the size of the log: a day of a
  * 10 M-entry log costs what the same day of a small one does. The summary is kept (per database,
  * the last 16 windows), and the next call for the same window groups only the entries appended
- * since (seq only grows, so this is exact): today's feed costs O(new entries) on a reload. At most
+ * since (seq only grows, so this is exact): today's feed costs O(new entries) on a reload. When
+ * more entries were appended since than the window holds, it is read afresh instead. At most
  * `cap` rows are read at once (the newest seqs); entries beyond them are counted in `skipped`
  * and such a window is not kept.
  *
@@ -126,6 +128,12 @@ export function activityGroups(
   const key = `${from}|${to}`;
   let summary = kept.get(key);
   let skipped = 0;
+  // a window kept long ago (a past day seen again weeks later) is cheaper to read afresh through
+  // the ts index than to scan every entry appended since
+  if (summary && (s.head.get() as number) - summary.high > Math.max(1000, summary.entries)) {
+    kept.delete(key);
+    summary = undefined;
+  }
   if (summary) {
     merge(summary, s.groups.all(summary.high + 1, Number.MAX_SAFE_INTEGER, from, to) as ActivityGroup[]);
   } else {

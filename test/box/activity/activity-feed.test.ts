@@ -94,6 +94,23 @@ describe('the activity feed', () => {
     store.close();
   });
 
+  it('reads a kept past day afresh when more was appended since than it holds, with the same result', () => {
+    const { store, at } = box();
+    for (let i = 0; i < 20; i++) {
+      at(T0 + i * 1000);
+      store.audit.append({ actor: 'box', action: 'box.start', details: { version: '1', url: 'x' } });
+    }
+    const first = activityGroups(store.db, T0, T0 + DAY);
+    for (let i = 0; i < 1500; i++) {
+      at(T0 + 2 * DAY + i);
+      store.audit.append({ actor: 'box', action: 'box.stop', details: {} });
+    }
+    const again = activityGroups(store.db, T0, T0 + DAY);
+    expect(again).toEqual(first);
+    expect(again.groups.find((g) => g.action === 'box.start')?.count).toBe(20);
+    store.close();
+  });
+
   it('reads at most `cap` entries of a window and says how many it left out', () => {
     const { store, at } = box();
     for (let i = 0; i < 30; i++) {
