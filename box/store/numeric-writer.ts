@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ReadingDigest } from '../audit/ingest-window.ts';
 import { BatchedInsert } from './batched-insert.ts';
-import { Blocks } from './blocks.ts';
+import { Blocks, dayOf } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import {
   BucketStats,
@@ -65,7 +65,13 @@ export class NumericWriter {
     let newest = this.#newest.get(entry.sid);
     // a source whose newest readings are compressed (it went quiet) appends after its last block
     const block = this.#blocks.newest(entry.sid);
-    if (block !== undefined && (newest === undefined || block.t > newest.t)) newest = { ...block, inc: null };
+    if (block !== undefined && (newest === undefined || block.t > newest.t)) {
+      newest = { ...block, inc: null };
+      // a late reading after the last one of a packed day: that day goes back to rows, so a day
+      // is never rows and a block at once
+      const day = dayOf(block.t);
+      if (dayOf(readings[0].t) === day) this.#blocks.thaw(entry.sid, day, day);
+    }
     try {
       if (newest === undefined || readings[0].t > newest.t)
         return this.#append(entry, readings, newest, digest);

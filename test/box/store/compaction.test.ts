@@ -83,6 +83,15 @@ function view(store: Store, id: string): string {
   return JSON.stringify(parts);
 }
 
+/** Days held both as rows and as a block (the invariant says none). */
+const rowsBesideBlocks = (store: Store) =>
+  store.db
+    .prepare(
+      'SELECT count(*) FROM blocks b WHERE EXISTS (SELECT 1 FROM readings r WHERE r.sid = b.sid AND r.t >= b.day * 86400000 AND r.t < (b.day + 1) * 86400000)',
+    )
+    .pluck()
+    .get();
+
 function twoStores(now: () => number) {
   const open = (name: string) => {
     const store = Store.open(join(tempDir(), name), { clock: now });
@@ -184,6 +193,15 @@ describe('compressed blocks', () => {
       expect([view(packed, 'g'), view(packed, 'c')]).toEqual(before);
       for (const id of ['g', 'c']) expect(checkRollups(packed.db, packed.catalogue.get(id))).toEqual([]);
 
+      // a reading just after the last one of the last packed day (the append path)
+      for (const id of ['g', 'c']) {
+        const [last] = plain.lastN(id, 1);
+        for (const store of [plain, packed])
+          store.writeReadings(id, [{ t: last.t + 1, v: last.v + 2 }], 'user');
+        expect(view(packed, id)).toEqual(view(plain, id));
+      }
+      expect(rowsBesideBlocks(packed)).toBe(0);
+
       // late readings land in compressed days (new ones and duplicates with other values),
       // then the source appends after its last block
       for (const id of ['g', 'c']) {
@@ -221,6 +239,7 @@ describe('compressed blocks', () => {
         expect(view(packed, id)).toEqual(view(plain, id));
         expect(checkRollups(packed.db, packed.catalogue.get(id))).toEqual([]);
       }
+      expect(rowsBesideBlocks(packed)).toBe(0);
 
       // retention moves the horizon into the middle of a compressed day
       now = T0 + 10 * DAY + 5 * 3_600_000;
