@@ -8,6 +8,7 @@ import { readRulesWords } from '../../apps/consent-words/read-rules-words.ts';
 import { regulatoryNote } from '../../apps/consent-words/regulatory-note.ts';
 import type { Store } from '../../store/store.ts';
 import type { Datasource } from '../../store/types.ts';
+import { chartTable } from '../html/chart-table.ts';
 import { chartData, type Html, time } from '../html/page.ts';
 import { requestLocalTime } from '../html/request-time.ts';
 import { fmt } from '../html/sparkline.ts';
@@ -77,6 +78,7 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
       <code>${source.id}</code>, ${what}, from ${time(plan.from)} to ${time(plan.to)}${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
       The chart shows the last ${durationWords(`PT${Math.round((plan.to - spanFrom) / 3_600_000)}H`, locale)}: ${raw.length} readings as stored${sampling(raw)} and the ${appView.length} values the app gets for them.
       <span data-testid="preview-rules">${readRulesWords(grant, locale)}</span></figcaption>
+    ${chartTable(chart, { summary: 'Table of the values in the chart' })}
   </figure>
   <div class="inference" data-testid="risk" data-family="${risk.family}">
     <h3>What an app could learn from ${risk.what} ${at}</h3>
