@@ -10,6 +10,7 @@ import {
 } from '../../../apps-sdk/src/resolution.ts';
 import type { AppManager } from '../../apps/app-manager.ts';
 import { loadAppSource } from '../../apps/app-source.ts';
+import { keptChoices, type PermissionDiff, permissionDiff } from '../../apps/app-upgrade.ts';
 import { type InstallTrust, installTrust } from '../../apps/bundle/install-trust.ts';
 import { askedResolution, DEFAULT_EXPIRY } from '../../apps/consent.ts';
 import { destinationLoss, requestLoss } from '../../apps/consent-words/declined-losses.ts';
@@ -32,6 +33,7 @@ import {
   resolutionField,
 } from './consent-fields.ts';
 import { consentPreview } from './consent-preview.ts';
+import { permissionDiffBlock } from './permission-diff-block.ts';
 
 type C = Context<WebEnv>;
 /** The householder's choices plus how exports are handled (kept by the export service, not the grant). */
@@ -45,11 +47,18 @@ function appsOf(c: C): AppManager {
 
 /**
  * Who is being consented to: a new install from a path (with who signed it, whether it is a
- * bundle, and the installed version's publisher if this is an upgrade), or an installed app
- * (change = consent again).
+ * bundle, and for an upgrade the installed version's publisher and the permission diff), or an
+ * installed app (change = consent again).
  */
 type Target =
-  | { source: string; manifest: Manifest; trust: InstallTrust; bundle: boolean; installed?: InstallTrust }
+  | {
+      source: string;
+      manifest: Manifest;
+      trust: InstallTrust;
+      bundle: boolean;
+      installed?: InstallTrust;
+      diff?: PermissionDiff;
+    }
   | { appId: string; manifest: Manifest };
 
 function target(c: C, values: Record<string, string>): Target | undefined {
@@ -67,6 +76,7 @@ function target(c: C, values: Record<string, string>): Target | undefined {
       trust: installTrust(source.trust),
       bundle: source.trust !== 'folder',
       installed: installed ? apps?.publishers.get(installed.id) : undefined,
+      diff: installed ? permissionDiff(installed.manifest, source.manifest) : undefined,
     };
   } finally {
     source.cleanup();
@@ -131,6 +141,24 @@ function defaultChoices(c: C, manifest: Manifest): FormChoices {
   }
   // a new install reviews every export until the householder says otherwise
   return { requests, expires: DEFAULT_EXPIRY, destinations: [], exportMode: 'review' };
+}
+
+/**
+ * For an upgrade, the defaults with the consent that still holds: each unchanged request keeps
+ * its live grant and each unchanged destination its approval (as `AppManager.install` keeps them),
+ * so approving without a change neither widens nor narrows what was granted.
+ */
+function upgradeChoices(c: C, t: Extract<Target, { source: string }>): FormChoices {
+  const defaults = defaultChoices(c, t.manifest);
+  const apps = c.var.parts.apps;
+  if (!t.diff || !apps) return defaults;
+  const kept = keptChoices(apps.registry, t.manifest.id, t.diff, { requests: {} });
+  return {
+    ...defaults,
+    requests: { ...defaults.requests, ...kept.requests },
+    destinations: kept.destinations ?? [],
+    exportMode: c.var.parts.exports.mode(t.manifest.id),
+  };
 }
 
 /** Who signed the app, and the boxes to tick for an unsigned bundle or a new publisher key. */
@@ -212,6 +240,7 @@ function consentForm(c: C, t: Target, choices: FormChoices, error?: DataboxError
 <p>${m.description}</p>
 <p class="muted">${m.name} ${m.version} by ${m.author ?? 'unknown'} · runs in ${m.runtime.type === 'isolate' ? 'an isolated sandbox' : 'a container without network'} · ${scheduleWords(m, lt.locale)}</p>
 ${'source' in t ? publisherBlock(t) : ''}
+${'source' in t && t.diff?.fromVersion ? permissionDiffBlock(t.diff) : ''}
 ${error ? html`<div class="error card" role="alert"><p>${error.message}</p>${error.details.length ? html`<ul>${error.details.map((d) => html`<li><code>${d.path}</code>: ${d.message}</li>`)}</ul>` : ''}</div>` : ''}
 <form method="post" action="/apps/install" id="consent">
   ${csrfField(c.var.session.csrf)}
@@ -270,7 +299,7 @@ export function installPages(): Hono<WebEnv> {
       );
     }
     const title = 'source' in t ? `Install ${t.manifest.name}` : `Change what ${t.manifest.name} may see`;
-    const choices = 'appId' in t ? currentChoices(c, t.appId, t.manifest) : defaultChoices(c, t.manifest);
+    const choices = 'appId' in t ? currentChoices(c, t.appId, t.manifest) : upgradeChoices(c, t);
     return render(c, title, consentForm(c, t, choices), { charts: true });
   });
 
