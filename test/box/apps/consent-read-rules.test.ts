@@ -41,7 +41,9 @@ describe('the householder is told what reads serve', () => {
         ),
       );
     const half = preview('30min');
-    expect(half).toContain('Closed 30min buckets only');
+    // the read rules in the householder's words (box/apps/consent-words/read-rules-words.ts)
+    expect(half).toContain('one value every 30 minutes, only for periods that have ended');
+    expect(half).toContain('never the one still filling');
     // [NOW − 1 d, NOW) at 30 min: 47 closed buckets; the one filling at 12:00 is not counted
     expect(half).toMatch(/data-testid="preview-points">47</);
     expect(NOW % 1_800_000).not.toBe(0);
