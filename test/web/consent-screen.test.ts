@@ -173,8 +173,14 @@ describeWithChromium('the consent screen in plain words, on a real box', () => {
     withStore(home, (store) => saveTimeSettings(store, { timeZone: 'Europe/London' }));
     await page.goto(`/apps/install?source=${encodeURIComponent(ENERGY)}`);
     expect(await page.getByTestId('regulatory-note').textContent()).toContain('supply licence condition 47');
-    await page.getByLabel('How detailed (the app asks for every 30 minutes)').selectOption('1d');
-    await expect.poll(() => page.getByTestId('regulatory-note').count()).toBe(0);
+    // choosing re-submits the preview (a POST to /apps/install): wait for that page, or the
+    // count below reads the page going away and the next test's navigation is cut short by it
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/apps/install' && !u.searchParams.has('source')),
+      page.getByLabel('How detailed (the app asks for every 30 minutes)').selectOption('1d'),
+    ]);
+    expect(await page.getByLabel('How detailed (the app asks for every 30 minutes)').inputValue()).toBe('1d');
+    expect(await page.getByTestId('regulatory-note').count()).toBe(0);
   });
 
   it("says 'every 10 seconds' for a 10 s request, granted as every reading, with the meter's own rate", {
