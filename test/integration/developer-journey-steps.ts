@@ -49,6 +49,23 @@ export function showApp(home: string, appId: string): ShownApp {
   return JSON.parse(shown.stdout) as ShownApp;
 }
 
+/** The app's latest run and latest insight as the box recorded them (`app runs`, `app insights`). */
+export function lastRun(home: string, appId: string) {
+  const json = (sub: string) => {
+    const r = runCli(['app', sub, appId, '--home', home, '--json']);
+    if (r.status !== 0) throw new Error(`app ${sub} ${appId}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  const runs = json('runs') as Array<{ runId: string; appVersion: string; status: string; reads: number }>;
+  const insights = json('insights') as Array<{
+    runId: string;
+    key: string;
+    unit: string;
+    data: { resolution: string };
+  }>;
+  return { runs: runs.length, run: runs[0], insight: insights[0] };
+}
+
 /** The grants in force (neither revoked nor superseded), by request name. */
 export function liveGrants(app: ShownApp): GrantRow[] {
   return app.grants

@@ -24,7 +24,7 @@ import {
 } from '../helpers/box-process.ts';
 import { describeWithChromium } from '../helpers/services.ts';
 import { launchChromium, screenshot } from '../web/browser.ts';
-import { chooseGrant, developer, liveGrants, showApp } from './developer-journey-steps.ts';
+import { chooseGrant, developer, lastRun, liveGrants, showApp } from './developer-journey-steps.ts';
 
 /**
  * Issue 14's end-to-end test, played by a third-party developer and a householder: `databox app
@@ -205,8 +205,11 @@ describeWithChromium('a developer ships an app through a store, upgrades it and 
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.waitForURL((u) => u.searchParams.has('done'));
     expect(await page.getByRole('status').first().textContent()).toContain('Run finished: 1 insights');
-    const runs = JSON.parse(runCli(['app', 'runs', APP, '--home', home, '--json']).stdout);
-    expect(runs.runs?.[0]?.status ?? runs[0]?.status).toBe('ok');
+    // the box ran v1 and stored its insight; the app itself says it got the granted hours
+    const first = lastRun(home, APP);
+    expect(first).toMatchObject({ runs: 1, run: { appVersion: '0.1.0', status: 'ok', reads: 1 } });
+    expect(first.insight).toMatchObject({ runId: first.run.runId, key: 'week-power', unit: 'W' });
+    expect(first.insight.data.resolution).toBe(V1_GRANT.resolution);
 
     // 6. v2: one more request, a new version, packed and listed by the store
     const manifestFile = join(dir, 'databox-app.json');
@@ -225,6 +228,7 @@ describeWithChromium('a developer ships an app through a store, upgrades it and 
     await page.goto('/catalogue');
     await page.getByRole('button', { name: 'Refresh 127.0.0.1' }).click();
     await page.waitForURL((u) => u.searchParams.has('done'));
+    expect(await page.getByRole('status').first().textContent()).toContain('read again: 2 app versions');
     await page.getByRole('button', { name: 'Install Hello journey 0.2.0' }).click();
     await page.waitForURL((u) => u.pathname === '/apps/install');
     const diff = page.getByTestId('permission-diff');
@@ -264,6 +268,9 @@ describeWithChromium('a developer ships an app through a store, upgrades it and 
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.waitForURL((u) => u.searchParams.has('done'));
     expect(await page.getByRole('status').first().textContent()).toContain('Run finished: 1 insights');
+    const again = lastRun(home, APP);
+    expect(again).toMatchObject({ runs: 2, run: { appVersion: '0.1.0', status: 'ok' } });
+    expect(again.insight.data.resolution).toBe(V1_GRANT.resolution);
     await screenshot(page, 'developer-journey-03-rolled-back');
     console.log(`developer journey: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
