@@ -1,6 +1,6 @@
 import { SafeClientError } from '../../../export-gateway/safe-client/errors.ts';
 import type { Resolver } from '../../../export-gateway/safe-client/resolve-address.ts';
-import { safeGet } from '../../../export-gateway/safe-client/safe-get.ts';
+import type { safeGet } from '../../../export-gateway/safe-client/safe-get.ts';
 import { checkDestinationUrl } from '../../../export-gateway/safe-client/url-policy.ts';
 import { BadRequestError, DataboxError } from '../../errors.ts';
 
@@ -79,6 +79,8 @@ export async function fetchFromStore(fetch: StoreFetch, options: StoreClientOpti
     );
   let res: Awaited<ReturnType<typeof safeGet>>;
   try {
+    // loaded on first use: the https client and its TLS are ~6 MB the idle daemon need not hold
+    const { safeGet } = await import('../../../export-gateway/safe-client/safe-get.ts');
     res = await safeGet(
       { url, approvedUrl: url, allowPrivate: fetch.homeNetwork, headers: { accept: '*/*' } },
       {
