@@ -247,6 +247,7 @@ export class AppRunner implements BoxPart {
           insights: finished.insights,
           exports: finished.exports,
           error: finished.error,
+          errorCode: outcome.status === 'ok' ? null : (outcome.errorCode ?? null),
         },
       });
     });

@@ -98,16 +98,21 @@ export function appActions(): Record<string, ActionSchema> {
     ),
     'app.run.end': app(
       'an app run ended (error text cut to 200 characters)',
-      shape({
-        run: uuid,
-        status: text,
-        durationMs: count,
-        reads: count,
-        rowsRead: count,
-        insights: count,
-        exports: count,
-        error: nullable(text),
-      }),
+      shape(
+        {
+          run: uuid,
+          status: text,
+          durationMs: count,
+          reads: count,
+          rowsRead: count,
+          insights: count,
+          exports: count,
+          error: nullable(text),
+          // the same code in every runtime (apps-sdk/src/run-failure.ts); entries before it have none
+          errorCode: nullable(text),
+        },
+        ['errorCode'],
+      ),
       ['app:<id>'],
     ),
     'app.kv.set': app(

@@ -74,6 +74,21 @@ describe('AppRunner', () => {
     ]);
   });
 
+  it("audits a failed run's code, the same one every runtime gives (apps-sdk/src/run-failure.ts)", async () => {
+    const { store, runtime, runner } = setup(async () => {});
+    runtime.run = async () => ({
+      status: 'timeout',
+      error: 'the app went over its time limit of 100 ms',
+      errorCode: 'time_limit',
+      durationMs: 100,
+      logs: [],
+    });
+    const run = await runner.run('energy-test');
+    expect(run).toMatchObject({ status: 'timeout', error: 'the app went over its time limit of 100 ms' });
+    const [end] = store.audit.query({ action: 'app.run.end' });
+    expect(end.details).toMatchObject({ status: 'timeout', errorCode: 'time_limit' });
+  });
+
   it('ends the session and its token with the run: a call kept from the run is refused afterwards', async () => {
     const { runtime, runner } = setup(async () => {});
     await runner.run('energy-test');
