@@ -1,16 +1,17 @@
 import { Store } from '../../box/store/store.ts';
 import { PasswordStore } from '../../box/web/auth/password.ts';
 import { createWebApp } from '../../box/web/web-app.ts';
+import type { WebDeps } from '../../box/web/web-env.ts';
 
 export const PASSWORD = 'a long enough secret';
 export const ORIGIN = 'http://box.test';
 
-/** A dashboard on an in-memory store with a clock the test moves. */
-export async function dashboard() {
+/** A dashboard on an in-memory store with a clock the test moves; `parts` adds parts built on that store (an app manager). */
+export async function dashboard(parts: (store: Store) => Omit<WebDeps, 'store'> = () => ({})) {
   let now = Date.UTC(2024, 2, 1);
   const store = Store.open(':memory:', { clock: () => now });
   await new PasswordStore(store).set(PASSWORD);
-  const app = createWebApp({ store });
+  const app = createWebApp({ store, ...parts(store) });
   const jar = new Map<string, string>();
   const request = async (
     path: string,

@@ -145,17 +145,25 @@ function defaultChoices(c: C, manifest: Manifest): FormChoices {
 
 /**
  * For an upgrade, the defaults with the consent that still holds: each unchanged request keeps
- * its live grant and each unchanged destination its approval (as `AppManager.install` keeps them),
- * so approving without a change neither widens nor narrows what was granted.
+ * its live grant (or stays declined) and each unchanged destination its approval (as
+ * `AppManager.install` keeps them), so approving without a change neither widens nor narrows
+ * what was granted.
  */
 function upgradeChoices(c: C, t: Extract<Target, { source: string }>): FormChoices {
   const defaults = defaultChoices(c, t.manifest);
   const apps = c.var.parts.apps;
   if (!t.diff || !apps) return defaults;
   const kept = keptChoices(apps.registry, t.manifest.id, t.diff, { requests: {} });
+  const requests = { ...defaults.requests, ...kept.requests };
+  // an unchanged optional request with no live grant was declined (or revoked): it stays so
+  for (const r of t.diff.requests) {
+    const asked = t.manifest.requests.find((x) => x.name === r.name);
+    if (r.change === 'unchanged' && !(r.name in kept.requests) && asked && !asked.required)
+      requests[r.name] = { decline: true };
+  }
   return {
     ...defaults,
-    requests: { ...defaults.requests, ...kept.requests },
+    requests,
     destinations: kept.destinations ?? [],
     exportMode: c.var.parts.exports.mode(t.manifest.id),
   };
