@@ -100,7 +100,9 @@ describeWithChromium('every page, at desktop and phone sizes', () => {
     expect(runCli(['user', 'set-password', '--home', home], `${PASSWORD}\n`).status).toBe(0);
     cli(['time', 'set', '--home', home, '--zone', 'Europe/Amsterdam', '--locale', 'nl-NL']);
     writeYear(home, Date.now());
-    for (const app of ['energy-insights', 'comfort-occupancy'])
+    // every example the pages reach is built (a fresh clone has no dist/; the consent page of
+    // appliance-detector is visited without installing it)
+    for (const app of ['energy-insights', 'comfort-occupancy', 'appliance-detector'])
       await buildIsolateApp(join(REPO_ROOT, 'examples', app));
     const store = Store.open(join(home, 'databox.db'));
     store.kv.set(EXPORTS_KV, 'mode:energy-insights', 'review', Date.now());
