@@ -72,16 +72,24 @@ export class NumericReader {
   readonly #db: Database.Database;
   readonly #rollups = new Map<string, RollupStatement>();
   readonly #columns = new Map<string, Database.Statement>();
-  readonly #blockDays: Database.Statement<[number, number, number], [number, number, Buffer]>;
-  readonly #blockDaysDesc: Database.Statement<[number, number], [number, number, Buffer]>;
+  /**
+   * Runs a raw read's statements in one read transaction: the compaction job may move a day from
+   * rows to a block between two statements, and one snapshot sees it in exactly one of them.
+   */
+  readonly #snapshot: (fn: () => unknown) => unknown;
+  readonly #blockDays: Database.Statement<[number, number, number], [number, number, number, Buffer]>;
+  readonly #blockDaysDesc: Database.Statement<[number, number], [number, number, number, Buffer]>;
 
   constructor(db: Database.Database) {
     prepareBlocks(db);
+    this.#snapshot = db.transaction((fn: () => unknown) => fn());
     this.#blockDays = db
-      .prepare('SELECT day, n, data FROM blocks WHERE sid = ? AND day >= ? AND day <= ? ORDER BY day')
+      .prepare(
+        'SELECT n, first_t, last_t, data FROM blocks WHERE sid = ? AND day >= ? AND day <= ? ORDER BY day',
+      )
       .raw() as never;
     this.#blockDaysDesc = db
-      .prepare('SELECT day, n, data FROM blocks WHERE sid = ? AND last_t >= ? ORDER BY day DESC')
+      .prepare('SELECT n, first_t, last_t, data FROM blocks WHERE sid = ? AND last_t >= ? ORDER BY day DESC')
       .raw() as never;
     this.#newest = db.prepare('SELECT t, v FROM readings WHERE sid = ? AND t >= ? ORDER BY t DESC LIMIT ?');
     this.#range = db.prepare(
@@ -92,14 +100,23 @@ export class NumericReader {
 
   /** The newest `n` readings, oldest first. */
   lastN(entry: CatalogueEntry, n: number): Reading[] {
+    return this.#snapshot(() => this.#lastN(entry, n)) as Reading[];
+  }
+
+  raw(entry: CatalogueEntry, query: RangeQuery): Reading[] {
+    return this.#snapshot(() => this.#raw(entry, query)) as Reading[];
+  }
+
+  #lastN(entry: CatalogueEntry, n: number): Reading[] {
     const limit = Math.min(n, MAX_READ_ROWS);
     const rows = this.#newest.all(entry.sid, entry.rawHorizon, limit).reverse();
-    // the newest blocks that hold `limit` readings between them (none: rows only)
+    // the newest blocks that hold `limit` visible readings between them (none: rows only); a
+    // block straddling the horizon is not counted, as only part of it is visible
     const blocks: Buffer[] = [];
     let held = 0;
-    for (const [, count, data] of this.#blockDaysDesc.iterate(entry.sid, entry.rawHorizon)) {
+    for (const [count, firstT, , data] of this.#blockDaysDesc.iterate(entry.sid, entry.rawHorizon)) {
       blocks.push(data);
-      held += count;
+      if (firstT >= entry.rawHorizon) held += count;
       if (held >= limit) break;
     }
     if (blocks.length === 0) return rows;
@@ -108,7 +125,7 @@ export class NumericReader {
     return merged.slice(Math.max(0, merged.length - limit));
   }
 
-  raw(entry: CatalogueEntry, query: RangeQuery): Reading[] {
+  #raw(entry: CatalogueEntry, query: RangeQuery): Reading[] {
     const from = Math.max(query.from, entry.rawHorizon);
     const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
     return (
@@ -127,9 +144,10 @@ export class NumericReader {
     if (to <= from) return undefined;
     const blocks: Buffer[] = [];
     let held = 0;
-    for (const [, count, data] of this.#blockDays.iterate(sid, dayOf(from), dayOf(to - 1))) {
+    for (const [count, firstT, lastT, data] of this.#blockDays.iterate(sid, dayOf(from), dayOf(to - 1))) {
       blocks.push(data);
-      held += count;
+      // only a block wholly inside the range counts: the first and last may be partly outside
+      if (firstT >= from && lastT < to) held += count;
       if (held >= limit) break;
     }
     if (blocks.length === 0) return undefined;
@@ -207,6 +225,13 @@ export class NumericReader {
   json(
     entry: CatalogueEntry,
     query: RangeQuery & { resolution: ReadResolution; aggregate: Aggregate },
+  ): { count: number; json: string } {
+    return this.#snapshot(() => this.#json(entry, query)) as { count: number; json: string };
+  }
+
+  #json(
+    entry: CatalogueEntry,
+    query: RangeQuery & { resolution: ReadResolution; aggregate: Aggregate },
   ): {
     count: number;
     json: string;
@@ -250,6 +275,10 @@ export class NumericReader {
 
   /** {@link raw} as columns `t` and `v`. */
   rawColumns(entry: CatalogueEntry, query: RangeQuery): ColumnsRead {
+    return this.#snapshot(() => this.#rawColumns(entry, query)) as ColumnsRead;
+  }
+
+  #rawColumns(entry: CatalogueEntry, query: RangeQuery): ColumnsRead {
     const from = Math.max(query.from, entry.rawHorizon);
     const limit = Math.min(query.limit ?? DEFAULT_RAW_LIMIT, MAX_READ_ROWS);
     const merged = this.#withBlocks(entry.sid, from, query.to, limit);

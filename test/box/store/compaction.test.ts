@@ -70,6 +70,12 @@ function view(store: Store, id: string): string {
     store.lastN(id, 7),
     store.lastN(id, 100_000),
     store.read(id, { ...all, from: T0 + DAY / 3, limit: 17 }),
+    // ranges that start in a day's last minutes, so a block holds far more than `limit` but
+    // only a few readings of the range (test/integration/box-crash.test.ts found this)
+    store.read(id, { ...all, from: T0 + DAY - 300_000, to: T0 + 2 * DAY + 600_000, limit: 40 }),
+    store.read(id, { ...all, from: T0 + 3 * DAY - 100_000, limit: 500 }),
+    JSON.parse(store.readJson(id, { ...all, from: T0 + 4 * DAY - 200_000, limit: 60 }).json),
+    columns(store.readColumns(id, { ...all, from: T0 + 2 * DAY - 400_000, limit: 30 })),
     store.read(id, { ...all, from: T0 + 2 * DAY + 5, to: T0 + 3 * DAY + 77, limit: 100_000 }),
     JSON.parse(store.readJson(id, { ...all, from: T0 + DAY + 1, limit: 5000 }).json),
     columns(store.readColumns(id, { ...all, from: T0 + 1.5 * DAY, limit: 3 })),
