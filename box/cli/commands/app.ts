@@ -20,7 +20,10 @@ import { BadRequestError } from '../../errors.ts';
 import { ExportService } from '../../exports/export-service.ts';
 import type { ExportMode } from '../../exports/types.ts';
 import type { Store } from '../../store/store.ts';
+import type { LocalTime } from '../../time/local-time.ts';
+import { boxLocalTime } from '../../time/time-settings.ts';
 import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+import { localDate } from '../local-date.ts';
 import { openStore } from '../open-store.ts';
 import { trustLine } from './app-pack.ts';
 
@@ -50,9 +53,10 @@ const SUBCOMMANDS = [
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
-function grantLine(g: Grant): string {
+/** One grant, its expiry in the box's zone (`lt`). */
+function grantLine(g: Grant, lt: LocalTime): string {
   const state = g.revokedAt !== null ? 'revoked' : g.expiresAt <= Date.now() ? 'expired' : 'active';
-  return `${g.request.padEnd(16)} ${g.datasource.padEnd(24)} ${g.resolution.padEnd(6)} ${g.history.padEnd(8)} until ${new Date(g.expiresAt).toISOString()}  ${state}`;
+  return `${g.request.padEnd(16)} ${g.datasource.padEnd(24)} ${g.resolution.padEnd(6)} ${g.history.padEnd(8)} until ${localDate(lt, g.expiresAt)}  ${state}`;
 }
 
 /** `--export-mode`, checked before anything is installed. */
@@ -304,7 +308,7 @@ export const appCommand: Command = {
             );
             const trustText = trustLine(result.trust);
             if (trustText) console.log(trustText);
-            for (const g of result.grants) console.log(`  ${grantLine(g)}`);
+            for (const g of result.grants) console.log(`  ${grantLine(g, boxLocalTime(store))}`);
           }
           return 0;
         }
@@ -324,7 +328,7 @@ export const appCommand: Command = {
           console.log(
             `rolled ${arg} back to ${result.app.version}; consent receipt ${result.consent.receiptId}`,
           );
-          for (const g of result.grants) console.log(`  ${grantLine(g)}`);
+          for (const g of result.grants) console.log(`  ${grantLine(g, boxLocalTime(store))}`);
           return 0;
         }
         case 'settings': {
@@ -356,7 +360,7 @@ export const appCommand: Command = {
         }
         case 'grants':
           if (values.json) print(apps.grants(arg));
-          else for (const g of apps.grants(arg)) console.log(grantLine(g));
+          else for (const g of apps.grants(arg)) console.log(grantLine(g, boxLocalTime(store)));
           return 0;
         case 'receipt':
           print(apps.receipt(arg, stringOption(values, 'receipt')).receipt);
@@ -378,7 +382,7 @@ export const appCommand: Command = {
           else
             for (const r of apps.registry.listRuns(arg))
               console.log(
-                `${new Date(r.startedAt).toISOString()} ${r.status.padEnd(8)} ${String(r.durationMs ?? '').padStart(7)} ms  reads ${r.reads} rows ${r.rowsRead} insights ${r.insights} exports ${r.exports}${r.error ? `  ${r.error}` : ''}`,
+                `${localDate(boxLocalTime(store), r.startedAt)} ${r.status.padEnd(8)} ${String(r.durationMs ?? '').padStart(7)} ms  reads ${r.reads} rows ${r.rowsRead} insights ${r.insights} exports ${r.exports}${r.error ? `  ${r.error}` : ''}`,
               );
           return 0;
         case 'insights':

@@ -5,6 +5,7 @@ import { auditCli } from '../../audit/audit-cli.ts';
 import { writeAuditExport } from '../../audit/export.ts';
 import { verifyAuditJsonl } from '../../audit/verify-jsonl.ts';
 import { BadRequestError } from '../../errors.ts';
+import { boxLocalTime } from '../../time/time-settings.ts';
 import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
 import { openBoxStore } from '../find-box.ts';
 import { parseTimeArg } from '../time-arg.ts';
@@ -25,7 +26,8 @@ export const auditCommand: Command = {
     format: { type: 'string', description: 'export: jsonl (default) or csv', placeholder: 'FMT' },
     since: {
       type: 'string',
-      description: 'export: from this time (now, -7d, ISO date, ms)',
+      description:
+        'export: from this time (now, -7d, a date or date-time in the box zone, ISO with offset, ms)',
       placeholder: 'TIME',
     },
     until: { type: 'string', description: 'export: before this time', placeholder: 'TIME' },
@@ -118,20 +120,22 @@ export const auditCommand: Command = {
       const format = stringOption(values, 'format') ?? 'jsonl';
       if (format !== 'jsonl' && format !== 'csv')
         throw new BadRequestError(`--format must be jsonl or csv, got "${format}"`);
-      const now = Date.now();
-      const since = stringOption(values, 'since');
-      const until = stringOption(values, 'until');
-      const filter = {
-        since: since === undefined ? undefined : parseTimeArg(since, 'since', now),
-        until: until === undefined ? undefined : parseTimeArg(until, 'until', now),
-        actor: stringOption(values, 'actor'),
-        action: stringOption(values, 'action'),
-        order: 'asc' as const,
-      };
-      const outFile = stringOption(values, 'out');
-      const out = outFile ? createWriteStream(outFile) : process.stdout;
       const store = await openBoxStore(values, { mustExist: true });
       try {
+        // a date or date-time without an offset is a wall time in the box's zone, as in `read`
+        const lt = boxLocalTime(store);
+        const now = Date.now();
+        const time = (text: string | undefined, name: string) =>
+          text === undefined ? undefined : (lt.parseWall(text) ?? parseTimeArg(text, name, now));
+        const filter = {
+          since: time(stringOption(values, 'since'), 'since'),
+          until: time(stringOption(values, 'until'), 'until'),
+          actor: stringOption(values, 'actor'),
+          action: stringOption(values, 'action'),
+          order: 'asc' as const,
+        };
+        const outFile = stringOption(values, 'out');
+        const out = outFile ? createWriteStream(outFile) : process.stdout;
         const count = await writeAuditExport(store.audit, filter, format, out);
         if (outFile) {
           out.end();

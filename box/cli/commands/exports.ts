@@ -1,14 +1,18 @@
 import { BadRequestError } from '../../errors.ts';
 import { ExportService } from '../../exports/export-service.ts';
 import { LEDGER_STATUSES, type LedgerEntry, type LedgerStatus } from '../../exports/types.ts';
+import type { LocalTime } from '../../time/local-time.ts';
+import { boxLocalTime } from '../../time/time-settings.ts';
 import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
 import { openBoxStore } from '../find-box.ts';
+import { localDate } from '../local-date.ts';
 
 const SUBCOMMANDS = ['list', 'show', 'review', 'approve', 'reject', 'retry', 'mode'];
 
-function line(e: LedgerEntry): string {
+/** One ledger entry, its creation time in the box's zone (`lt`). */
+function line(e: LedgerEntry, lt: LocalTime): string {
   const code = e.responseStatus === null ? '' : ` HTTP ${e.responseStatus}`;
-  return `${e.id}  ${new Date(e.createdAt).toISOString()}  ${e.status.padEnd(9)} ${e.appId} → ${e.destination} (${e.url})  ${e.bytes} B  attempts ${e.attempts}${code}${e.lastError ? `  ${e.lastError}` : ''}`;
+  return `${e.id}  ${localDate(lt, e.createdAt)}  ${e.status.padEnd(9)} ${e.appId} → ${e.destination} (${e.url})  ${e.bytes} B  attempts ${e.attempts}${code}${e.lastError ? `  ${e.lastError}` : ''}`;
 }
 
 function status(value: string | undefined): LedgerStatus | undefined {
@@ -61,10 +65,11 @@ export const exportsCommand: Command = {
     const store = await openBoxStore(values, { mustExist: true });
     try {
       const exports = new ExportService({ store });
+      const lt = boxLocalTime(store);
       const print = (entries: LedgerEntry[]) => {
         if (values.json) console.log(JSON.stringify(entries, null, 2));
         else if (entries.length === 0) console.log('(none)');
-        else for (const e of entries) console.log(line(e));
+        else for (const e of entries) console.log(line(e, lt));
       };
       switch (sub) {
         case 'list': {
@@ -86,13 +91,13 @@ export const exportsCommand: Command = {
           console.log(JSON.stringify(exports.ledger.get(arg), null, 2));
           return 0;
         case 'approve':
-          console.log(line(exports.approve(arg)));
+          console.log(line(exports.approve(arg), lt));
           return 0;
         case 'reject':
-          console.log(line(exports.reject(arg, stringOption(values, 'reason'))));
+          console.log(line(exports.reject(arg, stringOption(values, 'reason')), lt));
           return 0;
         case 'retry':
-          console.log(line(exports.retry(arg)));
+          console.log(line(exports.retry(arg), lt));
           return 0;
         default: {
           if (extra !== undefined && extra !== 'auto' && extra !== 'review')

@@ -2,8 +2,11 @@ import type { ImportProgress, ImportSummary } from '../../../drivers/imports/imp
 import type { OctopusImportSummary } from '../../../drivers/imports/octopus-import.ts';
 import { IMPORT_FORMATS, type ImportFormat, runImport } from '../../../drivers/imports/run-import.ts';
 import { BadRequestError } from '../../errors.ts';
+import type { LocalTime } from '../../time/local-time.ts';
+import { boxLocalTime } from '../../time/time-settings.ts';
 import { type Command, HOME_OPTION, stringOption, URL_OPTION } from '../command.ts';
 import { openBoxStore } from '../find-box.ts';
+import { localDate } from '../local-date.ts';
 import { Progress } from '../progress.ts';
 
 const FORMATS: readonly string[] = IMPORT_FORMATS;
@@ -18,12 +21,8 @@ function progressText(p: ImportProgress): string {
   return `${p.written.toLocaleString('en')} readings stored, ${p.duplicates.toLocaleString('en')} duplicates${share}`;
 }
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().replace(':00.000Z', 'Z');
-}
-
-/** The summary printed on stdout, one fact per line. */
-export function summaryLines(summary: ImportSummary | OctopusImportSummary): string[] {
+/** The summary printed on stdout, one fact per line; gap times in the box's zone (`lt`). */
+export function summaryLines(summary: ImportSummary | OctopusImportSummary, lt: LocalTime): string[] {
   const lines = [
     `datasource${summary.datasources.length === 1 ? '' : 's'}: ${summary.datasources.join(', ') || '(none)'}`,
     `readings in file: ${summary.readings}`,
@@ -36,7 +35,7 @@ export function summaryLines(summary: ImportSummary | OctopusImportSummary): str
     const missing = summary.gaps.reduce((s, g) => s + g.missing, 0);
     lines.push(`gaps found: ${summary.gaps.length}${missing ? ` (${missing} intervals missing)` : ''}`);
     for (const g of summary.gaps)
-      lines.push(`  gap ${when(g.start)} to ${when(g.end)}: ${g.missing} missing`);
+      lines.push(`  gap ${localDate(lt, g.start)} to ${localDate(lt, g.end)}: ${g.missing} missing`);
   }
   for (const note of summary.notes) lines.push(`note: ${note}`);
   return lines;
@@ -107,7 +106,7 @@ export const importCommand: Command = {
       if (summary.errors.length > SHOW_ERRORS) {
         console.error(`… and ${summary.errors.length - SHOW_ERRORS} more bad rows`);
       }
-      console.log(summaryLines(summary).join('\n'));
+      console.log(summaryLines(summary, boxLocalTime(store)).join('\n'));
       return 0;
     } finally {
       store.close();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { Store } from '../../../box/store/store.ts';
+import { saveTimeSettings } from '../../../box/time/time-settings.ts';
 import { REPO_ROOT, runCli } from '../../helpers/box-process.ts';
 import { describeWithSharedFixtures, sharedFixture } from '../../helpers/shared-fixtures.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
@@ -40,14 +41,18 @@ describeWithSharedFixtures('databox import (CLI, end to end)', () => {
     expect(storedCount(home, 'greenbutton.electricity.import.interval')).toBe(216);
   });
 
-  it('imports an Octopus API page under --id and lists its gaps', () => {
+  it('imports an Octopus API page under --id and lists its gaps (in the box zone)', () => {
     const home = tempDir();
+    const store = Store.open(join(home, 'databox.db'));
+    saveTimeSettings(store, { timeZone: 'Europe/London', locale: 'en-GB' });
+    store.close();
     const file = sharedFixture('octopus/octopus_api_electricity_consumption_page1.json');
     const result = runCli(['import', 'octopus', file, '--id', 'octopus.main', '--home', home]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^written: 99$/m);
     expect(result.stdout).toMatch(/^gaps found: 2 \(49 intervals missing\)$/m);
-    expect(result.stdout).toContain('gap 2020-05-04T23:30Z to 2020-05-05T23:30Z: 48 missing');
+    // 2020-05-04T23:30Z to 2020-05-05T23:30Z, as a householder in London reads it
+    expect(result.stdout).toContain('gap 5 May 2020, 00:30 BST to 6 May 2020, 00:30 BST: 48 missing');
     expect(storedCount(home, 'octopus.main')).toBe(99);
   });
 });
