@@ -133,7 +133,9 @@ export function energyScreen(c: Context<WebEnv>): Response | Promise<Response> {
   const cards = PERIODS.map(
     (p) => [p, periodView(store, sources, p, now, lt.timeZone, tariff)] as [Period, PeriodView],
   );
-  const view = periodView(store, sources, period, at, lt.timeZone, tariff);
+  // without `at` the period shown is the running one its card already read: reuse it
+  const card = cards.find(([p]) => p === period);
+  const view = at === now && card ? card[1] : periodView(store, sources, period, at, lt.timeZone, tariff);
   const live = sources.power
     ? html`<p class="card" aria-live="polite">Using now: <strong data-live="/energy/live">${(() => {
         const r = store.latest(sources.power.id);
