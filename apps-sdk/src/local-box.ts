@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { AppApiError } from './app-api-error.ts';
 import { settingsDefaults } from './app-settings.ts';
+import { localBucketBounds, systemTimeZone } from './local-buckets.ts';
 import type { LocalSeries } from './local-series.ts';
 import type { Manifest } from './manifest.ts';
 import { planRead, type ReadGrant, servePoints } from './read-rules.ts';
@@ -10,6 +11,7 @@ import {
   type DataEventsResult,
   type DataKvParams,
   type DataKvResult,
+  type DataPoint,
   type DataReadResult,
   type EventPoint,
   type GrantInfo,
@@ -89,6 +91,8 @@ export class LocalBox {
     readonly approved: readonly string[] = manifest.exports.map((e) => e.id),
     /** The householder's settings (over the manifest's defaults), checked against its schema. */
     settings: Record<string, unknown> = {},
+    /** The box's IANA zone: `1h` and `1d` buckets are its local hours and days, as on the box. */
+    readonly timeZone: string = systemTimeZone(),
   ) {
     this.settings = { ...settingsDefaults(manifest.settings), ...structuredClone(settings) };
     if (manifest.settings) {
@@ -223,13 +227,40 @@ export class LocalBox {
   #read(params: ReturnType<typeof parseParams<'data.read'>>): DataReadResult {
     const grant = this.#grant(params.request, 'numeric');
     const plan = planRead(grant, params, this.now);
-    const read = plan.from >= plan.to ? [] : grant.series.read(plan);
+    let { from, to } = plan;
+    let read: DataPoint[];
+    if (plan.resolution === '1h' || plan.resolution === '1d') {
+      // the box zone's local hours and days, on the granted grid, as the arbiter serves them
+      const windowStart = Math.max(0, this.now - grant.historyMs);
+      const wantFrom = Math.max(params.from ?? windowStart, windowStart);
+      const wantTo = Math.max(Math.min(params.to ?? this.now, this.now), 0);
+      const bounds = localBucketBounds(
+        this.timeZone,
+        grant.resolution,
+        plan.resolution,
+        wantFrom,
+        wantTo,
+        grant.resolution !== 'raw',
+      );
+      if (bounds.length === 0) {
+        from = Math.min(wantFrom, wantTo);
+        to = from;
+        read = [];
+      } else {
+        from = bounds[0];
+        // a raw grant's window ends where it asked, as its other reads do
+        to = grant.resolution === 'raw' ? wantTo : bounds[bounds.length - 1];
+        read = grant.series.readBounds(bounds, plan.aggregate ?? 'mean');
+      }
+    } else read = plan.from >= plan.to ? [] : grant.series.read(plan);
     const points = plan.resolution === 'raw' ? read.slice(0, this.rawPageRows) : servePoints(grant, read);
     const result: DataReadResult = {
       request: grant.request,
       kind: grant.kind,
       unit: grant.unit,
       ...plan,
+      from,
+      to,
       points,
     };
     this.record.reads.push(result);

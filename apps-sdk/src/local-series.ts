@@ -63,10 +63,36 @@ export class LocalSeries {
       return this.#readings.filter((r) => r.t >= plan.from && r.t < plan.to).map(({ t, v }) => ({ t, v }));
     }
     const resolution: RollupResolution = plan.resolution;
+    return this.#rollup(plan.aggregate ?? 'mean', (t) => {
+      const start = bucketStart(t, resolution);
+      return start < plan.from || start >= plan.to ? undefined : start;
+    });
+  }
+
+  /**
+   * One aggregate per bucket `[bounds[i], bounds[i + 1])` whose boundaries the caller fixed (the
+   * box's local hours and days, which are not all the same length), at its start.
+   */
+  readBounds(bounds: readonly number[], aggregate: Aggregate): DataPoint[] {
+    return this.#rollup(aggregate, (t) => {
+      if (bounds.length < 2 || t < bounds[0] || t >= bounds[bounds.length - 1]) return undefined;
+      let lo = 0;
+      let hi = bounds.length - 2;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (bounds[mid] <= t) lo = mid;
+        else hi = mid - 1;
+      }
+      return bounds[lo];
+    });
+  }
+
+  /** Aggregates per bucket; `bucketOf` gives a reading's bucket start, or undefined to skip it. */
+  #rollup(aggregate: Aggregate, bucketOf: (t: number) => number | undefined): DataPoint[] {
     const buckets = new Map<number, Bucket>();
     this.#readings.forEach((r, i) => {
-      const start = bucketStart(r.t, resolution);
-      if (start < plan.from || start >= plan.to) return;
+      const start = bucketOf(r.t);
+      if (start === undefined) return;
       const b = buckets.get(start);
       if (!b) {
         buckets.set(start, {
@@ -87,7 +113,6 @@ export class LocalSeries {
       b.last = r.v;
       b.delta += this.#increments[i];
     });
-    const aggregate = plan.aggregate ?? 'mean';
     return [...buckets].map(([t, b]) => ({ t, v: this.#pick(b, aggregate), n: b.n }));
   }
 

@@ -3,6 +3,7 @@ import { AppApiError } from './app-api-error.ts';
 import type { DataboxApp } from './define-app.ts';
 import { durationMs } from './duration.ts';
 import { LocalBox, type LocalExport, type LocalGrant } from './local-box.ts';
+import { checkTimeZone, systemTimeZone } from './local-buckets.ts';
 import { LocalSeries, type RawReading } from './local-series.ts';
 import { type Manifest, validateManifest } from './manifest.ts';
 import { finestOf, type GrantResolution, grantResolutionError } from './resolution.ts';
@@ -56,6 +57,12 @@ export interface RunLocallyOptions {
   approve?: string[];
   /** The householder's settings (default: the manifest's `settings` defaults); checked against its schema. */
   settings?: Record<string, unknown>;
+  /**
+   * The box's IANA time zone (default: this machine's, `Intl.DateTimeFormat().resolvedOptions().timeZone`).
+   * `1h` and `1d` buckets start on its local hours and days, as the box serves them (a 23- or
+   * 25-hour day where the clocks change); pass the householder's zone, or `'UTC'` for fixed results.
+   */
+  timeZone?: string;
 }
 
 export interface LocalRunResult {
@@ -183,7 +190,8 @@ function buildGrants(manifest: Manifest, options: RunLocallyOptions): Map<string
  * Runs an app on this machine against in-memory data with the box's rules: the grant is checked
  * like at install (never finer than asked, history no longer than asked, required requests
  * granted), reads are planned by the same `planRead` as the arbiter (closed buckets only), rolled up
- * into the same epoch-aligned UTC buckets and served by the same `servePoints` (sparse buckets
+ * into the same buckets (epoch-aligned up to `30min`; `1h` and `1d` on the local hours and days of
+ * `timeZone`, by the arbiter's rule) and served by the same `servePoints` (sparse buckets
  * withheld, `n` only with `count`), insights and exports are checked against the manifest and its JSON
  * Schemas. Shows a developer exactly what a householder's grant gives the app.
  *
@@ -273,5 +281,6 @@ export function createLocalBox(options: RunLocallyOptions): LocalBox {
     options.rawPageRows,
     options.approve,
     options.settings,
+    checkTimeZone(options.timeZone ?? systemTimeZone()),
   );
 }

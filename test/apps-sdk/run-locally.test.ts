@@ -107,6 +107,7 @@ describe('runLocally', () => {
       data: { power, energy: { readings: energy, valueType: 'counter', unit: 'kWh' } },
       grant: { power: { resolution: '30min' }, energy: { resolution: '1h' } },
       now: T0 + 190 * MIN,
+      timeZone: 'UTC', // hours on the hour UTC, whatever this machine's zone
     });
     expect(result.reads[0].unit).toBe('kWh');
     expect(result.reads[0].to).toBe(T0 + 180 * MIN);

@@ -47,6 +47,7 @@ describe('comfort-occupancy', () => {
       data,
       grant: { temperature: { resolution: '15min' }, occupancy: { resolution: '1h' } },
       now: DAY0 + 1440 * MIN,
+      timeZone: 'UTC', // the fixture's hours are UTC hours
     });
     // The 22:00 hour averages (21 × 30 + 17 × 30) / 60 = 19 °C: not cold.
     expect(result.reads.map((r) => r.resolution)).toEqual(['1h', '1h']);

@@ -63,6 +63,7 @@ describe('energy-insights', () => {
       manifest,
       data: { power },
       grant: { power: { resolution: '1h' } },
+      timeZone: 'UTC', // the fixture's night window is in UTC hours
     });
     // 00:00 bucket (350 W) counts as day, 07:00 (350 W) as night: night 1.2 + 0.35 = 1.55 kWh/day;
     // 2 × (1.55 × 13 + 10.85 × 28 + 60) = 767.9 p.
@@ -75,6 +76,7 @@ describe('energy-insights', () => {
       manifest,
       data: { power },
       grant: { power: { resolution: '1d' } },
+      timeZone: 'UTC', // the fixture's night window is in UTC hours
     });
     expect(result.insights.map((i) => i.key)).toEqual(['daily-use']);
     expect(insight(result, 'daily-use')?.value).toBe(12.4);

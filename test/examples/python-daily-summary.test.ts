@@ -65,6 +65,7 @@ describeWithDocker('python-daily-summary in the ContainerRuntime', () => {
         grant: { power: { resolution: '1h' } },
         now: T0 + 24 * H,
         settings: { thresholdWatts: 1450 },
+        timeZone: 'UTC', // the example reports hours in UTC
       },
       'python-example',
     );
