@@ -129,6 +129,22 @@ describe('the CLI shows dates in the box zone and locale, labelled', () => {
     expect(ledgerJson[0].createdAt).toBe(AFTER_CHANGE);
   });
 
+  it("audit export --since reads a date as the box zone's day, not UTC or the machine's", () => {
+    const home = tempDir();
+    // 22:30 UTC on 24 October is 00:30 on the 25th in Amsterdam
+    const store = Store.open(join(home, 'databox.db'), { clock: () => Date.UTC(2026, 9, 24, 22, 30) });
+    saveTimeSettings(store, { timeZone: 'Europe/Amsterdam', locale: 'en-GB' });
+    store.close();
+    const since = (day: string) =>
+      run(['audit', 'export', '--since', day, '--action', 'settings.change', '--home', home])
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).ts);
+    expect(since('2026-10-25')).toEqual([Date.UTC(2026, 9, 24, 22, 30)]);
+    expect(since('2026-10-25T00:45')).toEqual([]);
+    expect(since('2026-10-24T22:30Z')).toEqual([Date.UTC(2026, 9, 24, 22, 30)]);
+  });
+
   it('app grants shows the expiry in the box zone; the same instant as the stored one', () => {
     const home = box('Europe/Amsterdam', 'nl-NL');
     const install = runCli([
