@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { DataboxError } from '../errors.ts';
-import { copyInto, importRootfs, writeBaseFiles } from './scratch-image.ts';
+import { copyInto, ensureImage, finishRootfs } from './scratch-image.ts';
 
 const run = promisify(execFile);
 
@@ -61,14 +61,9 @@ export async function buildNodeBaseImage(
     const nodePath = await realpath(options.nodePath ?? process.execPath);
     progress(`building ${tag} from ${nodePath}`);
     await copyInto(root, nodePath, IMAGE_NODE_PATH);
-    for (const library of await sharedLibraries(nodePath)) {
-      progress(`adding ${library}`);
-      await copyInto(root, await realpath(library), library);
-    }
-    await writeBaseFiles(root);
-    await importRootfs(docker, {
+    await finishRootfs(docker, work, {
       root,
-      tarball: join(work, 'rootfs.tar'),
+      libraries: await sharedLibraries(nodePath),
       repo,
       version,
       changes: NODE_BASE_IMAGE_CHANGES,
@@ -91,14 +86,9 @@ export async function ensureNodeBaseImage(
   docker: Docker,
   options: NodeBaseImageOptions = {},
 ): Promise<string> {
-  const tag = options.tag ?? defaultNodeBaseImageTag();
-  try {
-    await docker.getImage(tag).inspect();
-    return tag;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-  }
-  return buildNodeBaseImage(docker, { ...options, tag });
+  return ensureImage(docker, options.tag ?? defaultNodeBaseImageTag(), (tag) =>
+    buildNodeBaseImage(docker, { ...options, tag }),
+  );
 }
 
 /** Paths of the shared objects (including the loader) that `ldd` reports for an ELF binary. */

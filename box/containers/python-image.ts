@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { DataboxError } from '../errors.ts';
 import { sharedLibraries, splitImageReference } from './node-image.ts';
-import { copyInto, importRootfs, writeBaseFiles } from './scratch-image.ts';
+import { copyInto, ensureImage, finishRootfs } from './scratch-image.ts';
 
 const run = promisify(execFile);
 
@@ -123,14 +123,9 @@ export async function buildPythonBaseImage(
       }
       await copyInto(root, source, `${stdlibTarget}/lib-dynload/${name}`);
     }
-    for (const library of [...libraries].sort()) {
-      progress(`adding ${library}`);
-      await copyInto(root, await realpath(library), library);
-    }
-    await writeBaseFiles(root);
-    await importRootfs(docker, {
+    await finishRootfs(docker, work, {
       root,
-      tarball: join(work, 'rootfs.tar'),
+      libraries,
       repo,
       version,
       changes: PYTHON_BASE_IMAGE_CHANGES,
@@ -153,14 +148,9 @@ export async function ensurePythonBaseImage(
   docker: Docker,
   options: PythonBaseImageOptions = {},
 ): Promise<string> {
-  const tag = options.tag ?? (await defaultPythonBaseImageTag(options.python));
-  try {
-    await docker.getImage(tag).inspect();
-    return tag;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-  }
-  return buildPythonBaseImage(docker, { ...options, tag });
+  return ensureImage(docker, options.tag ?? (await defaultPythonBaseImageTag(options.python)), (tag) =>
+    buildPythonBaseImage(docker, { ...options, tag }),
+  );
 }
 
 /** Copies the stdlib's regular files (no links followed, skipped folders left out, no dynload). */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
@@ -71,5 +71,58 @@ export async function importRootfs(
         if (event.status) progress(`engine: ${event.status}`);
       },
     );
+  });
+}
+
+/**
+ * Returns `tag` if the engine has it, else builds it with `build` (an engine error other than
+ * "no such image" is thrown, not taken for a missing image).
+ *
+ * @example
+ * const image = await ensureImage(docker, 'databox/node-base:v20.20.2', (tag) => buildIt(tag));
+ */
+export async function ensureImage(
+  docker: Docker,
+  tag: string,
+  build: (tag: string) => Promise<string>,
+): Promise<string> {
+  try {
+    await docker.getImage(tag).inspect();
+    return tag;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+  return build(tag);
+}
+
+/**
+ * The last steps every base image shares: its shared libraries copied in (sorted, resolved), the
+ * base files written, and the root imported as `repo:version`.
+ */
+export async function finishRootfs(
+  docker: Docker,
+  work: string,
+  options: {
+    root: string;
+    libraries: Iterable<string>;
+    repo: string;
+    version: string;
+    changes: readonly string[];
+    progress: (line: string) => void;
+  },
+): Promise<void> {
+  const { root, progress } = options;
+  for (const library of [...options.libraries].sort()) {
+    progress(`adding ${library}`);
+    await copyInto(root, await realpath(library), library);
+  }
+  await writeBaseFiles(root);
+  await importRootfs(docker, {
+    root,
+    tarball: join(work, 'rootfs.tar'),
+    repo: options.repo,
+    version: options.version,
+    changes: options.changes,
+    progress,
   });
 }
