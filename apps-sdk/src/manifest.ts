@@ -143,7 +143,10 @@ export const manifestSchema = z.strictObject({
     .array(
       z
         .string()
-        .regex(/^(?![/.])(?!.*(^|\/)\.)[\w./ -]+$/, 'must be a relative path inside the app folder, with no dotfile or ".." part'),
+        .regex(
+          /^(?![/.])(?!.*(^|\/)\.)[\w./ -]+$/,
+          'must be a relative path inside the app folder, with no dotfile or ".." part',
+        ),
     )
     .max(100)
     .optional(),
