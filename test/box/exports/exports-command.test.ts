@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../../box/cli/command.ts';
 import { exportsCommand } from '../../../box/cli/commands/exports.ts';
 import { Store } from '../../../box/store/store.ts';
+import { saveTimeSettings } from '../../../box/time/time-settings.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 import { exportSetup } from './export-service-setup.ts';
 
@@ -29,6 +30,8 @@ describe('databox exports', () => {
       database: join(home, 'databox.db'),
       destinations: ['summary', 'research'],
     });
+    // the CLI prints times in the box's zone and locale: fixed here, not the machine's
+    saveTimeSettings(store, { timeZone: 'UTC', locale: 'en-GB' });
     expect((await cli(home, 'mode', 'energy-test', 'review')).out).toBe('energy-test: review');
     const runId = startRun();
     const a = await request(runId, 'summary', { kwh: 7 });
@@ -38,7 +41,7 @@ describe('databox exports', () => {
     const queue = await cli(home, 'review');
     expect(queue.out.split('\n')).toHaveLength(2);
     expect(queue.out).toContain(
-      `${a.id}  2024-01-10T12:10:00.000Z  review    energy-test → summary (https://example.org/upload)  9 B`,
+      `${a.id}  10 Jan 2024, 12:10 UTC  review    energy-test → summary (https://example.org/upload)  9 B`,
     );
     const shown = JSON.parse((await cli(home, 'show', b.id)).out);
     expect(shown).toMatchObject({
@@ -48,7 +51,7 @@ describe('databox exports', () => {
       status: 'review',
     });
 
-    expect((await cli(home, 'approve', a.id)).out).toContain(`${a.id}  2024-01-10T12:10:00.000Z  pending`);
+    expect((await cli(home, 'approve', a.id)).out).toContain(`${a.id}  10 Jan 2024, 12:10 UTC  pending`);
     expect((await cli(home, 'reject', b.id, '--reason', 'not weekly')).out).toContain('rejected');
     const rejected = JSON.parse((await cli(home, 'list', '--status', 'rejected', '--json')).out);
     expect(rejected.map((e: { id: string; reason: string }) => [e.id, e.reason])).toEqual([
