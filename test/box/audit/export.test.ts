@@ -245,8 +245,10 @@ describe('verifyAuditJsonl', () => {
 });
 
 // The Python verifier printed in docs/audit.md must agree with the box on real exports.
+// In CI python3 is required (the independent check): there a missing one fails, not skips.
 const python = spawnSync('python3', ['--version']).status === 0;
-describe.runIf(python)('the Python verifier in docs/audit.md', () => {
+if (!python && !process.env.CI) console.warn('skipping the Python verifier tests: no python3 on PATH');
+describe.runIf(python || process.env.CI)('the Python verifier in docs/audit.md', () => {
   function pythonVerifier(): string {
     const doc = readFileSync(new URL('../../../docs/audit.md', import.meta.url), 'utf8');
     const block =
