@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { parseSettingAssignment } from '../../../apps-sdk/src/app-settings.ts';
 import { buildApp } from '../../../apps-sdk/src/build-app.ts';
 import { checkApp } from '../../../apps-sdk/src/check-app.ts';
@@ -7,22 +6,18 @@ import { AppManager } from '../../apps/app-manager.ts';
 import { quotaReport, setQuotasFromFlags } from '../../apps/app-quotas.ts';
 import { AppRunner } from '../../apps/app-runner.ts';
 import { appSettings, setAppSettings } from '../../apps/app-settings-store.ts';
-import { loadAppSource } from '../../apps/app-source.ts';
 import { diffLines } from '../../apps/app-upgrade.ts';
 import { buildBeforeInstall } from '../../apps/build-before-install.ts';
-import { type PromptedConsent, promptConsent } from '../../apps/consent-prompt.ts';
 import { exportUrlProblem } from '../../apps/export-url-check.ts';
-import { parseGrantSpecs } from '../../apps/grant-spec.ts';
 import type { AppRuntime } from '../../apps/runtime.ts';
 import type { Grant } from '../../apps/types.ts';
 import { boxPaths } from '../../config/paths.ts';
 import { BadRequestError } from '../../errors.ts';
 import { ExportService } from '../../exports/export-service.ts';
-import type { ExportMode } from '../../exports/types.ts';
-import type { Store } from '../../store/store.ts';
 import type { LocalTime } from '../../time/local-time.ts';
 import { boxLocalTime } from '../../time/time-settings.ts';
 import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+import { consentChoices } from '../consent-choices.ts';
 import { localDate } from '../local-date.ts';
 import { openStore } from '../open-store.ts';
 import { trustLine } from './app-pack.ts';
@@ -57,55 +52,6 @@ const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(Str
 function grantLine(g: Grant, lt: LocalTime): string {
   const state = g.revokedAt !== null ? 'revoked' : g.expiresAt <= Date.now() ? 'expired' : 'active';
   return `${g.request.padEnd(16)} ${g.datasource.padEnd(24)} ${g.resolution.padEnd(6)} ${g.history.padEnd(8)} until ${localDate(lt, g.expiresAt)}  ${state}`;
-}
-
-/** `--export-mode`, checked before anything is installed. */
-function exportModeFlag(values: Record<string, unknown>): ExportMode | undefined {
-  const mode = stringOption(values, 'export-mode');
-  if (mode === undefined || mode === 'review' || mode === 'auto') return mode;
-  throw new BadRequestError(`--export-mode must be review or auto, not "${mode}"`);
-}
-
-/** Flags, or on a terminal prompts for what the flags leave open; `--yes` skips the final question. */
-export async function consentChoices(
-  values: Record<string, unknown>,
-  store: Store,
-  source: string | undefined,
-  appId?: string,
-): Promise<PromptedConsent> {
-  const preset: PromptedConsent = {
-    requests: parseGrantSpecs(list(values.grant), list(values.decline)),
-    expires: stringOption(values, 'expires'),
-    destinations: list(values['approve-destination']),
-    homeNetwork: list(values['home-network-destination']),
-    exportMode: exportModeFlag(values),
-  };
-  const interactive = process.stdin.isTTY && process.stdout.isTTY && !values.yes;
-  if (!interactive) return preset;
-  const manifest = source
-    ? (() => {
-        // refuses an untrusted bundle before any question is asked
-        const app = loadAppSource(source, undefined, { allowUnsigned: values['allow-unsigned'] === true });
-        app.cleanup();
-        return app.manifest;
-      })()
-    : new AppManager(store, { appsDir: '' }).get(appId ?? '').manifest;
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const io = { ask: (q: string) => rl.question(q), print: (t: string) => console.log(t) };
-    const choices = await promptConsent(
-      io,
-      store,
-      manifest,
-      preset,
-      values['approve-destination'] !== undefined,
-    );
-    const answer = (await rl.question('\nRecord this consent? [y/N]: ')).trim();
-    if (!/^y(es)?$/i.test(answer)) throw new BadRequestError('cancelled: nothing was installed or changed');
-    return choices;
-  } finally {
-    rl.close();
-  }
 }
 
 async function runtimesFor(

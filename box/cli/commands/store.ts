@@ -7,8 +7,9 @@ import { boxPaths } from '../../config/paths.ts';
 import { BadRequestError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
 import { type Command, HOME_OPTION, stringOption } from '../command.ts';
+import { consentChoices } from '../consent-choices.ts';
 import { openStore } from '../open-store.ts';
-import { appCommand, consentChoices } from './app.ts';
+import { appCommand } from './app.ts';
 
 const SUBCOMMANDS = ['add', 'list', 'refresh', 'remove', 'install'];
 // `app install`'s consent and trust flags
