@@ -18,12 +18,10 @@ import type {
 } from '../../apps-sdk/src/wire.ts';
 import type { AppRegistry } from '../apps/app-registry.ts';
 import type { Grant } from '../apps/types.ts';
-import { readBuckets } from '../store/bucket-read.ts';
 import { type CatalogueEntry, datasourceKvNamespace } from '../store/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import type { AggregateQuery } from '../store/types.ts';
-import { readTimeSettings } from '../time/time-settings.ts';
-import { localBuckets } from './local-buckets.ts';
+import { readLocalBuckets } from './local-read.ts';
 import { ReadRefusals, ReadRefusedError, type RefusalTally } from './read-refusals.ts';
 
 /** Most reads one run may make (each read is an audit entry, so this also bounds audit growth). */
@@ -351,33 +349,13 @@ export class Arbiter {
     let rows: DataPoint[];
     let zone: string | undefined;
     if (plan.resolution === '1h' || plan.resolution === '1d') {
-      // local hours and days of the box's zone, on the granted grid (see local-buckets.ts)
-      zone = readTimeSettings(this.#store).timeZone;
-      const windowStart = Math.max(0, now - grant.historyMs);
-      const wantFrom = Math.max(params.from ?? windowStart, windowStart);
-      const wantTo = Math.max(Math.min(params.to ?? now, now), 0);
-      const local = localBuckets(
-        zone,
-        grant.resolution,
-        plan.resolution,
-        wantFrom,
-        wantTo,
-        grant.resolution !== 'raw',
-      );
-      if (local.bounds.length === 0) {
-        from = Math.min(wantFrom, wantTo);
-        to = from;
-        rows = [];
-      } else {
-        from = local.bounds[0];
-        // a raw grant's window ends where it asked, as its other reads do
-        to = grant.resolution === 'raw' ? wantTo : local.bounds[local.bounds.length - 1];
-        rows = readBuckets(this.#store, source.id, {
-          bounds: local.bounds,
-          aggregate: plan.aggregate ?? 'mean',
-          dayZone: local.wholeDays ? zone : undefined,
-        });
-      }
+      ({ from, to, rows, zone } = readLocalBuckets(this.#store, source.id, grant, {
+        resolution: plan.resolution,
+        aggregate: plan.aggregate ?? 'mean',
+        from: params.from,
+        to: params.to,
+        now,
+      }));
     } else rows = plan.from >= plan.to ? [] : this.#store.read(source.id, query);
     const points = servePoints(readGrant, rows);
     if (plan.resolution === 'raw' && rows.length === MAX_RAW_ROWS_PER_READ) to = rows[rows.length - 1].t + 1;
