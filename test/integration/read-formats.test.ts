@@ -137,4 +137,27 @@ describe('GET …/readings in every format, on a real box over HTTP', () => {
     expect(Array.from(f64.subarray(count))).toEqual(rows.readings.map((r) => r.v));
     expect(rows.readings.reduce((sum, r) => sum + r.v, 0)).toBe(readings.length);
   });
+
+  it('answers a raw read in f64 as t and v, the numbers of the rows', async () => {
+    const path = `/api/v1/datasources/p/readings?from=${T0}&to=${T0 + 3_600_000}&resolution=raw`;
+    const rows = (await (await api(path)).json()) as { readings: Reading[] };
+    const bin = await api(`${path}&format=f64`);
+    expect(bin.headers.get('x-databox-columns')).toBe('t,v');
+    const count = Number(bin.headers.get('x-databox-count'));
+    expect(count).toBe(120);
+    const f64 = new Float64Array(await bin.arrayBuffer());
+    expect(f64.length).toBe(2 * count);
+    const got = Array.from({ length: count }, (_, i) => ({ t: f64[i], v: f64[count + i] }));
+    expect(got).toEqual(rows.readings);
+    expect(got).toEqual(readings.filter((r) => r.t < T0 + 3_600_000));
+  });
+
+  it('refuses format=f64 without the admin token, as every other read', async () => {
+    const path = `/api/v1/datasources/p/readings?from=${T0}&to=${TO}&resolution=30min&format=f64`;
+    const anonymous = await fetch(`${box.url}${path}`);
+    expect(anonymous.status).toBe(401);
+    const wrong = await fetch(`${box.url}${path}`, { headers: { authorization: 'Bearer not-the-token' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('content-type')).not.toContain('f64');
+  });
 });
