@@ -2,9 +2,10 @@ import type Database from 'better-sqlite3';
 import { decodeBlock } from './block-codec.ts';
 import { dayOf, prepareBlocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
+import { type BinaryColumns, joinBinary } from './columns-binary.ts';
 import type { ColumnsCache } from './columns-cache.ts';
 import { bucketStart } from './rollup-bucket.ts';
-import { RollupColumns } from './rollup-columns.ts';
+import { RollupColumns, type RollupColumnsQuery } from './rollup-columns.ts';
 import {
   type Aggregate,
   type AggregatePoint,
@@ -194,19 +195,17 @@ export class NumericReader {
     entry: CatalogueEntry,
     query: RangeQuery & { resolution: Resolution; aggregate: Aggregate; now: number },
   ): ColumnsRead {
-    const width = RESOLUTION_MS[query.resolution];
-    const counter = entry.valueType === 'counter';
-    const part = this.#rollupColumns.read({
-      sid: entry.sid,
-      width,
-      keep: query.aggregate === 'delta' && counter ? '' : 'AND n > 0',
-      value: VALUE_SQL[query.aggregate][counter ? 'counter' : 'gauge'],
-      start: bucketStart(Math.max(query.from, 0), width),
-      to: query.to,
-      limit: Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS),
-      now: query.now,
-    });
-    return { ...part, step: width };
+    const q = rollupColumnsQuery(entry, query);
+    return { ...this.#rollupColumns.read(q), step: q.width };
+  }
+
+  /** {@link rollupColumns} as typed arrays (`format=f64`), a cached chunk parsed only once. */
+  rollupBinary(
+    entry: CatalogueEntry,
+    query: RangeQuery & { resolution: Resolution; aggregate: Aggregate; now: number },
+  ): BinaryColumns {
+    const q = rollupColumnsQuery(entry, query);
+    return joinBinary(this.#rollupColumns.readParts(q), q.width);
   }
 
   /**
@@ -316,6 +315,25 @@ export class NumericReader {
     }
     return statement;
   }
+}
+
+/** What {@link RollupColumns} reads for a rollup query. */
+function rollupColumnsQuery(
+  entry: CatalogueEntry,
+  query: RangeQuery & { resolution: Resolution; aggregate: Aggregate; now: number },
+): RollupColumnsQuery {
+  const width = RESOLUTION_MS[query.resolution];
+  const counter = entry.valueType === 'counter';
+  return {
+    sid: entry.sid,
+    width,
+    keep: query.aggregate === 'delta' && counter ? '' : 'AND n > 0',
+    value: VALUE_SQL[query.aggregate][counter ? 'counter' : 'gauge'],
+    start: bucketStart(Math.max(query.from, 0), width),
+    to: query.to,
+    limit: Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS),
+    now: query.now,
+  };
 }
 
 /** The readings of decoded blocks (in day order) that fall in `[from, to)`. */

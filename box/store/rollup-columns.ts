@@ -34,26 +34,35 @@ export class RollupColumns {
   readonly #db: Database.Database;
   readonly #cache: ColumnsCache;
   readonly #statements = new Map<string, { part: Database.Statement; t: Database.Statement }>();
-  readonly #snapshot: (fn: () => ColumnsPart) => ColumnsPart;
+  readonly #snapshot: (fn: () => ColumnsPart[]) => ColumnsPart[];
+  readonly #begin: Database.Statement;
 
   constructor(db: Database.Database, cache: ColumnsCache) {
     this.#db = db;
     this.#cache = cache;
-    this.#snapshot = db.transaction((fn: () => ColumnsPart) => fn());
+    this.#snapshot = db.transaction((fn: () => ColumnsPart[]) => fn());
+    this.#begin = db.prepare('PRAGMA schema_version').pluck();
   }
 
   read(q: RollupColumnsQuery): ColumnsPart {
+    return join(this.readParts(q), q.width);
+  }
+
+  /** {@link read} as its parts in bucket order, not joined (the f64 answer joins them as numbers). */
+  readParts(q: RollupColumnsQuery): ColumnsPart[] {
     const span = CHUNK_BUCKETS * q.width;
     const firstChunk = Math.ceil(q.start / span) * span;
     const endChunks = Math.floor(Math.min(q.to, q.now) / span) * span;
     if ((endChunks - firstChunk) / span < MIN_CHUNKS || q.limit < (q.to - q.start) / q.width)
-      return this.#part(q, q.start, q.to);
+      return [this.#part(q, q.start, q.to)];
     // fills are kept only from a snapshot of our own: a caller's transaction may roll back
     const fill = !this.#db.inTransaction;
     return this.#snapshot(() => {
-      const parts: ColumnsPart[] = [this.#part(q, q.start, firstChunk)];
-      // the snapshot is open once a statement ran: data_version now tells other connections' commits
+      // the snapshot opens with the first statement that reads the file; from then on
+      // data_version tells whether another connection committed since the chunks were filled
+      this.#begin.get();
       this.#cache.sync();
+      const parts: ColumnsPart[] = [this.#part(q, q.start, firstChunk)];
       for (let chunk = firstChunk; chunk < endChunks; chunk += span) {
         const key = `${q.sid}:${q.width}:${q.keep}:${q.value}:${chunk}`;
         let part = this.#cache.get(key);
@@ -64,7 +73,7 @@ export class RollupColumns {
         parts.push(part);
       }
       parts.push(this.#part(q, endChunks, q.to));
-      return join(parts, q.width);
+      return parts;
     });
   }
 

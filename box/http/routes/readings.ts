@@ -10,7 +10,7 @@ import { isCalendarResolution } from '../../time/calendar.ts';
 import { BOX_READ_RESOLUTIONS, readForPerson } from '../../time/calendar-read.ts';
 import { jsonBody, validationHook } from '../error-handler.ts';
 import { timeParam } from '../time-param.ts';
-import { f64Answer, f64FromColumnsRead } from './readings-f64.ts';
+import { f64Answer } from './readings-f64.ts';
 
 const readQuery = z.strictObject({
   from: timeParam.optional(),
@@ -124,7 +124,7 @@ export function readingRoutes(store: Store): Hono {
         resolution: q.resolution,
         aggregate: q.resolution === 'raw' ? null : agg,
       };
-      const { body, headers } = f64Answer(head, f64FromColumnsRead(store.readColumns(id, query, audit)));
+      const { body, headers } = f64Answer(head, store.readBinary(id, query, audit));
       return c.body(body, 200, headers);
     }
     if (q.format === 'columns') {
