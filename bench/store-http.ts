@@ -9,7 +9,8 @@
  * Only the year read, again, on stores kept from an earlier run (the lead's quiet-machine rerun):
  * `BENCH_STORE=/tmp/bench-store BENCH_PHASE=read node --import tsx bench/store-http.ts` (the
  * first such run ingests the bare server and the box's JSON store into that folder and keeps it;
- * `BENCH_READS=N` for more than 5 timed reads of each kind, taken in turns).
+ * `BENCH_READS=N` for more than 5 timed reads of each kind, taken in turns; `BENCH_BEFORE_DIST`
+ * adds an older build's columns read on the same store).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -370,13 +371,44 @@ async function readPhase() {
   }
   const bare = await startBare(join(work, 'bare.db'));
   const box = await startBox(home);
+  // let the box's start-up jobs (retention, compaction, the audit check) finish first
+  await new Promise((r) => setTimeout(r, 5000));
   const read = await yearRead(bare.url, box.url, box.auth, to);
   await stop(box.child);
   await stop(bare.child);
-  printTable(`Year read at 30 min over HTTP (stores kept in ${work})`, [
-    ...readRows(read),
-    ...inProcessReads(join(home, 'databox.db'), to),
-  ]);
+  const rows = [...readRows(read), ...inProcessReads(join(home, 'databox.db'), to)];
+  // BENCH_BEFORE_DIST=<a dist/ folder>: an older build's columns read on the same store, just after
+  const beforeDist = process.env.BENCH_BEFORE_DIST;
+  if (beforeDist) {
+    const old = await startBox(home, beforeDist);
+    await new Promise((r) => setTimeout(r, 5000));
+    const path = `${old.url}/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}&resolution=30min`;
+    const [oldRows, oldCols] = await interleavedReads(
+      [
+        { url: path, headers: old.auth },
+        { url: `${path}&format=columns`, headers: old.auth },
+      ],
+      READS,
+    );
+    await stop(old.child);
+    rows.push(
+      {
+        name: `year at 30 min, format=columns, this build vs ${beforeDist} (run just after)`,
+        value: read.colsRead.ms,
+        unit: 'ms',
+        baseline: { name: 'the older build', value: oldCols.ms },
+        higherIsBetter: false,
+      },
+      {
+        name: 'the older build: its columns vs its rows',
+        value: oldCols.ms,
+        unit: 'ms',
+        baseline: { name: 'its rows', value: oldRows.ms },
+        higherIsBetter: false,
+      },
+    );
+  }
+  printTable(`Year read at 30 min over HTTP (stores kept in ${work})`, rows);
 }
 
 if (READ_ONLY) {
