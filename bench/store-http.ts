@@ -6,14 +6,30 @@
  * the daemon's RSS after ingest and after a restart with queries (export gateway child beside it),
  * and the disk used. The box runs compiled (`dist/`, built first), as `databox start` does.
  * Run: `node --import tsx bench/store-http.ts` (`BENCH_DAYS=…` for a shorter series).
+ * Only the year read, again, on stores kept from an earlier run (the lead's quiet-machine rerun):
+ * `BENCH_STORE=/tmp/bench-store BENCH_PHASE=read node --import tsx bench/store-http.ts` (the
+ * first such run ingests the bare server and the box's JSON store into that folder and keeps it;
+ * `BENCH_READS=N` for more than 5 timed reads of each kind, taken in turns; `BENCH_BEFORE_DIST`
+ * adds an older build's columns read on the same store).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Store } from '../box/store/store.ts';
 import { HouseholdSimulator } from '../drivers/simulator/index.ts';
+import {
+  call,
+  children,
+  dirBytes,
+  ingest,
+  interleavedReads,
+  rssMiB,
+  startBare,
+  startBox,
+  stop,
+} from './support/box-http.ts';
 import { type BenchRow, median, printTable } from './table.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,33 +37,14 @@ const DAY = 86_400_000;
 const YEAR_START = Date.UTC(2025, 0, 1);
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 const BATCH = 5000;
+/** Timed reads of each kind in the year read (taken in turns), median reported. */
+const READS = Number(process.env.BENCH_READS ?? 5);
 const INFLUX_RATE = 588_000; // issue 13: InfluxDB 1.6 on this machine, same client
-const work = mkdtempSync(join(tmpdir(), 'databox-bench-http-'));
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function call(
-  url: string,
-  method: string,
-  body?: Buffer,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const KEPT = process.env.BENCH_STORE;
+const READ_ONLY = process.env.BENCH_PHASE === 'read';
+if (READ_ONLY && !KEPT) throw new Error('BENCH_PHASE=read needs BENCH_STORE=<folder> to keep the stores in');
+if (KEPT) mkdirSync(KEPT, { recursive: true });
+const work = KEPT ?? mkdtempSync(join(tmpdir(), 'databox-bench-http-'));
 
 function year(): Array<{ t: number; v: number }> {
   const sim = new HouseholdSimulator({ seed: 7, stepMs: 10_000 });
@@ -55,105 +52,6 @@ function year(): Array<{ t: number; v: number }> {
   for (const b of sim.batches(YEAR_START, YEAR_START + DAYS * DAY, { batchSize: 20_000 }))
     if (b.sourceId === 'sim.power') for (const r of b.readings) all.push(r);
   return all;
-}
-
-/** Posts every body in order, one at a time; points per second. */
-async function ingest(
-  url: string,
-  bodies: Buffer[],
-  points: number,
-  headers: Record<string, string>,
-  ok: number,
-) {
-  const start = performance.now();
-  for (const body of bodies) {
-    const res = await call(url, 'POST', body, headers);
-    if (res.status !== ok) throw new Error(`${url}: ${res.status} ${res.body.slice(0, 300)}`);
-  }
-  return points / ((performance.now() - start) / 1000);
-}
-
-async function timedReads(url: string, headers: Record<string, string>, runs = 5) {
-  let last = '';
-  await call(url, 'GET', undefined, headers); // warm, as a box someone looks at would be
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const res = await call(url, 'GET', undefined, headers);
-    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${res.body.slice(0, 300)}`);
-    last = res.body;
-    times.push(performance.now() - start);
-  }
-  return { ms: median(times), body: last };
-}
-
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-}
-
-function children(pid: number): Array<{ pid: number; name: string; rss: number }> {
-  const list = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-  if (list === '') return [];
-  return list.split(/\s+/).map((p) => {
-    const child = Number(p);
-    const cmd = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').join(' ');
-    const name = cmd.includes('export-gateway')
-      ? 'export gateway'
-      : cmd.includes('isolate')
-        ? 'isolate host'
-        : cmd.slice(0, 60);
-    return { pid: child, name, rss: rssMiB(child) };
-  });
-}
-
-function dirBytes(dir: string): number {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith('databox.db'))
-    .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
-}
-
-function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in 60 s:\n${output}`)), 60_000);
-    const on = (chunk: Buffer) => {
-      output += chunk;
-      const match = pattern.exec(output);
-      if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}:\n${output}`));
-    });
-  });
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-
-async function startBox(home: string, dist = join(ROOT, 'dist')) {
-  const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
-  const child = spawn(
-    process.execPath,
-    ['--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const url = await waitFor(child, /running at (http:\/\/\S+)/);
-  const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
-  return { child, url, auth: { authorization: `Bearer ${token}` } };
 }
 
 async function main() {
@@ -172,65 +70,31 @@ async function main() {
 
   // 1. the bare server
   const bareDb = join(work, 'bare.db');
-  const bare = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench/support/bare-server.ts'), bareDb],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const barePort = await waitFor(bare, /listening (\d+)\n/);
-  const bareUrl = `http://127.0.0.1:${barePort}`;
+  const bare = await startBare(bareDb);
   const bareRate = await ingest(
-    `${bareUrl}/write`,
+    `${bare.url}/write`,
     json,
     points,
     { 'content-type': 'application/json' },
     204,
   );
-  const bareRead = await timedReads(`${bareUrl}/read?from=${YEAR_START}&to=${to}`, {});
-  const bareRss = rssMiB(bare.pid as number);
-  await stop(bare);
+  const bareRss = rssMiB(bare.child.pid as number);
   const bareDisk = statSync(bareDb).size + (existsSync(`${bareDb}-wal`) ? statSync(`${bareDb}-wal`).size : 0);
-  const expected = (JSON.parse(bareRead.body) as { readings: Array<{ t: number; v: number; n: number }> })
-    .readings;
 
   // 2. the box, JSON
   const homeJson = join(work, 'box-json');
   let box = await startBox(homeJson);
-  const headers = { ...box.auth, 'content-type': 'application/json' };
-  const spec = { id: 'bench.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' };
-  await call(`${box.url}/api/v1/datasources`, 'POST', Buffer.from(JSON.stringify(spec)), headers);
-  const jsonRate = await ingest(
-    `${box.url}/api/v1/datasources/bench.power/readings`,
-    json,
-    points,
-    headers,
-    200,
-  );
+  const jsonRate = await ingestBox(box, json, points);
   await new Promise((r) => setTimeout(r, 2000));
   const rssIngest = rssMiB(box.child.pid as number);
   const kidsIngest = children(box.child.pid as number);
-  let path = `${box.url}/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}&resolution=30min`;
-  const rowsRead = await timedReads(path, box.auth);
-  const colsRead = await timedReads(`${path}&format=columns`, box.auth);
-  // every answer checked exact against the bare server's
-  const got = (JSON.parse(rowsRead.body) as { readings: typeof expected }).readings;
-  const cols = JSON.parse(colsRead.body) as { t0: number; step: number; v: number[]; n: number[] };
-  const same =
-    got.length === expected.length &&
-    got.every((r, i) => r.t === expected[i].t && r.v === expected[i].v && r.n === expected[i].n) &&
-    cols.v.length === expected.length &&
-    cols.v.every(
-      (v, i) =>
-        v === expected[i].v && cols.n[i] === expected[i].n && cols.t0 + i * cols.step === expected[i].t,
-    );
-  if (!same) throw new Error('the box and the bare server disagree on the year read');
+  const read = await yearRead(bare.url, box.url, box.auth, to);
+  await stop(bare.child);
+  if (KEPT) writeFileSync(join(work, 'ingested'), `${points}\n`);
   await stop(box.child);
   const boxDisk = dirBytes(homeJson);
   box = await startBox(homeJson);
-  path = `${box.url}/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}&resolution=30min`;
+  const path = `${box.url}/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}&resolution=30min`;
   for (let i = 0; i < 3; i++) {
     await call(path, 'GET', undefined, box.auth);
     await call(`${path}&format=columns`, 'GET', undefined, box.auth);
@@ -266,15 +130,7 @@ async function main() {
   if (beforeDist) {
     const homeOld = join(work, 'box-before');
     box = await startBox(homeOld, beforeDist);
-    const oldHeaders = { ...box.auth, 'content-type': 'application/json' };
-    await call(`${box.url}/api/v1/datasources`, 'POST', Buffer.from(JSON.stringify(spec)), oldHeaders);
-    const oldRate = await ingest(
-      `${box.url}/api/v1/datasources/bench.power/readings`,
-      json,
-      points,
-      oldHeaders,
-      200,
-    );
+    const oldRate = await ingestBox(box, json, points);
     await stop(box.child);
     rows.push({
       name: `HTTP ingest, JSON, this build vs ${beforeDist}`,
@@ -307,28 +163,7 @@ async function main() {
       unit: 'points/s',
       baseline: { name: 'box JSON', value: jsonRate },
     },
-    {
-      name: `year at 30 min (${expected.length.toLocaleString('en')} buckets), rows`,
-      value: rowsRead.ms,
-      unit: 'ms',
-      baseline: { name: 'bare server', value: bareRead.ms },
-      higherIsBetter: false,
-    },
-    {
-      name: 'year at 30 min, format=columns',
-      value: colsRead.ms,
-      unit: 'ms',
-      baseline: { name: 'box rows', value: rowsRead.ms },
-      target: '≤ 15 ms',
-      higherIsBetter: false,
-    },
-    {
-      name: 'year at 30 min, format=columns vs bare',
-      value: colsRead.ms,
-      unit: 'ms',
-      baseline: { name: 'bare server', value: bareRead.ms },
-      higherIsBetter: false,
-    },
+    ...readRows(read),
     {
       name: `daemon RSS after ingest (children: ${kids(kidsIngest)})`,
       value: rssIngest,
@@ -362,7 +197,222 @@ async function main() {
     },
   );
   printTable(`Store over HTTP, ${points.toLocaleString('en')} points`, rows);
-  rmSync(work, { recursive: true, force: true });
+  if (!KEPT) rmSync(work, { recursive: true, force: true });
 }
 
-await main();
+/** Creates the bench datasource on a started box and posts every batch to it. */
+async function ingestBox(box: Awaited<ReturnType<typeof startBox>>, json: Buffer[], points: number) {
+  const headers = { ...box.auth, 'content-type': 'application/json' };
+  const spec = { id: 'bench.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' };
+  await call(`${box.url}/api/v1/datasources`, 'POST', Buffer.from(JSON.stringify(spec)), headers);
+  return ingest(`${box.url}/api/v1/datasources/bench.power/readings`, json, points, headers, 200);
+}
+
+/**
+ * The year read at 30 min, median of 5 warm reads each, taken in turns: the bare server's, the
+ * box's rows, its `format=columns` and `format=f64`, every answer checked equal, number for
+ * number, to the bare server's. The
+ * first columns read (the one that fills the box's columns cache) is timed on its own.
+ */
+async function yearRead(bareUrl: string, boxUrl: string, auth: Record<string, string>, to: number) {
+  const path = `${boxUrl}/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}&resolution=30min`;
+  const start = performance.now();
+  await call(`${path}&format=columns`, 'GET', undefined, auth);
+  const firstCols = performance.now() - start;
+  const [bareRead, rowsRead, colsRead, f64Read] = await interleavedReads(
+    [
+      { url: `${bareUrl}/read?from=${YEAR_START}&to=${to}`, headers: {} },
+      { url: path, headers: auth },
+      { url: `${path}&format=columns`, headers: auth },
+      { url: `${path}&format=f64`, headers: auth, binary: true },
+    ],
+    READS,
+  );
+  const expected = (JSON.parse(bareRead.body) as { readings: Array<{ t: number; v: number; n: number }> })
+    .readings;
+  const got = (JSON.parse(rowsRead.body) as { readings: typeof expected }).readings;
+  const cols = JSON.parse(colsRead.body) as { t0: number; step: number; v: number[]; n: number[] };
+  const same =
+    got.length === expected.length &&
+    got.every((r, i) => r.t === expected[i].t && r.v === expected[i].v && r.n === expected[i].n) &&
+    cols.v.length === expected.length &&
+    cols.v.every(
+      (v, i) =>
+        v === expected[i].v && cols.n[i] === expected[i].n && cols.t0 + i * cols.step === expected[i].t,
+    );
+  // format=f64: v (float64) then n (uint32), t0 and step in headers (no t: no bucket is missing)
+  const bytes = f64Read.bytes as Buffer;
+  const count = Number(f64Read.headers['x-databox-count']);
+  const aligned = new Uint8Array(bytes).buffer; // a copy at offset 0, aligned for the typed arrays
+  const v = new Float64Array(aligned, 0, count);
+  const n = new Uint32Array(aligned, count * 8, count);
+  const t0 = Number(f64Read.headers['x-databox-t0']);
+  const step = Number(f64Read.headers['x-databox-step']);
+  const binarySame =
+    f64Read.headers['x-databox-columns'] === 'v,n' &&
+    count === expected.length &&
+    expected.every((r, i) => v[i] === r.v && n[i] === r.n && t0 + i * step === r.t);
+  if (!same || !binarySame) throw new Error('the box and the bare server disagree on the year read');
+  return {
+    bareRead,
+    rowsRead,
+    colsRead,
+    f64Read,
+    firstCols,
+    buckets: expected.length,
+    bytes: bytes.length,
+    colBytes: Buffer.byteLength(colsRead.body),
+  };
+}
+
+function readRows(read: Awaited<ReturnType<typeof yearRead>>): BenchRow[] {
+  const { bareRead, rowsRead, colsRead } = read;
+  return [
+    {
+      name: `year at 30 min (${read.buckets.toLocaleString('en')} buckets), rows`,
+      value: rowsRead.ms,
+      unit: 'ms',
+      baseline: { name: 'bare server', value: bareRead.ms },
+      higherIsBetter: false,
+    },
+    {
+      name: 'year at 30 min, format=columns',
+      value: colsRead.ms,
+      unit: 'ms',
+      baseline: { name: 'box rows', value: rowsRead.ms },
+      target: '≤ 15 ms',
+      higherIsBetter: false,
+    },
+    {
+      name: `year at 30 min, format=f64 (${(read.bytes / 1000).toFixed(0)} kB against the columns' ${(read.colBytes / 1000).toFixed(0)} kB)`,
+      value: read.f64Read.ms,
+      unit: 'ms',
+      baseline: { name: 'box rows', value: rowsRead.ms },
+      target: '≤ 15 ms',
+      higherIsBetter: false,
+    },
+    {
+      name: 'year at 30 min, format=columns vs bare',
+      value: colsRead.ms,
+      unit: 'ms',
+      baseline: { name: 'bare server', value: bareRead.ms },
+      higherIsBetter: false,
+    },
+    {
+      name: 'year at 30 min, format=columns, first read after start (fills the columns cache; one read)',
+      value: read.firstCols,
+      unit: 'ms',
+      baseline: { name: 'bare server', value: bareRead.ms },
+      higherIsBetter: false,
+    },
+  ];
+}
+
+/**
+ * The same read in this process on the box's file (the box stopped): the store's part of the
+ * answer, without HTTP, with the columns cache warm and with it emptied before every read.
+ */
+function inProcessReads(file: string, to: number): BenchRow[] {
+  const store = Store.open(file);
+  const query = { from: YEAR_START, to, resolution: '30min' as const, aggregate: 'mean' as const };
+  const kinds = {
+    cached: () => store.readColumns('bench.power', query),
+    uncached: () => {
+      store.columnsCache.clear();
+      store.readColumns('bench.power', query);
+    },
+    rows: () => store.readJson('bench.power', query),
+  };
+  const times: Record<keyof typeof kinds, number[]> = { cached: [], uncached: [], rows: [] };
+  for (let i = 0; i <= READS * 2; i++)
+    for (const [name, read] of Object.entries(kinds) as Array<[keyof typeof kinds, () => unknown]>) {
+      const start = performance.now();
+      read();
+      if (i > 0) times[name].push(performance.now() - start); // the first round warms up
+    }
+  store.close();
+  return [
+    {
+      name: 'in process: readColumns, columns cache warm',
+      value: median(times.cached),
+      unit: 'ms',
+      baseline: { name: 'cache emptied before each read', value: median(times.uncached) },
+      higherIsBetter: false,
+    },
+    {
+      name: 'in process: readColumns, cache emptied before each read',
+      value: median(times.uncached),
+      unit: 'ms',
+      baseline: { name: 'readJson (the rows)', value: median(times.rows) },
+      higherIsBetter: false,
+    },
+  ];
+}
+
+/** `BENCH_PHASE=read`: the year read alone, on the stores kept in BENCH_STORE (ingested once). */
+async function readPhase() {
+  const to = YEAR_START + DAYS * DAY;
+  const home = join(work, 'box-json');
+  if (!existsSync(join(work, 'ingested'))) {
+    console.log(`no stores in ${work} yet: ingesting the bare server and the box once …`);
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    const readings = year();
+    const json: Buffer[] = [];
+    for (let i = 0; i < readings.length; i += BATCH)
+      json.push(Buffer.from(JSON.stringify(readings.slice(i, i + BATCH))));
+    const bare = await startBare(join(work, 'bare.db'));
+    await ingest(`${bare.url}/write`, json, readings.length, { 'content-type': 'application/json' }, 204);
+    await stop(bare.child);
+    const box = await startBox(home);
+    await ingestBox(box, json, readings.length);
+    await stop(box.child);
+    writeFileSync(join(work, 'ingested'), `${readings.length}\n`);
+  }
+  const bare = await startBare(join(work, 'bare.db'));
+  const box = await startBox(home);
+  // let the box's start-up jobs (retention, compaction, the audit check) finish first
+  await new Promise((r) => setTimeout(r, 5000));
+  const read = await yearRead(bare.url, box.url, box.auth, to);
+  await stop(box.child);
+  await stop(bare.child);
+  const rows = [...readRows(read), ...inProcessReads(join(home, 'databox.db'), to)];
+  // BENCH_BEFORE_DIST=<a dist/ folder>: an older build's columns read on the same store, just after
+  const beforeDist = process.env.BENCH_BEFORE_DIST;
+  if (beforeDist) {
+    const old = await startBox(home, beforeDist);
+    await new Promise((r) => setTimeout(r, 5000));
+    const path = `${old.url}/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}&resolution=30min`;
+    const [oldRows, oldCols] = await interleavedReads(
+      [
+        { url: path, headers: old.auth },
+        { url: `${path}&format=columns`, headers: old.auth },
+      ],
+      READS,
+    );
+    await stop(old.child);
+    rows.push(
+      {
+        name: `year at 30 min, format=columns, this build vs ${beforeDist} (run just after)`,
+        value: read.colsRead.ms,
+        unit: 'ms',
+        baseline: { name: 'the older build', value: oldCols.ms },
+        higherIsBetter: false,
+      },
+      {
+        name: 'the older build: its columns vs its rows',
+        value: oldCols.ms,
+        unit: 'ms',
+        baseline: { name: 'its rows', value: oldRows.ms },
+        higherIsBetter: false,
+      },
+    );
+  }
+  printTable(`Year read at 30 min over HTTP (stores kept in ${work})`, rows);
+}
+
+if (READ_ONLY) {
+  console.log('building dist/ …');
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  await readPhase();
+} else await main();

@@ -2,7 +2,10 @@ import type Database from 'better-sqlite3';
 import { decodeBlock } from './block-codec.ts';
 import { dayOf, prepareBlocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
+import { type BinaryColumns, joinBinary } from './columns-binary.ts';
+import type { ColumnsCache } from './columns-cache.ts';
 import { bucketStart } from './rollup-bucket.ts';
+import { RollupColumns, type RollupColumnsQuery } from './rollup-columns.ts';
 import {
   type Aggregate,
   type AggregatePoint,
@@ -80,8 +83,11 @@ export class NumericReader {
   readonly #blockDays: Database.Statement<[number, number, number], [number, number, number, Buffer]>;
   readonly #blockDaysDesc: Database.Statement<[number, number], [number, number, number, Buffer]>;
 
-  constructor(db: Database.Database) {
+  readonly #rollupColumns: RollupColumns;
+
+  constructor(db: Database.Database, columnsCache: ColumnsCache) {
     prepareBlocks(db);
+    this.#rollupColumns = new RollupColumns(db, columnsCache);
     this.#snapshot = db.transaction((fn: () => unknown) => fn());
     this.#blockDays = db
       .prepare(
@@ -181,40 +187,25 @@ export class NumericReader {
     return points;
   }
 
-  /** {@link rollup} as columns: `t` only when a bucket is missing (else `first` + `step`). */
+  /**
+   * {@link rollup} as columns: `t` only when a bucket is missing (else `first` + `step`). Whole
+   * closed chunks come from the columns cache ({@link RollupColumns}); `now` is the box's clock.
+   */
   rollupColumns(
     entry: CatalogueEntry,
-    query: RangeQuery & { resolution: Resolution; aggregate: Aggregate },
+    query: RangeQuery & { resolution: Resolution; aggregate: Aggregate; now: number },
   ): ColumnsRead {
-    const width = RESOLUTION_MS[query.resolution];
-    const counter = entry.valueType === 'counter';
-    const keep = query.aggregate === 'delta' && counter ? '' : 'AND n > 0';
-    const value = VALUE_SQL[query.aggregate][counter ? 'counter' : 'gauge'];
-    const inner = `SELECT bucket AS t, n, ${value} AS v FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket < ? ${keep} ORDER BY bucket LIMIT ?`;
-    const args = [
-      entry.sid,
-      width,
-      bucketStart(Math.max(query.from, 0), width),
-      query.to,
-      Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS),
-    ];
-    const [count, first, last, v, n] = this.#columnsStatement(
-      `rollup:${keep}:${value}`,
-      `SELECT count(*), min(t), max(t), group_concat(v, ','), group_concat(n, ',') FROM (${inner})`,
-    ).get(...args) as ColumnsRow;
-    const read: ColumnsRead = { count, step: width, v: v ?? '', n: n ?? '' };
-    if (count === 0 || first === null || last === null) return read;
-    read.first = first;
-    read.last = last;
-    if ((last - first) / width + 1 !== count) {
-      read.t = this.#columnsStatement(
-        `rollup-t:${keep}:${value}`,
-        `SELECT group_concat(t, ',') FROM (${inner})`,
-      )
-        .pluck()
-        .get(...args) as string;
-    }
-    return read;
+    const q = rollupColumnsQuery(entry, query);
+    return { ...this.#rollupColumns.read(q), step: q.width };
+  }
+
+  /** {@link rollupColumns} as typed arrays (`format=f64`), a cached chunk parsed only once. */
+  rollupBinary(
+    entry: CatalogueEntry,
+    query: RangeQuery & { resolution: Resolution; aggregate: Aggregate; now: number },
+  ): BinaryColumns {
+    const q = rollupColumnsQuery(entry, query);
+    return joinBinary(this.#rollupColumns.readParts(q), q.width);
   }
 
   /**
@@ -324,6 +315,25 @@ export class NumericReader {
     }
     return statement;
   }
+}
+
+/** What {@link RollupColumns} reads for a rollup query. */
+function rollupColumnsQuery(
+  entry: CatalogueEntry,
+  query: RangeQuery & { resolution: Resolution; aggregate: Aggregate; now: number },
+): RollupColumnsQuery {
+  const width = RESOLUTION_MS[query.resolution];
+  const counter = entry.valueType === 'counter';
+  return {
+    sid: entry.sid,
+    width,
+    keep: query.aggregate === 'delta' && counter ? '' : 'AND n > 0',
+    value: VALUE_SQL[query.aggregate][counter ? 'counter' : 'gauge'],
+    start: bucketStart(Math.max(query.from, 0), width),
+    to: query.to,
+    limit: Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS),
+    now: query.now,
+  };
 }
 
 /** The readings of decoded blocks (in day order) that fall in `[from, to)`. */

@@ -5,6 +5,8 @@ import { AuditLog } from '../audit/audit-log.ts';
 import { IngestWindows } from '../audit/ingest-window.ts';
 import { BadRequestError } from '../errors.ts';
 import { Catalogue, type CatalogueEntry, datasourceKvNamespace, publicDatasource } from './catalogue.ts';
+import { type BinaryColumns, binaryFromText } from './columns-binary.ts';
+import { ColumnsCache } from './columns-cache.ts';
 import { Eraser, type ErasureReport } from './erasure.ts';
 import { EventSeries, validateEvents } from './event-series.ts';
 import { KvStore } from './kv-store.ts';
@@ -50,7 +52,8 @@ export interface WriteOptions {
 /**
  * The box's store: one SQLite file (WAL) with the catalogue, numeric series and their rollups,
  * event series, key-value namespaces and the audit log. Every change commits together with its
- * audit entry. No state is cached between calls, so the daemon and the CLI may share the file.
+ * audit entry. The only state kept between calls is the columns cache, which drops what another
+ * connection's commit may have changed, so the daemon and the CLI may share the file.
  *
  * @example
  * const store = Store.open('/var/lib/databox/databox.db');
@@ -67,6 +70,8 @@ export class Store {
   readonly ingest: IngestWindows;
   /** Closed local days, kept exact by every write, erasure and deletion below. */
   readonly localDays: LocalDayCache;
+  /** Encoded columns of closed rollup chunks, kept exact like `localDays` (`format=columns`). */
+  readonly columnsCache: ColumnsCache;
   readonly #clock: () => number;
   readonly #writer: NumericWriter;
   readonly #reader: NumericReader;
@@ -83,7 +88,8 @@ export class Store {
     this.kv = new KvStore(db);
     this.localDays = new LocalDayCache(db);
     this.#writer = new NumericWriter(db);
-    this.#reader = new NumericReader(db);
+    this.columnsCache = new ColumnsCache(db);
+    this.#reader = new NumericReader(db, this.columnsCache);
     this.#events = new EventSeries(db);
     this.#eraser = new Eraser(db);
   }
@@ -156,6 +162,7 @@ export class Store {
       this.ingest.sealAll('erase', id);
       this.catalogue.delete(entry);
       this.localDays.forget(entry.sid);
+      this.columnsCache.forget(entry.sid);
       this.audit.append({ actor, action: 'datasource.delete', subject: id, details: { kind: entry.kind } });
     });
   }
@@ -201,6 +208,8 @@ export class Store {
     const now = this.now();
     const window = this.ingest.open(id, actor, now);
     const result = this.#writer.write(entry, readings, window.digest);
+    // before the commit, and whatever was written: a cached chunk is never newer than its rows
+    this.columnsCache.written(entry.sid, readings[0].t);
     if (result.written > 0)
       this.localDays.written(
         entry.sid,
@@ -291,7 +300,21 @@ export class Store {
       const columns =
         query.resolution === 'raw'
           ? this.#reader.rawColumns(entry, query)
-          : this.#reader.rollupColumns(entry, { ...query, resolution: query.resolution });
+          : this.#reader.rollupColumns(entry, { ...query, resolution: query.resolution, now: this.now() });
+      return { result: columns, rows: columns.count };
+    });
+  }
+
+  /**
+   * {@link readColumns} as typed arrays (`?format=f64`): the numbers of a cached rollup chunk are
+   * parsed from its text once and kept beside it. Audited like `read`.
+   */
+  readBinary(id: string, query: AggregateQuery, audit?: ReadAudit): BinaryColumns {
+    return this.#auditedRead(id, query, audit, (entry) => {
+      const columns =
+        query.resolution === 'raw'
+          ? binaryFromText(this.#reader.rawColumns(entry, query))
+          : this.#reader.rollupBinary(entry, { ...query, resolution: query.resolution, now: this.now() });
       return { result: columns, rows: columns.count };
     });
   }
@@ -393,6 +416,7 @@ export class Store {
       const entry = this.catalogue.get(id);
       const report = this.#eraser.erase(entry, from, to);
       this.localDays.erased(entry.sid, from, to);
+      this.columnsCache.written(entry.sid, from);
       this.audit.append({ actor, action: 'readings.erase', subject: id, details: { from, to, ...report } });
       return report;
     });

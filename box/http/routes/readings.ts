@@ -10,6 +10,7 @@ import { isCalendarResolution } from '../../time/calendar.ts';
 import { BOX_READ_RESOLUTIONS, readForPerson } from '../../time/calendar-read.ts';
 import { jsonBody, validationHook } from '../error-handler.ts';
 import { timeParam } from '../time-param.ts';
+import { f64Answer } from './readings-f64.ts';
 
 const readQuery = z.strictObject({
   from: timeParam.optional(),
@@ -21,7 +22,8 @@ const readQuery = z.strictObject({
   tz: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
   last: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  format: z.enum(['rows', 'columns']).default('rows'),
+  /** `columns`: JSON columns; `f64`: binary columns (`readings-f64.ts`, docs/store.md). */
+  format: z.enum(['rows', 'columns', 'f64']).default('rows'),
 });
 
 const eventQuery = z.strictObject({
@@ -69,7 +71,8 @@ export function readingRoutes(store: Store): Hono {
 
   /**
    * `?from&to` (ms or ISO 8601; default the last 24 h), `resolution` (raw|1min…1d), `agg`, `limit`,
-   * or `last=N`; `format=columns` answers `{ t0, step, v, n }` (or `t`) instead of one object per row.
+   * or `last=N`; `format=columns` answers `{ t0, step, v, n }` (or `t`) instead of one object per row,
+   * `format=f64` the same columns as little-endian binary (`readings-f64.ts`).
    */
   app.get('/:id/readings', zValidator('query', readQuery, validationHook('query')), (c) => {
     const id = c.req.param('id');
@@ -90,6 +93,14 @@ export function readingRoutes(store: Store): Hono {
         aggregate: read.aggregate,
         ...(read.timeZone ? { tz: read.timeZone } : {}),
       };
+      if (q.format === 'f64') {
+        const rows = read.rows as AggregatePoint[];
+        const { body, headers } = f64Answer(
+          { ...head, aggregate: read.aggregate },
+          { count: rows.length, t: rows.map((r) => r.t), v: rows.map((r) => r.v), n: rows.map((r) => r.n) },
+        );
+        return c.body(body, 200, headers);
+      }
       if (q.format === 'columns')
         return c.json({
           ...head,
@@ -104,6 +115,18 @@ export function readingRoutes(store: Store): Hono {
     // the natural aggregate of the datasource's kind when none is asked for (kWh used, interval sums)
     const source = store.getDatasource(id);
     const agg = q.agg ?? naturalAggregate(source.kind, source.valueType);
+    if (q.format === 'f64') {
+      const query = { from, to, resolution: q.resolution, aggregate: agg, limit: q.limit };
+      const head = {
+        datasource: id,
+        from,
+        to,
+        resolution: q.resolution,
+        aggregate: q.resolution === 'raw' ? null : agg,
+      };
+      const { body, headers } = f64Answer(head, store.readBinary(id, query, audit));
+      return c.body(body, 200, headers);
+    }
     if (q.format === 'columns') {
       const query = { from, to, resolution: q.resolution, aggregate: agg, limit: q.limit };
       return c.body(columnsJson(id, query, store.readColumns(id, query, audit)), 200, {
