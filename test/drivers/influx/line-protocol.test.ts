@@ -120,6 +120,50 @@ describe('line protocol parser', () => {
     expect(points[2].series).toBe(points[4].series);
   });
 
+  it('reads every float spelling exactly as the grammar says, and rejects every other token', () => {
+    // the reference grammar: [+-](digits[.digits] | .digits)[e[+-]digits]; the parser's fast
+    // path checks characters instead, so each spelling is held against this regex and Number()
+    const grammar = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+    const tokens = [
+      ...['0', '-0', '+0', '7', '-7', '+7', '1.', '-1.', '.5', '-.5', '+.5', '0.1', '00012.5000'],
+      ...['230.25', '-1.5e3', '1E-2', '1e+2', '.5e1', '9'.repeat(300), `0.${'1'.repeat(298)}`],
+      ...['.', '+', '-', '+-1', '1.2.3', '1-2', '1..2', '0x10', '0b1', '0o7', '1_000'],
+      ...['Infinity', '-Infinity', 'NaN', 'e3', '1e', '1e+', '.e1', '٣', '１'],
+    ];
+    for (const token of tokens) {
+      const { points, errors } = parseLineProtocol(`m f=${token} 1`);
+      if (grammar.test(token)) {
+        expect(errors, token).toEqual([]);
+        expect(points[0].fields[0].value, token).toBe(Number(token));
+        expect(points[0].timestamp, token).toBe('1');
+      } else {
+        expect(points, token).toEqual([]);
+        expect(errors[0].column, token).toBe(5);
+      }
+    }
+    // finite for the grammar, but out of range for a float64
+    for (const token of ['1e999', '-1e999', '9'.repeat(400)]) {
+      const { points, errors } = parseLineProtocol(`m f=${token} 1`);
+      expect(points, token).toEqual([]);
+      expect(errors[0].message, token).toMatch(/out of range/);
+    }
+    // the timestamp: digits with at most one sign, anything else names its column
+    for (const [ts, ok] of [
+      ['12', true],
+      ['+12', true],
+      ['-12', true],
+      ['+', false],
+      ['1a', false],
+      ['1.5', false],
+      ['--1', false],
+      ['1e3', false],
+    ] as const) {
+      const { points, errors } = parseLineProtocol(`m f=1 ${ts}`);
+      if (ok) expect(points[0].timestamp, ts).toBe(ts);
+      else expect(errors[0], ts).toMatchObject({ column: 7, message: expect.stringMatching(/integer/) });
+    }
+  });
+
   it('converts every precision to ms exactly, on the digits (no float rounding of 19-digit ns)', () => {
     expect(timestampToMs('1700000000123456789', 'ns')).toBe(1_700_000_000_123);
     expect(timestampToMs('1700000000123456789', 'n')).toBe(1_700_000_000_123);
