@@ -231,11 +231,9 @@ function parseLine(
         if (c === COMMA || c === SPACE || c === NL || c === CR) break;
         i++;
       }
-      // the common value, a plain decimal float, is checked by its characters and read by
-      // Number(); anything else (integers, booleans, errors) goes through fieldValue
-      value = isPlainFloat(body, valueStart, i)
-        ? Number(body.slice(valueStart, i))
-        : fieldValue(body.slice(valueStart, i), key, valueStart);
+      // the common value, a plain decimal float, is read from its characters; anything else
+      // (integers, booleans, exponents, errors) goes through fieldValue
+      value = plainFloat(body, valueStart, i) ?? fieldValue(body.slice(valueStart, i), key, valueStart);
     }
     fields.push({ key, value });
     const c = body.charCodeAt(i);
@@ -271,29 +269,45 @@ function parseLine(
   return { line, seriesKey, series, fields, timestamp };
 }
 
+/** Exact powers of ten: every one up to 10^22 is a float64 without rounding. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 /**
- * Whether `body[from, to)` is a plain decimal float, `[+-]digits[.digits]` or `[+-].digits`: the
- * part of `FLOAT`'s language without an exponent, checked without a regular expression (this
- * runs once per field on the ingest path). Exponents (which can overflow to Infinity) and tokens
- * longer than 300 characters (10^300 is still finite) go to the strict path in `fieldValue`.
+ * The value of `body[from, to)` when it is a plain decimal float, `[+-]digits[.digits]` or
+ * `[+-].digits` (the part of `FLOAT`'s language without an exponent), else undefined: checked
+ * by its characters, without a regular expression or a substring (this runs once per field on the
+ * ingest path). With at most 15 digits the digits make an exact integer and 10^fraction is exact,
+ * so one IEEE division gives the correctly rounded value, the same double as `Number(token)`
+ * (Clinger's fast path); longer tokens are read by `Number`. Exponents (which can overflow to
+ * Infinity) and tokens longer than 300 characters (10^300 is still finite) go to `fieldValue`.
  */
-function isPlainFloat(body: string, from: number, to: number): boolean {
+function plainFloat(body: string, from: number, to: number): number | undefined {
+  if (to - from > 300) return undefined;
   let i = from;
   let c = body.charCodeAt(i);
-  if (c === 43 || c === 45) c = body.charCodeAt(++i);
+  const negative = c === 45;
+  if (negative || c === 43) c = body.charCodeAt(++i);
+  let digits = 0;
   let mantissa = 0;
   while (c >= 48 && c <= 57) {
-    mantissa++;
+    mantissa = mantissa * 10 + (c - 48);
+    digits++;
     c = body.charCodeAt(++i);
   }
+  let fraction = 0;
   if (c === 46 /* . */) {
     c = body.charCodeAt(++i);
     while (c >= 48 && c <= 57) {
-      mantissa++;
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      fraction++;
       c = body.charCodeAt(++i);
     }
   }
-  return mantissa > 0 && i === to && to - from <= 300;
+  if (digits === 0 || i !== to) return undefined;
+  if (digits > 15) return Number(body.slice(from, to));
+  const value = mantissa / POW10[fraction];
+  return negative ? -value : value;
 }
 
 function fieldValue(token: string, key: string, at: number): FieldValue {

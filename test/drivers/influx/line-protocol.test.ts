@@ -129,7 +129,22 @@ describe('line protocol parser', () => {
       ...['230.25', '-1.5e3', '1E-2', '1e+2', '.5e1', '9'.repeat(300), `0.${'1'.repeat(298)}`],
       ...['.', '+', '-', '+-1', '1.2.3', '1-2', '1..2', '0x10', '0b1', '0o7', '1_000'],
       ...['Infinity', '-Infinity', 'NaN', 'e3', '1e', '1e+', '.e1', '٣', '１'],
+      // around the 15 digits read without Number(): exact either side, the same double
+      ...['123456789012345', '1234567890123456', '-12345678901234.5', '0.000000000000001'],
+      ...['0.1', '0.3', '2.675', '1.005', '4.35', '9007199254740993', '0.30000000000000004'],
     ];
+    // and a few thousand random decimals of 1 to 18 digits, as meters and Telegraf print them
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    for (let k = 0; k < 3000; k++) {
+      const digits = Array.from({ length: 1 + Math.floor(random() * 18) }, () => Math.floor(random() * 10));
+      const point = Math.floor(random() * (digits.length + 1));
+      const sign = random() < 0.3 ? '-' : '';
+      tokens.push(`${sign}${digits.slice(0, point).join('')}.${digits.slice(point).join('')}`);
+    }
     for (const token of tokens) {
       const { points, errors } = parseLineProtocol(`m f=${token} 1`);
       if (grammar.test(token)) {
