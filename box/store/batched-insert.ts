@@ -4,8 +4,9 @@ import type Database from 'better-sqlite3';
  * Runs one INSERT (or upsert) for many rows at a time: `INSERT … VALUES (?,…),(?,…),…`.
  * better-sqlite3 pays a fixed cost per `run()` call (binding, stepping, resetting, crossing into
  * C++), which for a 4-column reading was about half the cost of storing it; a 64-row statement
- * pays it once per 64 rows. Rows are buffered by {@link push} and written by {@link flush},
- * which the caller must call before the transaction commits (and before reading what it wrote).
+ * pays it once per 64 rows. Rows are buffered by {@link put} / {@link push} and written by
+ * {@link flush}, which the caller must call before the transaction commits (and before reading
+ * what it wrote).
  */
 export class BatchedInsert {
   readonly #db: Database.Database;
@@ -13,7 +14,9 @@ export class BatchedInsert {
   readonly #tail: string;
   readonly #columns: number;
   readonly #statements = new Map<number, Database.Statement>();
-  #params: unknown[] = [];
+  /** One full chunk's parameters, reused: values are bound at `run()`, so the array can be refilled. */
+  readonly #params: unknown[];
+  #length = 0;
 
   /**
    * `head` is everything before `VALUES` (`INSERT INTO t (a, b)`), `tail` anything after the
@@ -24,12 +27,24 @@ export class BatchedInsert {
     this.#head = head;
     this.#tail = tail;
     this.#columns = columns;
+    this.#params = new Array(CHUNK_ROWS * columns).fill(null);
+  }
+
+  /**
+   * Buffers one value; `columns` consecutive values make a row. The ingest hot path calls this
+   * per value rather than {@link push}, so no array is built per row. A full chunk is written.
+   */
+  put(value: unknown): void {
+    this.#params[this.#length++] = value;
+    if (this.#length === this.#params.length) {
+      this.#statement(CHUNK_ROWS).run(this.#params);
+      this.#length = 0;
+    }
   }
 
   /** Buffers one row (exactly `columns` values); writes a full chunk at once. */
   push(...row: unknown[]): void {
-    for (const value of row) this.#params.push(value);
-    if (this.#params.length >= CHUNK_ROWS * this.#columns) this.flush();
+    for (const value of row) this.put(value);
   }
 
   /**
@@ -37,23 +52,21 @@ export class BatchedInsert {
    * rolled-back transaction can never be written by the next one.
    */
   clear(): void {
-    this.#params = [];
+    this.#length = 0;
   }
 
-  /** Writes every buffered row: full chunks of 64, then 8, then single rows. */
+  /** Writes every buffered row: chunks of 8, then single rows (full chunks of 64 went at once). */
   flush(): void {
-    const params = this.#params;
-    if (params.length === 0) return;
-    this.#params = [];
-    let rows = params.length / this.#columns;
+    const length = this.#length;
+    if (length === 0) return;
+    this.#length = 0;
+    if (length % this.#columns !== 0)
+      throw new Error(`BatchedInsert: ${length} values buffered, not whole rows of ${this.#columns}`);
+    let rows = length / this.#columns;
     let at = 0;
-    for (const size of [CHUNK_ROWS, 8, 1]) {
+    for (const size of [8, 1]) {
       while (rows >= size) {
-        const slice =
-          at === 0 && size * this.#columns === params.length
-            ? params
-            : params.slice(at, at + size * this.#columns);
-        this.#statement(size).run(slice);
+        this.#statement(size).run(this.#params.slice(at, at + size * this.#columns));
         at += size * this.#columns;
         rows -= size;
       }

@@ -7,6 +7,7 @@ import {
   BucketStats,
   bucketStart,
   counterIncrement,
+  ROLLUP_GAUGE_INSERT_HEAD,
   ROLLUP_INSERT_HEAD,
   ROLLUP_UPSERT_TAIL,
   ROLLUP_WIDTHS,
@@ -33,19 +34,23 @@ interface StoredReading {
  * aggregates the batch in memory and upserts one row per touched bucket and resolution.
  */
 export class NumericWriter {
-  readonly #rows: BatchedInsert;
+  readonly #gaugeRows: BatchedInsert;
+  readonly #counterRows: BatchedInsert;
   readonly #insertOrIgnore: Database.Statement;
   readonly #newest: Database.Statement<[number], StoredReading>;
   readonly #before: Database.Statement<[number, number], StoredReading>;
   readonly #after: Database.Statement<[number, number], StoredReading>;
   readonly #setInc: Database.Statement;
-  readonly #upserts: BatchedInsert;
+  readonly #gaugeUpserts: BatchedInsert;
+  readonly #counterUpserts: BatchedInsert;
   readonly #blocks: Blocks;
 
   constructor(db: Database.Database) {
     this.#blocks = new Blocks(db);
-    // appended rows and every bucket upsert go out many per statement (see BatchedInsert)
-    this.#rows = new BatchedInsert(db, 'INSERT INTO readings (sid, t, v, inc)', 4);
+    // appended rows and every bucket upsert go out many per statement (see BatchedInsert); a
+    // gauge's rows and buckets leave out the columns that are always NULL for it (inc, delta)
+    this.#gaugeRows = new BatchedInsert(db, 'INSERT INTO readings (sid, t, v)', 3);
+    this.#counterRows = new BatchedInsert(db, 'INSERT INTO readings (sid, t, v, inc)', 4);
     this.#insertOrIgnore = db.prepare('INSERT OR IGNORE INTO readings (sid, t, v, inc) VALUES (?, ?, ?, ?)');
     this.#newest = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? ORDER BY t DESC LIMIT 1');
     this.#before = db.prepare(
@@ -53,7 +58,8 @@ export class NumericWriter {
     );
     this.#after = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? AND t > ? ORDER BY t ASC LIMIT 1');
     this.#setInc = db.prepare('UPDATE readings SET inc = ? WHERE sid = ? AND t = ?');
-    this.#upserts = new BatchedInsert(db, ROLLUP_INSERT_HEAD, 12, ROLLUP_UPSERT_TAIL);
+    this.#gaugeUpserts = new BatchedInsert(db, ROLLUP_GAUGE_INSERT_HEAD, 11, ROLLUP_UPSERT_TAIL);
+    this.#counterUpserts = new BatchedInsert(db, ROLLUP_INSERT_HEAD, 12, ROLLUP_UPSERT_TAIL);
   }
 
   /**
@@ -81,8 +87,10 @@ export class NumericWriter {
       return this.#merge(entry, readings, digest);
     } finally {
       // after a failure (SQLITE_FULL, a constraint) nothing buffered may outlive the rollback
-      this.#rows.clear();
-      this.#upserts.clear();
+      this.#gaugeRows.clear();
+      this.#counterRows.clear();
+      this.#gaugeUpserts.clear();
+      this.#counterUpserts.clear();
     }
   }
 
@@ -94,37 +102,48 @@ export class NumericWriter {
   ): WriteResult {
     const { sid } = entry;
     const counter = entry.valueType === 'counter';
+    const rows = counter ? this.#counterRows : this.#gaugeRows;
+    const upserts = counter ? this.#counterUpserts : this.#gaugeUpserts;
     const widths = ROLLUP_WIDTHS;
-    const open: Array<BucketStats | undefined> = new Array(widths.length);
+    const levels = widths.length;
+    const open: Array<BucketStats | undefined> = new Array(levels).fill(undefined);
+    // the readings are sorted, so a level's bucket changes exactly when t reaches its end: one
+    // comparison per level and reading instead of computing the bucket start (a float modulo)
+    const ends = new Float64Array(levels).fill(Number.NEGATIVE_INFINITY);
     let previousT = Number.NEGATIVE_INFINITY;
     let previousV = newest?.v;
     let written = 0;
     let duplicates = 0;
-    for (const { t, v } of readings) {
+    for (let r = 0; r < readings.length; r++) {
+      const { t, v } = readings[r];
       if (t === previousT) {
         duplicates++;
         continue;
       }
       const inc = counter ? counterIncrement(v, previousV) : null;
-      this.#rows.push(sid, t, v, inc);
+      rows.put(sid);
+      rows.put(t);
+      rows.put(v);
+      if (counter) rows.put(inc);
       digest?.add(t, v);
       written++;
       previousT = t;
       previousV = v;
-      for (let i = 0; i < widths.length; i++) {
-        const bucket = bucketStart(t, widths[i]);
+      for (let i = 0; i < levels; i++) {
         let stats = open[i];
-        if (stats === undefined || stats.bucket !== bucket) {
-          if (stats !== undefined) this.#upserts.push(...stats.params(sid));
-          stats = new BucketStats(widths[i], bucket);
+        if (stats === undefined || t >= ends[i]) {
+          if (stats !== undefined) stats.putInto(upserts, sid, counter);
+          const width = widths[i];
+          stats = new BucketStats(width, bucketStart(t, width));
           open[i] = stats;
+          ends[i] = stats.bucket + width;
         }
         stats.add(t, v, inc);
       }
     }
-    for (const stats of open) if (stats !== undefined) this.#upserts.push(...stats.params(sid));
-    this.#rows.flush();
-    this.#upserts.flush();
+    for (const stats of open) stats?.putInto(upserts, sid, counter);
+    rows.flush();
+    upserts.flush();
     return { written, duplicates };
   }
 
@@ -171,8 +190,9 @@ export class NumericWriter {
         }
       }
     }
-    for (const stats of touched.values()) this.#upserts.push(...stats.params(sid));
-    this.#upserts.flush();
+    const upserts = counter ? this.#counterUpserts : this.#gaugeUpserts;
+    for (const stats of touched.values()) stats.putInto(upserts, sid, counter);
+    upserts.flush();
     return { written, duplicates };
   }
 }

@@ -1,3 +1,4 @@
+import type { BatchedInsert } from './batched-insert.ts';
 import { RESOLUTION_MS, RESOLUTIONS } from './types.ts';
 
 /** Bucket widths in ms, finest first, in the order of `RESOLUTIONS`. */
@@ -58,6 +59,27 @@ export class BucketStats {
     this.delta = (this.delta ?? 0) + change;
   }
 
+  /**
+   * Buffers this bucket's row for the batched upsert, value by value (no array per bucket):
+   * the columns of {@link ROLLUP_INSERT_HEAD}, or of {@link ROLLUP_GAUGE_INSERT_HEAD} (no
+   * `delta`) when `withDelta` is false.
+   */
+  putInto(insert: BatchedInsert, sid: number, withDelta: boolean): void {
+    const has = this.n > 0;
+    insert.put(sid);
+    insert.put(this.width);
+    insert.put(this.bucket);
+    insert.put(this.n);
+    insert.put(this.sum);
+    insert.put(has ? this.min : null);
+    insert.put(has ? this.max : null);
+    insert.put(has ? this.firstT : null);
+    insert.put(has ? this.first : null);
+    insert.put(has ? this.lastT : null);
+    insert.put(has ? this.last : null);
+    if (withDelta) insert.put(this.delta);
+  }
+
   /** Parameters for the rollup upsert statement (after sid). */
   params(sid: number): unknown[] {
     const has = this.n > 0;
@@ -81,6 +103,14 @@ export class BucketStats {
 /** The rollup insert up to `VALUES` (12 columns, in the order of {@link BucketStats.params}). */
 export const ROLLUP_INSERT_HEAD =
   'INSERT INTO rollups (sid, res, bucket, n, sum, min, max, first_t, first, last_t, last, delta)';
+
+/**
+ * The rollup insert of a gauge's buckets (11 columns, no `delta`): a gauge never has one, and a
+ * row inserted without it gets NULL while an upsert's NULL `excluded.delta` leaves it as it was,
+ * exactly as binding NULL would. One value fewer to bind per bucket on the ingest path.
+ */
+export const ROLLUP_GAUGE_INSERT_HEAD =
+  'INSERT INTO rollups (sid, res, bucket, n, sum, min, max, first_t, first, last_t, last)';
 
 /**
  * Merges a bucket's new statistics into the stored row. In SQLite's upsert every right-hand

@@ -51,6 +51,10 @@ export function ingestLineProtocol(
   // per body: (series key, field) → its batch; null = not a reading; a string = why it cannot be stored
   const targets = new Map<ParsedSeries, Map<string, Batch | string | null>>();
   const byId = new Map<string, Batch>();
+  // most bodies repeat one series and field line after line: the last lookup is tried first
+  let lastSeries: ParsedSeries | undefined;
+  let lastKey = '';
+  let lastTarget: Batch | string | null = null;
   for (const point of points) {
     let t = now;
     if (point.timestamp !== undefined) {
@@ -71,17 +75,24 @@ export function ingestLineProtocol(
         report.skippedFields++;
         continue;
       }
-      // the parser shares one series object per series key, so this is an identity lookup
-      let bySeries = targets.get(point.series);
-      if (bySeries === undefined) {
-        bySeries = new Map();
-        targets.set(point.series, bySeries);
-      }
-      let target = bySeries.get(field.key);
-      if (target === undefined) {
-        const mapped = mapField(point.series, field.key, point.fields);
-        target = mapped ? resolve(store, mapped, byId, report, actor) : null;
-        bySeries.set(field.key, target);
+      let target: Batch | string | null | undefined;
+      if (point.series === lastSeries && field.key === lastKey) target = lastTarget;
+      else {
+        // the parser shares one series object per series key, so this is an identity lookup
+        let bySeries = targets.get(point.series);
+        if (bySeries === undefined) {
+          bySeries = new Map();
+          targets.set(point.series, bySeries);
+        }
+        target = bySeries.get(field.key);
+        if (target === undefined) {
+          const mapped = mapField(point.series, field.key, point.fields);
+          target = mapped ? resolve(store, mapped, byId, report, actor) : null;
+          bySeries.set(field.key, target);
+        }
+        lastSeries = point.series;
+        lastKey = field.key;
+        lastTarget = target;
       }
       if (target === null) report.skippedFields++;
       else if (typeof target === 'string') errors.push({ line: point.line, column: 1, message: target });

@@ -12,6 +12,10 @@
  * are empty or start with `#` are skipped.
  */
 
+import { plainFloat } from './line-numbers.ts';
+
+export { PRECISIONS, timestampToMs } from './line-numbers.ts';
+
 export type FieldValue = number | boolean | string;
 
 /** One parsed line. `seriesKey` is the raw text before the fields, a cheap cache key for mapping. */
@@ -88,6 +92,7 @@ export function parseLineProtocol(body: string): { points: LinePoint[]; errors: 
   const errors: LineError[] = [];
   const n = body.length;
   const seriesCache: SeriesCache = new Map() as SeriesCache;
+  const cursor: Cursor = { end: 0, newlines: 0 };
   let pos = 0;
   let line = 1;
   while (pos < n) {
@@ -103,10 +108,9 @@ export function parseLineProtocol(body: string): { points: LinePoint[]; errors: 
       continue;
     }
     try {
-      const point = parseLine(body, pos, line, seriesCache);
-      points.push(point.point);
-      line += point.newlines + 1;
-      pos = point.end + 1;
+      points.push(parseLine(body, pos, line, seriesCache, cursor));
+      line += cursor.newlines + 1;
+      pos = cursor.end + 1;
     } catch (error) {
       if (!(error instanceof LineFailure)) throw error;
       const lineStart = body.lastIndexOf('\n', error.at - 1) + 1;
@@ -131,13 +135,20 @@ function countNewlines(body: string, from: number, to: number): number {
   return count;
 }
 
-/** Parses one line starting at `pos`; `end` is the index of its newline (or the body's length). */
+/** Where the last parsed line ended (its newline, or the body's length), and the newlines inside it. */
+interface Cursor {
+  end: number;
+  newlines: number;
+}
+
+/** Parses one line starting at `pos`; sets `cursor` (one object per body, not one per line). */
 function parseLine(
   body: string,
   pos: number,
   line: number,
   seriesCache: SeriesCache,
-): { point: LinePoint; end: number; newlines: number } {
+  cursor: Cursor,
+): LinePoint {
   const n = body.length;
   // series key: up to the first unescaped space. Bodies repeat a series line after line, so the
   // previous line's key is tried first: the same characters scan to the same end, no slice needed
@@ -224,7 +235,9 @@ function parseLine(
         if (c === COMMA || c === SPACE || c === NL || c === CR) break;
         i++;
       }
-      value = fieldValue(body.slice(valueStart, i), key, valueStart);
+      // the common value, a plain decimal float, is read from its characters; anything else
+      // (integers, booleans, exponents, errors) goes through fieldValue
+      value = plainFloat(body, valueStart, i) ?? fieldValue(body.slice(valueStart, i), key, valueStart);
     }
     fields.push({ key, value });
     const c = body.charCodeAt(i);
@@ -240,16 +253,24 @@ function parseLine(
   let timestamp: string | undefined;
   if (i < n && body.charCodeAt(i) !== NL && body.charCodeAt(i) !== CR) {
     const tsStart = i;
-    while (i < n && body.charCodeAt(i) !== SPACE && body.charCodeAt(i) !== NL && body.charCodeAt(i) !== CR)
-      i++;
+    let digits = true;
+    let c = body.charCodeAt(i);
+    if (c === 43 /* + */ || c === 45 /* - */) c = body.charCodeAt(++i);
+    if (!(c >= 48 && c <= 57)) digits = false;
+    while (i < n && c !== SPACE && c !== NL && c !== CR) {
+      if (!(c >= 48 && c <= 57)) digits = false;
+      c = body.charCodeAt(++i);
+    }
     timestamp = body.slice(tsStart, i);
-    if (!INTEGER.test(timestamp))
+    if (!digits)
       throw new LineFailure(tsStart, `the timestamp must be an integer, got "${timestamp.slice(0, 40)}"`);
     while (body.charCodeAt(i) === SPACE || body.charCodeAt(i) === CR) i++;
     if (i < n && body.charCodeAt(i) !== NL) throw new LineFailure(i, 'unexpected text after the timestamp');
   }
   while (body.charCodeAt(i) === CR) i++;
-  return { point: { line, seriesKey, series, fields, timestamp }, end: i, newlines };
+  cursor.end = i;
+  cursor.newlines = newlines;
+  return { line, seriesKey, series, fields, timestamp };
 }
 
 function fieldValue(token: string, key: string, at: number): FieldValue {
@@ -339,26 +360,4 @@ export function parseSeriesKey(seriesKey: string): ParsedSeries {
   }
   tags.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { measurement, tags };
-}
-
-const PRECISION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const PRECISION_DROP: Record<string, number> = { n: 6, ns: 6, u: 3, us: 3, µ: 3 };
-
-/** The precisions `/write?precision=` accepts (InfluxDB 1.x names, plus `ns` and `us`). */
-export const PRECISIONS = ['n', 'ns', 'u', 'us', 'µ', 'ms', 's', 'm', 'h'] as const;
-
-/**
- * A timestamp's digits in `precision` as integer ms since the epoch (sub-millisecond digits are
- * cut off, rounding towards the past), or undefined when it is negative or out of range.
- * Works on the digits, not a float, so 19-digit nanosecond timestamps stay exact.
- */
-export function timestampToMs(digits: string, precision: string): number | undefined {
-  if (digits.startsWith('-')) return undefined;
-  const plain = digits.startsWith('+') ? digits.slice(1) : digits;
-  const drop = PRECISION_DROP[precision];
-  if (drop !== undefined) return plain.length <= drop ? 0 : Number(plain.slice(0, plain.length - drop));
-  const factor = PRECISION_MS[precision];
-  if (factor === undefined) return undefined;
-  const ms = Number(plain) * factor;
-  return Number.isSafeInteger(ms) ? ms : undefined;
 }

@@ -120,6 +120,65 @@ describe('line protocol parser', () => {
     expect(points[2].series).toBe(points[4].series);
   });
 
+  it('reads every float spelling exactly as the grammar says, and rejects every other token', () => {
+    // the reference grammar: [+-](digits[.digits] | .digits)[e[+-]digits]; the parser's fast
+    // path checks characters instead, so each spelling is held against this regex and Number()
+    const grammar = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+    const tokens = [
+      ...['0', '-0', '+0', '7', '-7', '+7', '1.', '-1.', '.5', '-.5', '+.5', '0.1', '00012.5000'],
+      ...['230.25', '-1.5e3', '1E-2', '1e+2', '.5e1', '9'.repeat(300), `0.${'1'.repeat(298)}`],
+      ...['.', '+', '-', '+-1', '1.2.3', '1-2', '1..2', '0x10', '0b1', '0o7', '1_000'],
+      ...['Infinity', '-Infinity', 'NaN', 'e3', '1e', '1e+', '.e1', '٣', '１'],
+      // around the 15 digits read without Number(): exact either side, the same double
+      ...['123456789012345', '1234567890123456', '-12345678901234.5', '0.000000000000001'],
+      ...['0.1', '0.3', '2.675', '1.005', '4.35', '9007199254740993', '0.30000000000000004'],
+    ];
+    // and a few thousand random decimals of 1 to 18 digits, as meters and Telegraf print them
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    for (let k = 0; k < 3000; k++) {
+      const digits = Array.from({ length: 1 + Math.floor(random() * 18) }, () => Math.floor(random() * 10));
+      const point = Math.floor(random() * (digits.length + 1));
+      const sign = random() < 0.3 ? '-' : '';
+      tokens.push(`${sign}${digits.slice(0, point).join('')}.${digits.slice(point).join('')}`);
+    }
+    for (const token of tokens) {
+      const { points, errors } = parseLineProtocol(`m f=${token} 1`);
+      if (grammar.test(token)) {
+        expect(errors, token).toEqual([]);
+        expect(points[0].fields[0].value, token).toBe(Number(token));
+        expect(points[0].timestamp, token).toBe('1');
+      } else {
+        expect(points, token).toEqual([]);
+        expect(errors[0].column, token).toBe(5);
+      }
+    }
+    // finite for the grammar, but out of range for a float64
+    for (const token of ['1e999', '-1e999', '9'.repeat(400)]) {
+      const { points, errors } = parseLineProtocol(`m f=${token} 1`);
+      expect(points, token).toEqual([]);
+      expect(errors[0].message, token).toMatch(/out of range/);
+    }
+    // the timestamp: digits with at most one sign, anything else names its column
+    for (const [ts, ok] of [
+      ['12', true],
+      ['+12', true],
+      ['-12', true],
+      ['+', false],
+      ['1a', false],
+      ['1.5', false],
+      ['--1', false],
+      ['1e3', false],
+    ] as const) {
+      const { points, errors } = parseLineProtocol(`m f=1 ${ts}`);
+      if (ok) expect(points[0].timestamp, ts).toBe(ts);
+      else expect(errors[0], ts).toMatchObject({ column: 7, message: expect.stringMatching(/integer/) });
+    }
+  });
+
   it('converts every precision to ms exactly, on the digits (no float rounding of 19-digit ns)', () => {
     expect(timestampToMs('1700000000123456789', 'ns')).toBe(1_700_000_000_123);
     expect(timestampToMs('1700000000123456789', 'n')).toBe(1_700_000_000_123);

@@ -1,0 +1,205 @@
+/**
+ * Issue 13, aims 1 and 2, measured so that load swings cancel: the bare node:http + SQLite +
+ * 30-min rollup server (bench/support/bare-server.ts), the box's JSON endpoint and the box's
+ * line-protocol `POST /write` all run at once, each on its own empty store and keep-alive
+ * connection, and every batch goes to each of them in turn (the order rotates per batch). Only one
+ * server works at a time, so a burst of load from elsewhere lands on all of them alike; in
+ * bench/store-http.ts the phases run minutes apart and their ratios swung ±30 %.
+ * Per server: points/s over the time its own requests took, and its process's CPU time per point
+ * (/proc utime + stime, the server alone, not the client).
+ * Run: `node --import tsx bench/ingest-interleaved.ts` (`BENCH_DAYS=…`, default 90;
+ * `BENCH_BEFORE_DIST=<dist folder>` adds an older build's JSON and line protocol beside).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HouseholdSimulator } from '../drivers/simulator/index.ts';
+import { type BenchRow, printTable } from './table.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DAY = 86_400_000;
+const START = Date.UTC(2025, 0, 1);
+const DAYS = Number(process.env.BENCH_DAYS ?? 90);
+const BATCH = 5000;
+const work = mkdtempSync(join(tmpdir(), 'databox-bench-interleaved-'));
+
+interface Server {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  bodies: Buffer[];
+  ok: number;
+  agent: Agent;
+  ms: number;
+  cpu0: number;
+}
+
+function post(s: Server, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(s.url + s.path, { method: 'POST', agent: s.agent, headers: s.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function listening(child: ChildProcess): Promise<string> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no address in 60 s:\n${output}`)), 60_000);
+    const on = (chunk: Buffer) => {
+      output += chunk;
+      const box = /running at (http:\/\/\S+)/.exec(output);
+      const bare = /listening (\d+)\n/.exec(output);
+      if (box || bare) {
+        clearTimeout(timer);
+        resolve(box ? box[1] : `http://127.0.0.1:${bare?.[1]}`);
+      }
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+  });
+}
+
+/** The process's user + system CPU time in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function startBox(name: string, dist: string, mode: 'json' | 'lp', json: Buffer[], lp: Buffer[]) {
+  const home = join(work, name.replace(/\W+/g, '-'));
+  const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const url = await listening(child);
+  const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const base = { name, child, url, agent, ms: 0, cpu0: 0 };
+  if (mode === 'lp') {
+    const headers = { authorization: `Token ${token}` };
+    return { ...base, path: '/write?db=bench&precision=ms', headers, bodies: lp, ok: 204 };
+  }
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const server: Server = {
+    ...base,
+    path: '/api/v1/datasources/bench.power/readings',
+    headers,
+    bodies: json,
+    ok: 200,
+  };
+  const spec = { id: 'bench.power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' };
+  const created = await post({ ...server, path: '/api/v1/datasources' }, Buffer.from(JSON.stringify(spec)));
+  if (created.status !== 201) throw new Error(`${name}: ${created.status} ${created.text}`);
+  return server;
+}
+
+async function main() {
+  console.log(
+    `HTTP ingest, interleaved (issue 13) on ${process.platform} ${process.arch}, node ${process.version}`,
+  );
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(join(ROOT, 'dist/box/cli/main.js'))) throw new Error('dist/ did not build');
+  const sim = new HouseholdSimulator({ seed: 7, stepMs: 10_000 });
+  const readings: Array<{ t: number; v: number }> = [];
+  for (const b of sim.batches(START, START + DAYS * DAY, { batchSize: 20_000 }))
+    if (b.sourceId === 'sim.power') for (const r of b.readings) readings.push(r);
+  const batches: Array<typeof readings> = [];
+  for (let i = 0; i < readings.length; i += BATCH) batches.push(readings.slice(i, i + BATCH));
+  const json = batches.map((b) => Buffer.from(JSON.stringify(b)));
+  const lp = batches.map((b) => Buffer.from(b.map((r) => `power,meter=bench w=${r.v} ${r.t}`).join('\n')));
+  const points = readings.length;
+  console.log(`${points.toLocaleString('en')} points in ${batches.length} batches to each server`);
+
+  const bareChild = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/support/bare-server.ts'), join(work, 'bare.db')],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const bare: Server = {
+    name: 'bare',
+    child: bareChild,
+    url: await listening(bareChild),
+    path: '/write',
+    headers: { 'content-type': 'application/json' },
+    bodies: json,
+    ok: 204,
+    agent: new Agent({ keepAlive: true, maxSockets: 1 }),
+    ms: 0,
+    cpu0: 0,
+  };
+  const servers = [
+    bare,
+    await startBox('JSON', join(ROOT, 'dist'), 'json', json, lp),
+    await startBox('line protocol', join(ROOT, 'dist'), 'lp', json, lp),
+  ];
+  const before = process.env.BENCH_BEFORE_DIST;
+  if (before) {
+    servers.push(await startBox('JSON, older build', before, 'json', json, lp));
+    servers.push(await startBox('line protocol, older build', before, 'lp', json, lp));
+  }
+  const load = [readFileSync('/proc/loadavg', 'utf8').split(' ')[0]];
+  for (const s of servers) s.cpu0 = cpuMs(s.child.pid as number);
+  for (let i = 0; i < batches.length; i++) {
+    for (let k = 0; k < servers.length; k++) {
+      const s = servers[(i + k) % servers.length];
+      const t0 = performance.now();
+      const res = await post(s, s.bodies[i]);
+      s.ms += performance.now() - t0;
+      if (res.status !== s.ok) throw new Error(`${s.name}: ${res.status} ${res.text.slice(0, 300)}`);
+    }
+  }
+  load.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  const rate = (s: Server) => points / (s.ms / 1000);
+  const cpu = (s: Server) => ((cpuMs(s.child.pid as number) - s.cpu0) * 1000) / points;
+  const bareRate = rate(bare);
+  const bareCpu = cpu(bare);
+  const rows: BenchRow[] = [];
+  for (const s of servers.slice(1)) {
+    const aim = s.name.startsWith('JSON') ? '≥ 0.9×' : '≥ 1.14× (InfluxDB in the issue)';
+    rows.push({
+      name: `HTTP ingest, ${s.name}`,
+      value: rate(s),
+      unit: 'points/s',
+      baseline: { name: 'bare server, same batches interleaved', value: bareRate },
+      target: s.name.includes('older') ? '' : aim,
+    });
+    rows.push({
+      name: `CPU per point, ${s.name} (daemon process)`,
+      value: cpu(s),
+      unit: 'µs',
+      baseline: { name: 'bare server process', value: bareCpu },
+      higherIsBetter: false,
+    });
+  }
+  printTable(
+    `HTTP ingest, interleaved, ${points.toLocaleString('en')} points (load ${load.join(' → ')})`,
+    rows,
+  );
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.agent.destroy();
+          if (s.child.exitCode !== null) return resolve();
+          s.child.once('exit', () => resolve());
+          s.child.kill('SIGTERM');
+        }),
+    ),
+  );
+  rmSync(work, { recursive: true, force: true });
+}
+
+await main();
