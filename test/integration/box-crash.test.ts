@@ -63,7 +63,10 @@ describe('box process', () => {
       }
     };
     const writers = [writer(), writer(), writer(), writer()];
+    // kill mid-flight once enough batches are acknowledged (a fixed 1.5 s was too short at load 18)
+    const started = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1500));
+    while (acked.length < 12 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
     killed = true;
     await stopBoxProcess(running, 'SIGKILL');
     await Promise.all(writers);
