@@ -40,20 +40,21 @@ export function meterReadings(
   let register = 1000;
   for (let t = from; t < to; t += 15 * MINUTE) {
     const hour = ((t / 3_600_000) % 24) + 1; // about local hours in Amsterdam
-    register += (scale * (0.05 + (hour > 17 && hour < 22 ? 0.3 : 0) + 0.04 * Math.abs(Math.sin(t / 5e6)))) / 4;
+    register +=
+      (scale * (0.05 + (hour > 17 && hour < 22 ? 0.3 : 0) + 0.04 * Math.abs(Math.sin(t / 5e6)))) / 4;
     if (!skip(t)) out.push({ t, v: Math.round(register * 1000) / 1000 });
   }
   return out;
 }
 
-/** A store file with the year of meter readings and the clock at NOW. */
-export function yearStore(dir: string): Store {
+/** A store file with the year of meter readings (but `skip`) and the clock at NOW. */
+export function yearStore(dir: string, skip?: (t: number) => boolean): Store {
   const store = Store.open(join(dir, 'databox.db'), { clock: () => NOW });
   store.createDatasource(
     { id: METER, kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' },
     'user',
   );
-  store.writeReadings(METER, meterReadings(), 'user');
+  store.writeReadings(METER, meterReadings(FIRST, NOW, skip), 'user');
   return store;
 }
 
