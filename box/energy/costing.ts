@@ -73,13 +73,13 @@ function readStepped(
 
 /** `[from, to)` cut at the zone's local midnights: whole days inside, partial ones at the edges. */
 export function dayPieces(calendar: LocalCalendar, from: number, to: number): DayPiece[] {
+  // the calendar's fast day walk: a year's 366 midnights without a zone lookup per day
+  const bounds = calendar.boundaries(from, to, '1d');
   const pieces: DayPiece[] = [];
-  for (let a = from; a < to; ) {
-    const dayStart = calendar.startOf(a, '1d');
-    const dayEnd = calendar.next(a, '1d');
-    const b = Math.min(dayEnd, to);
-    pieces.push({ from: a, to: b, whole: a === dayStart && b === dayEnd });
-    a = b;
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const a = Math.max(bounds[i], from);
+    const b = Math.min(bounds[i + 1], to);
+    if (a < b) pieces.push({ from: a, to: b, whole: a === bounds[i] && b === bounds[i + 1] });
   }
   return pieces;
 }
