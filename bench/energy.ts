@@ -173,7 +173,7 @@ function localDayBench(): BenchRow[] {
     );
   }
   rows.push({
-    name: 'stored-day invalidation per written batch (counter: one DELETE with a next-reading probe)',
+    name: 'stored-day invalidation per written batch (counter: local_days + cost_days)',
     value: probe,
     unit: 'µs',
     baseline: { name: 'one 10-reading batch write', value: ((performance.now() - start) / batches) * 1000 },
