@@ -3,11 +3,15 @@
  * Kolkata, Kathmandu) against the UTC `1d` read of the stored daily rollups in the same run,
  * timed alternately: the first read (every day merged from the 1 h / 30 min / 15 min rollups and
  * stored), later reads (stored days), a year whose last day is still filling, and the write
- * path's cost of keeping stored days exact. Run: `node --import tsx bench/energy.ts`.
+ * path's cost of keeping stored days exact; and a year's cost at a day/night and a
+ * time-of-use tariff from stored day costs against pricing every rollup step (the Energy
+ * screen's year card). Run: `node --import tsx bench/energy.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { costOf } from '../box/energy/period-cost.ts';
+import { saveTariff } from '../box/energy/tariff.ts';
 import { readCalendar } from '../box/store/local-calendar.ts';
 import { Store } from '../box/store/store.ts';
 
@@ -148,6 +152,7 @@ function localDayBench(): BenchRow[] {
     baseline: { name: 'UTC 1d read', value: utcMonths },
     higherIsBetter: false,
   });
+  rows.push(...costRows(store, q.from, q.to));
   // the write path's cost: every stored batch drops the cached days it touches (one statement)
   const sid = store.catalogue.get('meter.energy').sid;
   const probes = 20_000;
@@ -168,7 +173,7 @@ function localDayBench(): BenchRow[] {
     );
   }
   rows.push({
-    name: 'stored-day invalidation per written batch (counter: one DELETE with a next-reading probe)',
+    name: 'stored-day invalidation per written batch (counter: local_days + cost_days)',
     value: probe,
     unit: 'µs',
     baseline: { name: 'one 10-reading batch write', value: ((performance.now() - start) / batches) * 1000 },
@@ -196,6 +201,51 @@ function localDayBench(): BenchRow[] {
     target: '≤ 2× the UTC read',
   });
   today.close();
+  return rows;
+}
+
+/** A year's cost from the stored day costs against pricing the rollups, alternately. */
+function costRows(store: Store, from: number, to: number): BenchRow[] {
+  const zone = 'Europe/Amsterdam';
+  const rows: BenchRow[] = [];
+  const drop = store.db.prepare('DELETE FROM cost_days');
+  for (const input of [
+    { kind: 'day-night', currency: 'EUR', rate: 0.3, nightRate: 0.22, nightFrom: '23:00', nightTo: '07:00' },
+    {
+      kind: 'time-of-use',
+      currency: 'EUR',
+      rate: 0.25,
+      periods: [{ from: '16:30', to: '19:00', rate: 0.45 }],
+    },
+  ]) {
+    const tariff = saveTariff(store, input);
+    const priced = () => costOf(store, 'meter.energy', from, to, tariff, zone, { stored: false });
+    const stored = () => costOf(store, 'meter.energy', from, to, tariff, zone);
+    if (priced().cost !== stored().cost) throw new Error(`${tariff.kind}: stored and priced costs differ`);
+    const [coldBase, cold] = paired(
+      priced,
+      () => {
+        drop.run();
+        stored();
+      },
+      9,
+    );
+    rows.push({
+      name: `a year's cost, ${tariff.kind}, ${zone}, first read (days priced and stored)`,
+      value: cold,
+      unit: 'ms',
+      baseline: { name: 'priced from the rollups', value: coldBase },
+      higherIsBetter: false,
+    });
+    const [base, warm] = paired(priced, stored, 31);
+    rows.push({
+      name: `a year's cost, ${tariff.kind}, ${zone}, stored day costs`,
+      value: warm,
+      unit: 'ms',
+      baseline: { name: 'priced from the rollups', value: base },
+      higherIsBetter: false,
+    });
+  }
   return rows;
 }
 

@@ -1,17 +1,22 @@
+import { PRICE_IN_FORCE_MS } from '../store/cost-days.ts';
+import { MAX_READ_ROWS } from '../store/numeric-reader.ts';
 import type { Store } from '../store/store.ts';
 import type { Aggregate, Resolution } from '../store/types.ts';
-import { LocalCalendar } from '../time/calendar.ts';
+import type { LocalCalendar } from '../time/calendar.ts';
 import { naturalAggregate } from './natural-aggregate.ts';
 import { rateAtMinute, type Tariff } from './tariff.ts';
 
 const DAY = 86_400_000;
 
-export interface PeriodCost {
-  kWh: number;
-  /** Energy cost at the rate in force at each step, plus `standing`. */
-  cost: number;
-  standing: number;
+/** A stretch `[from, to)` inside one local day, and whether it is the whole day. */
+export interface DayPiece {
+  from: number;
+  to: number;
+  whole: boolean;
 }
+
+/** One piece's consumption and energy cost (no standing charge). */
+export type PieceCost = [kWh: number, cost: number];
 
 /** The finest step the tariff needs in this zone: 30 min where local half hours are UTC half hours. */
 function costStep(calendar: LocalCalendar, from: number, to: number): Resolution {
@@ -66,61 +71,79 @@ function readStepped(
   ];
 }
 
-/**
- * What `[from, to)` of an energy datasource cost: each 30-minute step (15 where the zone's offset
- * is a quarter hour) of consumption — the source's natural aggregate, so a register's delta or an
- * interval import's sum — is priced at the rate in force at its local start time (schedules), or
- * at the price series' latest rate at or before it (Agile). The standing charge is counted per
- * local day begun in the window.
- *
- * @example
- * ```ts
- * costOf(store, 'meter.energy', from, to, tariff, 'Europe/London'); // { kWh: 11.2, cost: 3.1, standing: 0.6 }
- * ```
- */
-export function costOf(
-  store: Store,
-  id: string,
-  from: number,
-  to: number,
-  tariff: Tariff,
-  timeZone: string,
-): PeriodCost {
-  if (to <= from) return { kWh: 0, cost: 0, standing: 0 };
-  const source = store.getDatasource(id);
-  const calendar = LocalCalendar.of(timeZone);
-  const aggregate = naturalAggregate(source.kind, source.valueType);
-  const additive = aggregate === 'sum' || (aggregate === 'delta' && source.valueType === 'counter');
-  const steps = additive ? coarserSteps(calendar, from, to, tariff) : [];
-  const rows = readStepped(store, id, from, to, aggregate, steps, costStep(calendar, from, to));
-  const prices =
-    tariff.kind === 'series' && tariff.priceSource ? readPrices(store, tariff.priceSource, from, to) : [];
-  let kWh = 0;
-  let cost = 0;
-  let p = 0;
-  for (const r of rows) {
-    kWh += r.v;
-    let rate: number;
-    if (prices.length > 0) {
-      while (p + 1 < prices.length && prices[p + 1].t <= r.t) p++;
-      rate = prices[p].t <= r.t ? prices[p].v : tariff.rate;
-    } else rate = rateAtMinute(tariff, Math.floor((calendar.wall(r.t) % DAY) / 60_000));
-    cost += r.v * rate;
+/** `[from, to)` cut at the zone's local midnights: whole days inside, partial ones at the edges. */
+export function dayPieces(calendar: LocalCalendar, from: number, to: number): DayPiece[] {
+  // the calendar's fast day walk: a year's 366 midnights without a zone lookup per day
+  const bounds = calendar.boundaries(from, to, '1d');
+  const pieces: DayPiece[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const a = Math.max(bounds[i], from);
+    const b = Math.min(bounds[i + 1], to);
+    if (a < b) pieces.push({ from: a, to: b, whole: a === bounds[i] && b === bounds[i + 1] });
   }
-  const days = Math.max(0, calendar.dayNumber(to - 1) - calendar.dayNumber(from) + 1);
-  const standing = tariff.standingPerDay * days;
-  return { kWh, cost: cost + standing, standing };
+  return pieces;
 }
 
-/** The price series over the window, with the rate in force at its start first. */
+/**
+ * What each piece of an energy datasource cost, read from the rollups: each 30-minute step (15
+ * where the zone's offset is a quarter hour) of consumption — the source's natural aggregate, so
+ * a register's delta or an interval import's sum — priced at the rate in force at its local start
+ * time (schedules), or at the price series' latest rate at or before it and at most
+ * {@link PRICE_IN_FORCE_MS} older (Agile; `tariff.rate` where there is none). A piece's cost
+ * depends on its own instants only, so a day's cost is the same whatever period it is part of:
+ * what lets box/energy/day-costs.ts store closed days. `pieces` are in time order.
+ */
+export function pricePieces(
+  store: Store,
+  id: string,
+  pieces: readonly DayPiece[],
+  tariff: Tariff,
+  calendar: LocalCalendar,
+): PieceCost[] {
+  if (pieces.length === 0) return [];
+  const source = store.getDatasource(id);
+  const aggregate = naturalAggregate(source.kind, source.valueType);
+  const additive = aggregate === 'sum' || (aggregate === 'delta' && source.valueType === 'counter');
+  const out: PieceCost[] = [];
+  let prices: Array<{ t: number; v: number }> = [];
+  let pricedTo = Number.NEGATIVE_INFINITY;
+  let p = 0;
+  for (const [i, piece] of pieces.entries()) {
+    if (tariff.kind === 'series' && tariff.priceSource && piece.from >= pricedTo) {
+      // one price read per run of adjacent pieces (a year of stored days leaves today alone)
+      let end = i;
+      while (end + 1 < pieces.length && pieces[end + 1].from === pieces[end].to) end++;
+      pricedTo = pieces[end].to;
+      prices = readPrices(store, tariff.priceSource, piece.from, pricedTo);
+      p = 0;
+    }
+    const { from, to } = piece;
+    const steps = additive ? coarserSteps(calendar, from, to, tariff) : [];
+    const rows = readStepped(store, id, from, to, aggregate, steps, costStep(calendar, from, to));
+    let kWh = 0;
+    let cost = 0;
+    for (const r of rows) {
+      kWh += r.v;
+      let rate = tariff.rate;
+      if (tariff.kind === 'series') {
+        while (p + 1 < prices.length && prices[p + 1].t <= r.t) p++;
+        const price = prices[p];
+        if (price && price.t <= r.t && r.t - price.t <= PRICE_IN_FORCE_MS) rate = price.v;
+      } else rate = rateAtMinute(tariff, Math.floor((calendar.wall(r.t) % DAY) / 60_000));
+      cost += r.v * rate;
+    }
+    out.push([kWh, cost]);
+  }
+  return out;
+}
+
+/** The price series' readings from {@link PRICE_IN_FORCE_MS} before `from` to `to`. */
 function readPrices(store: Store, id: string, from: number, to: number): Array<{ t: number; v: number }> {
-  const inside = store.read(id, { from, to, resolution: 'raw', aggregate: 'mean', limit: 1_000_000 });
-  const before = store.read(id, {
-    from: Math.max(0, from - 7 * DAY),
-    to: from,
+  return store.read(id, {
+    from: Math.max(0, from - PRICE_IN_FORCE_MS),
+    to,
     resolution: 'raw',
     aggregate: 'mean',
-    limit: 1_000_000,
+    limit: MAX_READ_ROWS,
   });
-  return before.length > 0 ? [before[before.length - 1], ...inside] : inside;
 }

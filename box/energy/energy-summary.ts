@@ -3,7 +3,7 @@ import type { Store } from '../store/store.ts';
 import type { Datasource, Resolution } from '../store/types.ts';
 import { type CalendarResolution, LocalCalendar } from '../time/calendar.ts';
 import { readForPerson } from '../time/calendar-read.ts';
-import { costOf } from './costing.ts';
+import { costOf } from './period-cost.ts';
 import type { Tariff } from './tariff.ts';
 
 export const PERIODS = ['day', 'week', 'month', 'year'] as const;

@@ -8,9 +8,11 @@ import { ChainStatus } from '../audit/chain-status.ts';
 import { verifyCheckpoint } from '../audit/checkpoint.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { type BoxPaths, boxPaths } from '../config/paths.ts';
+import { checkStoredCosts } from '../energy/cost-day-check.ts';
 import { Catalogue } from '../store/catalogue.ts';
 import { checkRollups } from '../store/consistency.ts';
 import { checkStoredDays } from '../store/local-day-check.ts';
+import { Store } from '../store/store.ts';
 import { diskSpace } from './disk-space.ts';
 import { backupPaths, describeModeProblem, enforcePrivateModes, privatePaths } from './file-modes.ts';
 import { checkSqliteFile } from './sqlite-check.ts';
@@ -142,11 +144,23 @@ function checkAllRollups(db: Database.Database, progress: CheckProgress): Omit<C
         `${entry.id}: stored local day from ${new Date(m.start).toISOString()} (${m.zone}) ${m.field} is ${JSON.stringify(m.stored)}, its rollups give ${JSON.stringify(m.expected)}`,
       );
   });
+  progress('stored day costs', numeric.length, numeric.length);
+  for (const m of storedCostProblems(db))
+    problems.push(
+      `${m.id}: stored day cost from ${new Date(m.start).toISOString()} (${m.zone}) ${m.field} is ${JSON.stringify(m.stored)}, its rollups and tariff give ${JSON.stringify(m.expected)}`,
+    );
   return {
     ok: problems.length === 0,
-    summary: `${numeric.length} numeric datasources: rollups ${problems.length === 0 ? 'match' : 'differ from'} their raw readings${problems.length === 0 ? ', stored local days their rollups' : ''}`,
+    summary: `${numeric.length} numeric datasources: rollups ${problems.length === 0 ? 'match' : 'differ from'} their raw readings${problems.length === 0 ? ', stored local days and day costs their rollups' : ''}`,
     problems,
   };
+}
+
+/** The stored day costs that differ from a fresh pricing (none before the store has the table). */
+function storedCostProblems(db: Database.Database) {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cost_days'").get();
+  // a Store on check's own connection (the table is the newest migration's: opening migrates nothing)
+  return table ? checkStoredCosts(new Store(db), 5) : [];
 }
 
 function checkAudit(

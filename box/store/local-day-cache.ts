@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { BadRequestError } from '../errors.ts';
 import { type BucketStatsRow, EMPTY_STATS, readBoundsStats, widthFor } from './bounds-read.ts';
+import { CostDays } from './cost-days.ts';
 
 const DAY = 86_400_000;
 /** The columns of a stored day, in {@link BucketStatsRow} order. */
@@ -37,7 +38,8 @@ const LONGEST_DAY = 3 * DAY;
  * change to the rollups under it drops it in the same transaction ({@link invalidate}: a late or
  * backfilled reading, a counter increment it changes, an erasure; {@link forget}: a deleted
  * datasource). Retention never touches rollups, so it never touches this table. A stored day
- * is used only if its start and end are still the zone's (a tzdata update moves them).
+ * is used only if its start and end are still the zone's (a tzdata update moves them). The
+ * stored days' costs ({@link costs}, `cost_days`) are dropped by the same calls.
  *
  * @example
  * ```ts
@@ -46,6 +48,8 @@ const LONGEST_DAY = 3 * DAY;
  * ```
  */
 export class LocalDayCache {
+  /** Closed local days' energy costs, invalidated with the days here. */
+  readonly costs: CostDays;
   readonly #db: Database.Database;
   readonly #selects = new Map<string, Database.Statement>();
   readonly #insert: Database.Statement;
@@ -57,6 +61,7 @@ export class LocalDayCache {
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.costs = new CostDays(db);
     this.#insert = db.prepare(
       'INSERT OR REPLACE INTO local_days (sid, start, zone, end, n, sum, min, max, first_t, first, last_t, last, delta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -199,6 +204,7 @@ export class LocalDayCache {
   written(sid: number, counter: boolean, from: number, to: number): void {
     if (counter) this.#deleteToNext.run(sid, from - LONGEST_DAY, sid, to, to, from);
     else this.#delete.run(sid, from - LONGEST_DAY, to, from);
+    this.costs.written(sid, counter, from, to);
   }
 
   /**
@@ -216,10 +222,12 @@ export class LocalDayCache {
    */
   invalidate(sid: number, from: number, to: number): void {
     this.#delete.run(sid, from - LONGEST_DAY, to, from);
+    this.costs.invalidate(sid, from, to);
   }
 
   /** Drops every stored day of `sid` (the datasource is deleted; its sid may be reused). */
   forget(sid: number): void {
     this.#forget.run(sid);
+    this.costs.forget(sid);
   }
 }

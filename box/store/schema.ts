@@ -82,6 +82,22 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (sid, start, zone)
   ) WITHOUT ROWID;
   `,
+  // closed local days' energy cost per zone and tariff fingerprint (see cost-days.ts), dropped with
+  // local_days; price_sid is a series tariff's price datasource, whose writes drop them too
+  `
+  CREATE TABLE cost_days (
+    sid INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    zone TEXT NOT NULL,
+    tariff TEXT NOT NULL,
+    end INTEGER NOT NULL,
+    price_sid INTEGER,
+    kwh REAL NOT NULL,
+    cost REAL NOT NULL,
+    PRIMARY KEY (sid, start, zone, tariff)
+  ) WITHOUT ROWID;
+  CREATE INDEX cost_days_by_price ON cost_days (price_sid, start) WHERE price_sid IS NOT NULL;
+  `,
 ];
 
 /** Brings the store's tables up to date. */

@@ -430,6 +430,9 @@ export class Store {
       const result = expireRaw(this.db, entry, now);
       if (result) {
         done.push(result);
+        // costs read prices raw: days priced by readings now gone cost differently (after the
+        // deletions, so a day stored between two of their slices goes too)
+        this.localDays.costs.pricesExpired(entry.sid, result.horizon);
         this.audit.append({ actor, action: 'retention.apply', subject: entry.id, details: { ...result } });
       }
     }

@@ -31,10 +31,27 @@ export function systemTimeSettings(env: NodeJS.ProcessEnv = process.env): {
 }
 
 /**
+ * Zones already found valid, by the name given: building an Intl.DateTimeFormat costs ~0.15 ms,
+ * and every local read checks its zone (the Energy screen makes ~50 of them a view). A box uses a
+ * zone or two; the cap keeps hostile `tz` parameters from growing it.
+ */
+const CHECKED = new Map<string, string>();
+const CHECKED_MAX = 64;
+
+/**
  * The canonical name of an IANA zone (`europe/amsterdam` → `Europe/Amsterdam`), or a
  * BadRequestError naming what was wrong (`field: "Mars/Base" is not an IANA time zone …`).
  */
 export function checkTimeZone(zone: string, field = 'timeZone'): string {
+  const known = CHECKED.get(zone);
+  if (known !== undefined) return known;
+  const canonical = resolveTimeZone(zone, field);
+  if (CHECKED.size >= CHECKED_MAX) CHECKED.clear();
+  CHECKED.set(zone, canonical);
+  return canonical;
+}
+
+function resolveTimeZone(zone: string, field: string): string {
   try {
     const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
     if (resolved.toLowerCase() === zone.toLowerCase()) return resolved;

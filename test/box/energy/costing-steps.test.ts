@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costOf } from '../../../box/energy/costing.ts';
+import { costOf } from '../../../box/energy/period-cost.ts';
 import { rateAtMinute, saveTariff, type Tariff } from '../../../box/energy/tariff.ts';
 import { Store } from '../../../box/store/store.ts';
 import { LocalCalendar } from '../../../box/time/calendar.ts';

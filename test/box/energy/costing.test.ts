@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costOf } from '../../../box/energy/costing.ts';
 import { total } from '../../../box/energy/energy-summary.ts';
+import { costOf } from '../../../box/energy/period-cost.ts';
 import { saveTariff } from '../../../box/energy/tariff.ts';
 import { Store } from '../../../box/store/store.ts';
 import { importOctopus, OCTOPUS_DEFAULT_ID } from '../../../drivers/imports/octopus-import.ts';
