@@ -101,6 +101,14 @@ export const appCommand: Command = {
         'install/grant: review (hold each export for you) or auto (send at once); asked on a terminal when the app exports',
       placeholder: 'MODE',
     },
+    'share-time-zone': {
+      type: 'boolean',
+      description: "install/grant: let the app know the box's time zone (if it asks; default no)",
+    },
+    'no-share-time-zone': {
+      type: 'boolean',
+      description: 'install/grant: do not let the app know the time zone (asked on a terminal otherwise)',
+    },
     'home-network-destination': {
       type: 'string',
       multiple: true,
