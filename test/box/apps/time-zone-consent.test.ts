@@ -67,7 +67,10 @@ describe('the time zone choice across installs, upgrades and grant changes', () 
       audited: false,
     });
 
-    cli('grant', 'energy-test', '--share-time-zone');
+    expect(cli('grant', 'energy-test', '--share-time-zone')).toContain(
+      "time zone: shared (the app is told the box's zone at each run)",
+    );
+    expect(cli('grants', 'energy-test')).toContain('time zone: shared');
     expect(shared()).toMatchObject({ timeZone: true, receipt: { granted: true }, audited: true });
 
     // unchanged in the next version, and through a change of another grant: kept
