@@ -102,7 +102,11 @@ describeWithDocker('python-daily-summary in the ContainerRuntime', () => {
     const shared = run(DIR, options, 'python-zone');
     expect((await shared.outcome).status).toBe('ok');
     // the naive model: the highest watts are in local hour 23
-    expect(shared.box.record.insights[0].data).toMatchObject({ peakHour: 23, peakWatts: 2400, timeZone: 'Asia/Kathmandu' });
+    expect(shared.box.record.insights[0].data).toMatchObject({
+      peakHour: 23,
+      peakWatts: 2400,
+      timeZone: 'Asia/Kathmandu',
+    });
     expect(shared.box.record.insights[0].summary).toMatch(/at 23:00 \(Asia\/Kathmandu\);/);
     const declined = run(DIR, { ...options, shareTimeZone: false }, 'python-zone-declined');
     expect((await declined.outcome).status).toBe('ok');
