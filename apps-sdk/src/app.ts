@@ -23,6 +23,7 @@ export {
 } from './context.ts';
 export { type AppMain, type DataboxApp, defineApp } from './define-app.ts';
 export { durationMs, isDuration } from './duration.ts';
+export { type LocalClock, localClock } from './local-clock.ts';
 export * from './manifest.ts';
 export {
   MIN_READINGS_PER_BUCKET,

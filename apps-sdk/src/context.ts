@@ -11,6 +11,7 @@ import type {
   GrantInfo,
   InsightEmitParams,
   LogLevel,
+  TimeZoneResult,
 } from './wire.ts';
 
 /** Options of `ctx.data.read`: all optional; the box fills in the grant's defaults. */
@@ -58,6 +59,20 @@ export interface AppContext<T extends AppTypes = AnyAppTypes> {
     /** The app's settings: the manifest's `settings` defaults with the householder's values over them. */
     get(): Promise<T['settings']>;
   };
+  /**
+   * The household's IANA time zone (e.g. `'Europe/Amsterdam'`), or `null` when the manifest does
+   * not ask for it (`"timeZone": { "reason": … }`) or the householder declined. It is the box's
+   * zone at the time of the call, so a change shows from the next run. Work in UTC, and say so,
+   * when it is `null`: inside the sandbox `Intl` and `Date` only ever know UTC.
+   *
+   * @example
+   * ```ts
+   * const zone = (await ctx.timeZone()) ?? 'UTC';
+   * const hour = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' });
+   * await ctx.log.info(`peak at ${hour.format(peak.t)}:00 (${zone})`);
+   * ```
+   */
+  timeZone(): Promise<string | null>;
   log: {
     info(message: string): Promise<void>;
     warn(message: string): Promise<void>;
@@ -111,6 +126,7 @@ export function createAppContext(call: CallFunction): AppContext {
     settings: Object.freeze({
       get: async () => (await call('settings.get', {})) as Record<string, unknown>,
     }),
+    timeZone: async () => ((await call('box.timeZone', {})) as TimeZoneResult | null)?.timeZone ?? null,
     log: Object.freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
   });
 }

@@ -93,6 +93,8 @@ export class LocalBox {
     settings: Record<string, unknown> = {},
     /** The box's IANA zone: `1h` and `1d` buckets are its local hours and days, as on the box. */
     readonly timeZone: string = systemTimeZone(),
+    /** Whether the householder lets the app know `timeZone` (only if the manifest asks for it). */
+    readonly sharesTimeZone = manifest.timeZone !== undefined,
   ) {
     this.settings = { ...settingsDefaults(manifest.settings), ...structuredClone(settings) };
     if (manifest.settings) {
@@ -148,6 +150,10 @@ export class LocalBox {
       case 'settings.get':
         parseParams('settings.get', params);
         return this.settings;
+      case 'box.timeZone':
+        parseParams('box.timeZone', params);
+        // as on the box: only when asked for in the manifest and agreed to
+        return { timeZone: this.manifest.timeZone && this.sharesTimeZone ? this.timeZone : null };
       default: {
         const entry = parseParams('log', params);
         this.record.logs.push(entry);

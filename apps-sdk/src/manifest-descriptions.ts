@@ -64,6 +64,10 @@ export const MANIFEST_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'A JSON Schema every payload must match; it must bound every value (maxLength, maxItems, additionalProperties: false), so the consent screen can say how much can leave.',
   'exports[].maxBytes': 'The largest payload in bytes (at most 1,000,000).',
   'exports[].maxPerDay': 'How many exports to this destination a day at most (up to 1,440).',
+  timeZone:
+    'Asks for the household\'s time zone (e.g. "Europe/Amsterdam"), so the app can speak of local hours and days. Optional for the householder, who sees `reason` and that it tells the app roughly where the home is; if declined, `ctx.timeZone()` gives null and the app should work in UTC and say so.',
+  'timeZone.reason':
+    'Why the app needs the zone, in plain words for the consent screen (up to 500 characters), e.g. "so that \'evening\' means your evening".',
   schedule:
     'When the app runs: "manual" (default; the householder or the CLI runs it), "interval" or "on-new-data".',
   'schedule.type': '"manual", "interval" or "on-new-data".',

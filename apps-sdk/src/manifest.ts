@@ -92,6 +92,12 @@ export const exportSchema = z.strictObject({
   maxPerDay: z.int().positive().max(1440),
 });
 
+/**
+ * The optional request for the household's time zone: the householder sees `reason` on the consent
+ * screen and may decline; the app then reads `null` from `ctx.timeZone()` and works in UTC.
+ */
+export const timeZoneRequestSchema = z.strictObject({ reason: text(500) });
+
 export const scheduleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('manual') }),
   z.strictObject({
@@ -129,6 +135,11 @@ export const manifestSchema = z.strictObject({
   requests: z.array(requestSchema).default([]),
   insights: z.array(insightSchema).default([]),
   exports: z.array(exportSchema).default([]),
+  /**
+   * Asks for the household's IANA time zone (optional for the householder, who may decline), so
+   * that the app can speak of local hours and days; it tells the app roughly where the home is.
+   */
+  timeZone: timeZoneRequestSchema.optional(),
   schedule: scheduleSchema.default({ type: 'manual' }),
   /**
    * The app's options the householder may set (a tariff, a threshold): a JSON Schema of an object
@@ -161,6 +172,7 @@ export type AppRequest = Manifest['requests'][number];
 export type InsightDeclaration = Manifest['insights'][number];
 export type ExportDeclaration = Manifest['exports'][number];
 export type Schedule = Manifest['schedule'];
+export type TimeZoneRequest = z.output<typeof timeZoneRequestSchema>;
 
 /** One problem found in a manifest or app folder: `path` like `requests[0].history`. */
 export interface ManifestIssue {

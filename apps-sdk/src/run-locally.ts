@@ -63,6 +63,12 @@ export interface RunLocallyOptions {
    * 25-hour day where the clocks change); pass the householder's zone, or `'UTC'` for fixed results.
    */
   timeZone?: string;
+  /**
+   * Whether the householder lets the app know `timeZone` through `ctx.timeZone()`, when the
+   * manifest asks for it (`"timeZone": { "reason": … }`); default yes. `false` is the declined
+   * case: the app reads `null`, as it does when the manifest does not ask.
+   */
+  shareTimeZone?: boolean;
 }
 
 export interface LocalRunResult {
@@ -282,5 +288,6 @@ export function createLocalBox(options: RunLocallyOptions): LocalBox {
     options.approve,
     options.settings,
     checkTimeZone(options.timeZone ?? systemTimeZone()),
+    options.shareTimeZone ?? true,
   );
 }

@@ -29,6 +29,7 @@ export const METHODS = [
   'kv.get',
   'kv.set',
   'settings.get',
+  'box.timeZone',
   'log',
 ] as const;
 export type Method = (typeof METHODS)[number];
@@ -87,6 +88,7 @@ export const exportRequestParamsSchema = z.strictObject({
 export const kvGetParamsSchema = z.strictObject({ key: z.string().min(1).max(256) });
 export const kvSetParamsSchema = z.strictObject({ key: z.string().min(1).max(256), value: z.unknown() });
 export const settingsGetParamsSchema = z.strictObject({});
+export const boxTimeZoneParamsSchema = z.strictObject({});
 export const logParamsSchema = z.strictObject({
   level: z.enum(['info', 'warn', 'error']),
   message: z.string().max(10_000),
@@ -110,6 +112,7 @@ export const PARAMS_SCHEMAS = {
   'kv.get': kvGetParamsSchema,
   'kv.set': kvSetParamsSchema,
   'settings.get': settingsGetParamsSchema,
+  'box.timeZone': boxTimeZoneParamsSchema,
   log: logParamsSchema,
 } as const satisfies Record<Method, z.ZodType>;
 
@@ -219,6 +222,14 @@ export interface GrantInfo {
   aggregates: Aggregate[];
 }
 
+/**
+ * The household's IANA time zone (the box's configured zone, as it is at the call), or `null`
+ * when the manifest did not ask for it or the householder declined.
+ */
+export interface TimeZoneResult {
+  timeZone: string | null;
+}
+
 export interface OkResult {
   ok: true;
 }
@@ -240,6 +251,8 @@ export interface MethodMap {
   'kv.set': { params: KvSetParams; result: OkResult };
   /** The app's settings: the manifest's defaults with the householder's values over them. */
   'settings.get': { params: Record<string, never>; result: Record<string, unknown> };
+  /** The household's time zone, only if the manifest asks for it and the householder agreed. */
+  'box.timeZone': { params: Record<string, never>; result: TimeZoneResult };
   log: { params: LogParams; result: OkResult };
 }
 

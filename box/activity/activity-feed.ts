@@ -57,7 +57,8 @@ export function activityNames(store: Store): ActivityNames {
  * // ['1 summary sent to energy-coop.example', 'Energy insights read 90 days of power of P1 meter at 30-minute steps', …]
  */
 export function activityFeed(store: Store, from: number, to: number, cap?: number): ActivityFeed {
-  const window = activityGroups(store.db, from, to, cap);
+  // a day that is over is kept in the store (checked against its entries before use)
+  const window = activityGroups(store.db, from, to, cap, store.now());
   const names = activityNames(store);
   const lines = window.groups.filter((g) => !TOLD_ELSEWHERE.has(g.action)).map((g) => activityLine(g, names));
   return { lines, entries: window.entries, skipped: window.skipped };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { loadStoredDay, storeDay } from './stored-days.ts';
 
 /** Audit entries of one kind in a time window, counted: the raw material of one feed line. */
 export interface ActivityGroup {
@@ -24,6 +25,11 @@ export interface ActivityWindow {
   entries: number;
   /** Entries of the window left out because it held more than `cap` (the oldest are left out). */
   skipped: number;
+  /**
+   * How it was answered: `memory` (this process summarised it before; only newer entries were
+   * grouped), `stored` (a closed window's summary kept in the store, still exact), `read`.
+   */
+  source: 'memory' | 'stored' | 'read';
 }
 
 // json_extract reads only entries of the named actions; everything else groups on its columns
@@ -110,7 +116,9 @@ function merge(summary: Summary, fresh: ActivityGroup[]): void {
  * since (seq only grows, so this is exact): today's feed costs O(new entries) on a reload. When
  * more entries were appended since than the window holds, it is read afresh instead. At most
  * `cap` rows are read at once (the newest seqs); entries beyond them are counted in `skipped`
- * and such a window is not kept.
+ * and such a window is not kept. A window that ended by `now` is also kept in the store
+ * (`stored-days.ts`), checked against its seq span before use, so a restart does not cost the
+ * whole day again.
  *
  * @example
  * const day = activityGroups(store.db, dayStart, dayEnd);
@@ -121,6 +129,8 @@ export function activityGroups(
   from: number,
   to: number,
   cap = 200_000,
+  /** The store's clock: windows ended by then are kept in the store. Without it, none is. */
+  now?: number,
 ): ActivityWindow {
   const s = prepared(db);
   const kept = summaries.get(db) ?? new Map<string, Summary>();
@@ -128,6 +138,7 @@ export function activityGroups(
   const key = `${from}|${to}`;
   let summary = kept.get(key);
   let skipped = 0;
+  let source: ActivityWindow['source'] = 'memory';
   // a window kept long ago (a past day seen again weeks later) is cheaper to read afresh through
   // the ts index than to scan every entry appended since
   if (summary && (s.head.get() as number) - summary.high > Math.max(1000, summary.entries)) {
@@ -138,7 +149,15 @@ export function activityGroups(
     merge(summary, s.groups.all(summary.high + 1, Number.MAX_SAFE_INTEGER, from, to) as ActivityGroup[]);
   } else {
     const { low, high, n } = s.bounds.get(from, to) as { low: number | null; high: number | null; n: number };
-    if (low === null || high === null) return { groups: [], entries: 0, skipped: 0 };
+    if (low === null || high === null) return { groups: [], entries: 0, skipped: 0, source: 'read' };
+    const closed = now !== undefined && to <= now;
+    const stored = closed ? loadStoredDay(db, key, { low, high, n }) : undefined;
+    if (stored) {
+      summary = { high, entries: stored.entries, groups: new Map(stored.groups.map((g) => [keyOf(g), g])) };
+      remember(kept, key, summary);
+      return { groups: sorted(summary), entries: summary.entries, skipped: 0, source: 'stored' };
+    }
+    source = 'read';
     // at most `cap` rows are read, the newest (a clock stepped back can stretch the seq span)
     const start = Math.max(low, high - cap + 1);
     summary = { high, entries: 0, groups: new Map() };
@@ -146,10 +165,19 @@ export function activityGroups(
     summary.high = high;
     skipped = n - summary.entries;
     if (skipped === 0) {
-      if (kept.size >= MAX_CACHED) kept.delete(kept.keys().next().value as string);
-      kept.set(key, summary);
+      remember(kept, key, summary);
+      if (closed && now !== undefined)
+        storeDay(db, key, { low, high, n }, { entries: summary.entries, groups: sorted(summary) }, now);
     }
   }
-  const groups = [...summary.groups.values()].sort((a, b) => b.lastSeq - a.lastSeq);
-  return { groups, entries: summary.entries + skipped, skipped };
+  return { groups: sorted(summary), entries: summary.entries + skipped, skipped, source };
+}
+
+function remember(kept: Map<string, Summary>, key: string, summary: Summary): void {
+  if (kept.size >= MAX_CACHED) kept.delete(kept.keys().next().value as string);
+  kept.set(key, summary);
+}
+
+function sorted(summary: Summary): ActivityGroup[] {
+  return [...summary.groups.values()].sort((a, b) => b.lastSeq - a.lastSeq);
 }

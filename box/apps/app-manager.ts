@@ -245,6 +245,7 @@ export class AppManager {
       createdAt: now,
       expiresAt: resolved.expiresAt,
       destinations: resolved.destinations,
+      timeZone: resolved.timeZone,
       receipt: buildConsentReceipt({
         receiptId,
         manifest,
@@ -293,6 +294,8 @@ export class AppManager {
         })),
         declined: resolved.declined,
         destinations: resolved.destinations,
+        // only when the app asks: whether it may know the box's zone (never the zone itself)
+        ...(manifest.timeZone ? { timeZone: resolved.timeZone } : {}),
         expires: new Date(resolved.expiresAt).toISOString(),
         // binds the stored receipt and grants to the chain: an edit in the database is detected
         consentDigest: consentDigest(this.#store.db, receiptId),

@@ -19,6 +19,7 @@ export function toInstall(r: Row): InstalledApp {
 }
 
 export function toConsent(r: Row): Consent {
+  const receipt = json(r.receipt) as Record<string, unknown>;
   return {
     receiptId: String(r.receipt_id),
     appId: String(r.app_id),
@@ -26,7 +27,9 @@ export function toConsent(r: Row): Consent {
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     destinations: json(r.destinations) as string[],
-    receipt: json(r.receipt) as Record<string, unknown>,
+    receipt,
+    // the receipt is the record (bound to the audit chain by consentDigest), so no column of its own
+    timeZone: (receipt.timeZone as { granted?: unknown } | null | undefined)?.granted === true,
     supersededAt: (r.superseded_at as number | null) ?? null,
   };
 }

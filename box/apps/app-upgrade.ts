@@ -11,6 +11,8 @@ export interface PermissionDiff {
   toVersion: string;
   requests: Array<{ name: string; change: PermissionChange; what?: string[] }>;
   exports: Array<{ id: string; change: PermissionChange; what?: string[] }>;
+  /** The time zone request (`null`: neither version asks); `changed` when its reason did. */
+  timeZone: PermissionChange | null;
 }
 
 const REQUEST_FIELDS = ['kind', 'required', 'resolutions', 'history', 'aggregates'] as const;
@@ -62,7 +64,18 @@ export function permissionDiff(before: Manifest | undefined, after: Manifest): P
     'id',
     EXPORT_FIELDS,
   ).map(({ name, ...rest }) => ({ id: name, ...rest }));
-  return { fromVersion: before?.version ?? null, toVersion: after.version, requests, exports };
+  const [was, now] = [before?.timeZone, after.timeZone];
+  const timeZone: PermissionChange | null =
+    was === undefined
+      ? now === undefined
+        ? null
+        : 'added'
+      : now === undefined
+        ? 'removed'
+        : was.reason === now.reason
+          ? 'unchanged'
+          : 'changed';
+  return { fromVersion: before?.version ?? null, toVersion: after.version, requests, exports, timeZone };
 }
 
 /**
@@ -99,7 +112,11 @@ export function keptChoices(
     .filter((e) => e.change === 'unchanged' && approved.includes(e.id))
     .map((e) => e.id);
   const destinations = [...new Set([...(choices.destinations ?? []), ...kept])];
-  return { ...choices, requests, destinations };
+  // an unchanged time zone request keeps its answer; a new or reworded one is asked (default no)
+  const timeZone =
+    choices.timeZone ??
+    (diff.timeZone === 'unchanged' ? registry.currentConsent(appId)?.timeZone === true : undefined);
+  return { ...choices, requests, destinations, ...(timeZone === undefined ? {} : { timeZone }) };
 }
 
 /** The diff as lines for the terminal: `power: unchanged (grant kept)`, `gas: added (needs your answer)`. */
@@ -116,5 +133,6 @@ export function diffLines(diff: PermissionDiff): string[] {
     `permissions of ${diff.fromVersion ?? '(not installed)'} → ${diff.toVersion}:`,
     ...diff.requests.map((r) => `  request ${r.name}: ${say(r.change, r.what)}`),
     ...diff.exports.map((e) => `  export ${e.id}: ${say(e.change, e.what)}`),
+    ...(diff.timeZone === null ? [] : [`  time zone: ${say(diff.timeZone, ['reason'])}`]),
   ];
 }

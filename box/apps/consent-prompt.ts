@@ -10,6 +10,7 @@ import { riskFor } from './consent-words/kind-risks.ts';
 import { durationWords, historyOptions, resolutionWords } from './consent-words/plain-durations.ts';
 import { readRulesWords } from './consent-words/read-rules-words.ts';
 import { regulatoryNote } from './consent-words/regulatory-note.ts';
+import { timeZoneWords } from './consent-words/time-zone-words.ts';
 import type { ConsentChoices, RequestChoice } from './types.ts';
 
 /** Expiry choices, as on the consent screen. */
@@ -113,6 +114,15 @@ export async function promptConsent(
       if (/^y(es)?$/i.test((await io.ask('  approve? [y/N]: ')).trim())) destinations.push(e.id);
     }
   }
+  let shareZone = preset.timeZone;
+  const zoneWords = timeZoneWords(manifest, timeZone);
+  if (zoneWords && shareZone === undefined) {
+    io.print('');
+    io.print(`${zoneWords.title}: ${zoneWords.reason}`);
+    io.print(`  ${zoneWords.risk}`);
+    io.print(`  ${zoneWords.loss}`);
+    shareZone = /^y(es)?$/i.test((await io.ask('  share it? [y/N]: ')).trim());
+  }
   let exportMode = preset.exportMode;
   if (exportMode === undefined && manifest.exports.length > 0) {
     io.print('');
@@ -135,5 +145,11 @@ export async function promptConsent(
       DEFAULT_EXPIRY,
     );
   }
-  return { requests, destinations, expires, ...(exportMode ? { exportMode } : {}) };
+  return {
+    requests,
+    destinations,
+    expires,
+    ...(exportMode ? { exportMode } : {}),
+    ...(shareZone === undefined ? {} : { timeZone: shareZone }),
+  };
 }

@@ -126,6 +126,8 @@ export function buildConsentReceipt(input: ReceiptInput): Record<string, unknown
     data,
     declined: consent.declined,
     destinations,
+    // asked for only when the manifest does; the zone itself is not written (it may change later)
+    timeZone: manifest.timeZone ? { granted: consent.timeZone, reason: manifest.timeZone.reason } : null,
     expires,
     // only where it applies (regulatory-note.ts), as on the consent screen
     notes,

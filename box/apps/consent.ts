@@ -33,6 +33,8 @@ export interface ResolvedConsent {
   destinations: string[];
   /** Approved destinations marked as on the home network. */
   homeNetwork: string[];
+  /** Whether the app may know the box's time zone (only when its manifest asks). */
+  timeZone: boolean;
   expires: string;
   expiresAt: number;
 }
@@ -144,6 +146,12 @@ export function resolveConsent(
         message: `only an approved destination can be marked as on the home network; approve "${id}" too`,
       });
   }
+  const timeZone = choices.timeZone === true;
+  if (timeZone && !manifest.timeZone)
+    errors.push({
+      path: 'timeZone',
+      message: 'the app does not ask for the time zone, so it cannot be shared',
+    });
   const expires = choices.expires ?? DEFAULT_EXPIRY;
   let expiresAt = 0;
   if (!isIsoDuration(expires) || parseIsoDuration(expires) <= 0)
@@ -155,5 +163,5 @@ export function resolveConsent(
       details: errors,
       code: 'invalid_grant',
     });
-  return { grants, declined, destinations, homeNetwork, expires, expiresAt };
+  return { grants, declined, destinations, homeNetwork, timeZone, expires, expiresAt };
 }

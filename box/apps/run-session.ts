@@ -6,6 +6,7 @@ import type { TokenRegistry } from '../arbiter/token-registry.ts';
 import { KvWriteAudit } from '../audit/kv-write-audit.ts';
 import { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
+import { readTimeSettings } from '../time/time-settings.ts';
 import { checkKvSet, insightBytes, type QuotaLimits, quotaError, quotasFor } from './app-quotas.ts';
 import type { AppRegistry } from './app-registry.ts';
 import { appSettings } from './app-settings-store.ts';
@@ -140,10 +141,23 @@ export class RunSession {
         return this.#kvSet(p.key as string, p.value);
       case 'settings.get':
         return appSettings(this.#deps.store, this.appId, this.#deps.manifest);
+      case 'box.timeZone':
+        return { timeZone: this.#timeZone() };
       case 'log':
         this.#log(p.level as string, p.message as string);
         return { ok: true };
     }
+  }
+
+  /**
+   * The box's configured zone, read at the call (a change shows on the next run), if the app's
+   * manifest asks and the householder's current consent says yes; else null.
+   */
+  #timeZone(): string | null {
+    const { store, registry, manifest } = this.#deps;
+    const consent = registry.currentConsent(this.appId);
+    if (!manifest.timeZone || consent?.timeZone !== true || consent.expiresAt <= store.now()) return null;
+    return readTimeSettings(store).timeZone;
   }
 
   #log(level: string, message: string): void {

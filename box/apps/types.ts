@@ -47,6 +47,8 @@ export interface Consent {
   expiresAt: number;
   /** Export destinations (ids of the manifest's `exports`) the householder approved. */
   destinations: string[];
+  /** Whether the householder lets the app know the box's time zone (read from the receipt). */
+  timeZone: boolean;
   receipt: Record<string, unknown>;
   supersededAt: number | null;
 }
@@ -75,6 +77,11 @@ export interface ConsentChoices {
    * display): only for these may the export gateway connect to a private address.
    */
   homeNetwork?: string[];
+  /**
+   * Lets the app know the box's time zone, when its manifest asks for it (`timeZone`); default
+   * no. The app then reads the box's configured zone at each run, never one a client supplied.
+   */
+  timeZone?: boolean;
 }
 
 export type RunTrigger = 'manual' | 'interval' | 'on-new-data';

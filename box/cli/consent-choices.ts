@@ -20,6 +20,15 @@ function exportModeFlag(values: Record<string, unknown>): ExportMode | undefined
   throw new BadRequestError(`--export-mode must be review or auto, not "${mode}"`);
 }
 
+/** `--share-time-zone` / `--no-share-time-zone`: asked on a terminal when neither is given. */
+function timeZoneFlag(values: Record<string, unknown>): { timeZone?: boolean } {
+  if (values['share-time-zone'] === true && values['no-share-time-zone'] === true)
+    throw new BadRequestError('give --share-time-zone or --no-share-time-zone, not both');
+  if (values['share-time-zone'] === true) return { timeZone: true };
+  if (values['no-share-time-zone'] === true) return { timeZone: false };
+  return {};
+}
+
 /** Flags, or on a terminal prompts for what the flags leave open; `--yes` skips the final question. */
 export async function consentChoices(
   values: Record<string, unknown>,
@@ -33,6 +42,7 @@ export async function consentChoices(
     destinations: list(values['approve-destination']),
     homeNetwork: list(values['home-network-destination']),
     exportMode: exportModeFlag(values),
+    ...timeZoneFlag(values),
   };
   const interactive = process.stdin.isTTY && process.stdout.isTTY && !values.yes;
   if (!interactive) return preset;

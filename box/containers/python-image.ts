@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,9 +52,18 @@ export async function describeHostPython(python = 'python3'): Promise<HostPython
   }
 }
 
+/**
+ * What the image holds besides python, in its tag: `tz`, the zone database (`zoneinfo` needs it to
+ * turn the household's zone, when an app is granted it, into local hours). A new suffix builds a
+ * fresh image beside older ones.
+ */
+const IMAGE_CONTENTS = 'tz';
+/** Where python's `zoneinfo` looks first, and where the image keeps the host's zone database. */
+const ZONEINFO = '/usr/share/zoneinfo';
+
 /** Default tag: the host python's version, so a python upgrade builds a fresh image. */
 export async function defaultPythonBaseImageTag(python = 'python3'): Promise<string> {
-  return `${PYTHON_BASE_REPO}:${(await describeHostPython(python)).version}`;
+  return `${PYTHON_BASE_REPO}:${(await describeHostPython(python)).version}-${IMAGE_CONTENTS}`;
 }
 
 /**
@@ -101,7 +111,7 @@ export async function buildPythonBaseImage(
 ): Promise<string> {
   const progress = options.onProgress ?? (() => {});
   const host = await describeHostPython(options.python);
-  const tag = options.tag ?? `${PYTHON_BASE_REPO}:${host.version}`;
+  const tag = options.tag ?? `${PYTHON_BASE_REPO}:${host.version}-${IMAGE_CONTENTS}`;
   const { repo, version } = splitImageReference(tag);
   const work = await mkdtemp(join(tmpdir(), 'databox-python-image-'));
   try {
@@ -123,6 +133,8 @@ export async function buildPythonBaseImage(
       }
       await copyInto(root, source, `${stdlibTarget}/lib-dynload/${name}`);
     }
+    if (await copyZoneinfo(root, ZONEINFO)) progress(`adding the zone database from ${ZONEINFO}`);
+    else progress(`no zone database at ${ZONEINFO}: apps can only work in UTC`);
     await finishRootfs(docker, work, {
       root,
       libraries,
@@ -151,6 +163,29 @@ export async function ensurePythonBaseImage(
   return ensureImage(docker, options.tag ?? (await defaultPythonBaseImageTag(options.python)), (tag) =>
     buildPythonBaseImage(docker, { ...options, tag }),
   );
+}
+
+/**
+ * Copies the host's zone database: each zone file, an alias link as the file it names (several
+ * names are links), without the `posix` and `right` duplicates. False when the host has none.
+ */
+async function copyZoneinfo(root: string, source: string, target = source): Promise<boolean> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(source, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    const from = join(source, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'posix' && entry.name !== 'right')
+        await copyZoneinfo(root, from, `${target}/${entry.name}`);
+    } else if (entry.isFile() || (entry.isSymbolicLink() && (await stat(from).catch(() => null))?.isFile())) {
+      await copyInto(root, from, `${target}/${entry.name}`, 0o644);
+    }
+  }
+  return true;
 }
 
 /** Copies the stdlib's regular files (no links followed, skipped folders left out, no dynload). */

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+from datetime import datetime, timezone
 
 
 class AppApiError(Exception):
@@ -57,15 +58,33 @@ def log(message, level="info"):
     call("log", {"level": level, "message": message})
 
 
-def summarise(points, threshold):
-    """The day's mean, its peak hour (0-23 UTC) and the hours whose mean is above `threshold` W."""
+def household_zone():
+    """The household's zone if the householder shares it (`box.timeZone`), else UTC; and its name.
+
+    The container's own clock is UTC whatever the box's zone: the zone comes only from the box.
+    """
+    name = (call("box.timeZone") or {}).get("timeZone")
+    if not name:
+        return timezone.utc, "UTC"
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name), name
+    except Exception as error:  # no zone database in the image: say so and stay in UTC
+        log("cannot use the time zone %s (%s): hours are in UTC" % (name, error), "warn")
+        return timezone.utc, "UTC"
+
+
+def summarise(points, threshold, zone=timezone.utc):
+    """The day's mean, its peak hour (0-23, local to `zone`) and the hours whose mean is above `threshold` W."""
     if not points:
         return {"hours": 0, "peakHour": None, "peakWatts": None, "hoursAbove": 0}, None
     peak = max(points, key=lambda p: p["v"])
     mean = sum(p["v"] for p in points) / len(points)
     data = {
         "hours": len(points),
-        "peakHour": (peak["t"] // 3_600_000) % 24,
+        # the box serves hourly buckets on the household's local hours, so the start names the hour
+        "peakHour": datetime.fromtimestamp(peak["t"] / 1000, zone).hour,
         "peakWatts": peak["v"],
         "hoursAbove": sum(1 for p in points if p["v"] > threshold),
     }
@@ -82,13 +101,15 @@ def main():
             raise
         log("power is not readable: " + str(error), "warn")
         read = {"points": []}
-    data, mean = summarise(read["points"], threshold)
+    zone, zone_name = household_zone()
+    data, mean = summarise(read["points"], threshold, zone)
+    data["timeZone"] = zone_name
     log("python %s read %d hourly means" % (sys.version.split()[0], data["hours"]))
     if mean is None:
         summary = "No power readings in the last day."
     else:
-        summary = "Mean %.0f W; peak %.0f W at %02d:00 UTC; %d h above %g W." % (
-            mean, data["peakWatts"], data["peakHour"], data["hoursAbove"], threshold)
+        summary = "Mean %.0f W; peak %.0f W at %02d:00 (%s); %d h above %g W." % (
+            mean, data["peakWatts"], data["peakHour"], zone_name, data["hoursAbove"], threshold)
     insight = {"key": "daily-summary", "title": "Yesterday's power", "summary": summary, "unit": "W", "data": data}
     if mean is not None:
         insight["value"] = round(mean, 1)

@@ -116,3 +116,35 @@ describe('runLocally serves 1h and 1d buckets on the local hours and days of tim
     );
   });
 });
+
+describe('ctx.timeZone() in runLocally', () => {
+  const probe = defineApp(async (ctx) => {
+    await ctx.log.info(String(await ctx.timeZone()));
+  });
+  const seen = async (extra: Record<string, unknown>, options: { shareTimeZone?: boolean } = {}) => {
+    const result = await runLocally(probe, {
+      manifest: { ...manifest, ...extra },
+      data: { power: [] },
+      grant: { power: { resolution: '1d' } },
+      timeZone: 'Asia/Kathmandu',
+      ...options,
+    });
+    expect(result.status).toBe('ok');
+    return result.logs[0].message;
+  };
+
+  it('gives the simulated box zone only to an app that asks, unless declined', async () => {
+    const asks = { timeZone: { reason: 'to say evening' } };
+    expect(await seen(asks)).toBe('Asia/Kathmandu');
+    expect(await seen(asks, { shareTimeZone: false })).toBe('null');
+    // not asked for: nothing, whatever the option says
+    expect(await seen({}, { shareTimeZone: true })).toBe('null');
+  });
+
+  it('refuses a time zone request without a reason, naming the field', async () => {
+    const { validateManifest } = await import('../../apps-sdk/src/manifest.ts');
+    const result = validateManifest({ ...manifest, timeZone: { reason: ' ' } });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toEqual([{ path: 'timeZone.reason', message: 'must not be empty' }]);
+  });
+});

@@ -31,6 +31,7 @@ describe('comfort-occupancy', () => {
       data,
       grant: { temperature: { resolution: '15min' }, occupancy: { resolution: '15min' } },
       now: DAY0 + 1440 * MIN,
+      timeZone: 'UTC', // the fixture's hours are UTC hours
     });
     expect(result.error).toBeUndefined();
     // 06:00–07:00 (1 h) + 17:00–18:00 (1 h) + 22:30–23:00 (0.5 h).
@@ -39,6 +40,29 @@ describe('comfort-occupancy', () => {
       value: 2.5,
       data: { thresholdC: 18, resolution: '15min', days: { '2024-01-10': 2.5 } },
     });
+  });
+
+  it('counts per local day when the zone is shared, per UTC day labelled (UTC) when declined', async () => {
+    const options = {
+      manifest,
+      data,
+      grant: { temperature: { resolution: '15min' as const }, occupancy: { resolution: '15min' as const } },
+      now: DAY0 + 1440 * MIN,
+      timeZone: 'Asia/Kolkata',
+    };
+    const shared = await runLocally(app, options);
+    expect(shared.status).toBe('ok');
+    // +05:30: 06:00–07:00 and 17:00–18:00 UTC are 11:30–12:30 and 22:30–23:30 on the 10th,
+    // 22:30–23:00 UTC is 04:00–04:30 on the 11th
+    expect(shared.insights[0]).toMatchObject({
+      value: 2.5,
+      data: { days: { '2024-01-10': 2, '2024-01-11': 0.5 }, timeZone: 'Asia/Kolkata' },
+    });
+    expect(shared.insights[0].summary).toMatch(/days \(Asia\/Kolkata\)\)$/);
+    const declined = await runLocally(app, { ...options, shareTimeZone: false });
+    expect(declined.status).toBe('ok');
+    expect(declined.insights[0]).toMatchObject({ data: { days: { '2024-01-10': 2.5 }, timeZone: 'UTC' } });
+    expect(declined.insights[0].summary).toMatch(/days \(UTC\)\)$/);
   });
 
   it('reads both at the coarser grant, where the cold half hour averages out', async () => {

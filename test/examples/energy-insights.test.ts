@@ -36,6 +36,7 @@ describe('energy-insights', () => {
       manifest,
       data: { power },
       grant: { power: { resolution: '30min' } },
+      timeZone: 'UTC', // the fixture's hours are UTC hours
     });
     expect(result.error).toBeUndefined();
     // Per day: night 7 h × 0.2 kW = 1.4, 18–19 h 3 kWh, other 16 h × 0.5 kW = 8 → 12.4 kWh.
@@ -125,6 +126,7 @@ describe('energy-insights', () => {
       manifest,
       data: { power: series['sim.power'] },
       grant: { power: { resolution: '30min' } },
+      timeZone: 'UTC', // the counter is read at UTC midnights
     });
     const counter = new Map(series['sim.energy'].map((r) => [r.t, r.v]));
     const days =
@@ -134,6 +136,22 @@ describe('energy-insights', () => {
       const used = counter.get(from + (i + 1) * DAY)! - counter.get(from + i * DAY)!;
       expect(d.kWh).toBeCloseTo(used, 2);
     });
+  });
+
+  it('names local hours when the zone is shared, UTC hours labelled (UTC) when declined', async () => {
+    // the same fixture, 3000 W at 18:00–19:00 UTC, seen from Asia/Kolkata (+05:30): 23:30–00:30
+    const options = { manifest, data: { power }, grant: { power: { resolution: '30min' as const } } };
+    const shared = await runLocally(app, { ...options, timeZone: 'Asia/Kolkata' });
+    expect(shared.status).toBe('ok');
+    const peak = insight(shared, 'peak-hours');
+    // a 30 min bucket counts in the local hour of its middle: 23:00 local holds the buckets of
+    // 17:30 (500 W) and 18:00 UTC (3000 W), 00:00 local those of 18:30 (3000 W) and 19:00 (500 W):
+    // a tie (1750 W) broken by the hour; then 500 W hours, the first being 01:00
+    expect(peak?.data).toMatchObject({ peak: [0, 23, 1], timeZone: 'Asia/Kolkata' });
+    expect(peak?.summary).toBe('You use most between 00:00, 23:00, 01:00 (Asia/Kolkata)');
+    const declined = await runLocally(app, { ...options, timeZone: 'Asia/Kolkata', shareTimeZone: false });
+    expect(declined.status).toBe('ok');
+    expect(insight(declined, 'peak-hours')?.summary).toBe('You use most between 18:00, 08:00, 09:00 (UTC)');
   });
 
   it('passes checkApp once built, as a small neutral bundle', async () => {

@@ -65,7 +65,7 @@ describeWithDocker('python-daily-summary in the ContainerRuntime', () => {
         grant: { power: { resolution: '1h' } },
         now: T0 + 24 * H,
         settings: { thresholdWatts: 1450 },
-        timeZone: 'UTC', // the example reports hours in UTC
+        timeZone: 'UTC', // the fixture's hours are UTC hours
       },
       'python-example',
     );
@@ -76,13 +76,43 @@ describeWithDocker('python-daily-summary in the ContainerRuntime', () => {
       {
         key: 'daily-summary',
         title: "Yesterday's power",
-        summary: 'Mean 1250 W; peak 2400 W at 23:00 UTC; 10 h above 1450 W.',
+        summary: 'Mean 1250 W; peak 2400 W at 23:00 (UTC); 10 h above 1450 W.',
         unit: 'W',
         value: 1250,
-        data: { hours: 24, peakHour: 23, peakWatts: 2400, hoursAbove: 10 },
+        data: { hours: 24, peakHour: 23, peakWatts: 2400, hoursAbove: 10, timeZone: 'UTC' },
       },
     ]);
     expect(box.record.logs[0].message).toMatch(/^python 3\.\d+\.\d+ read 24 hourly means$/);
+  }, 120_000);
+
+  it('names the peak hour in the household zone when shared (zoneinfo in the image), in UTC labelled when declined', async () => {
+    // 10-second readings whose watts follow the hour of day in Kathmandu (+05:45): 100·(hour+1)
+    const KTM = (5 * 60 + 45) * 60_000;
+    const local = Array.from({ length: 24 * 360 }, (_, i) => {
+      const t = T0 + i * 10_000;
+      return { t, v: 100 * (Math.floor(((t + KTM) % (24 * H)) / H) + 1) };
+    });
+    const options = {
+      manifest,
+      data: { power: local },
+      grant: { power: { resolution: '1h' as const } },
+      now: T0 + 24 * H,
+      timeZone: 'Asia/Kathmandu',
+    };
+    const shared = run(DIR, options, 'python-zone');
+    expect((await shared.outcome).status).toBe('ok');
+    // the naive model: the highest watts are in local hour 23
+    expect(shared.box.record.insights[0].data).toMatchObject({
+      peakHour: 23,
+      peakWatts: 2400,
+      timeZone: 'Asia/Kathmandu',
+    });
+    expect(shared.box.record.insights[0].summary).toMatch(/at 23:00 \(Asia\/Kathmandu\);/);
+    const declined = run(DIR, { ...options, shareTimeZone: false }, 'python-zone-declined');
+    expect((await declined.outcome).status).toBe('ok');
+    // the same bucket (local 23:00 starts 17:15 UTC), named by its UTC hour
+    expect(declined.box.record.insights[0].data).toMatchObject({ peakHour: 17, timeZone: 'UTC' });
+    expect(declined.box.record.insights[0].summary).toMatch(/at 17:00 \(UTC\);/);
   }, 120_000);
 
   it('a read finer than the grant is refused with the code apps see everywhere, and the app carries on', async () => {

@@ -34,6 +34,15 @@ const DETECTOR = join(REPO_ROOT, 'examples', 'appliance-detector');
 const MACHINE_WORDS = /\bP\d+[YMWD]\b|\bPT\d|Δt|\b\d+(min|h|d)\b|\braw\b/;
 const METER_RESEARCH = /Beckel|Molina-Markham|Kleiminger|Greveler|Razavi|Hopf|Smart Energy Code/;
 
+function withStoreValue<T>(home: string, fn: (store: Store) => T): T {
+  const store = Store.open(join(home, 'databox.db'));
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
 function withStore(home: string, fn: (store: Store) => void): void {
   const store = Store.open(join(home, 'databox.db'));
   try {
@@ -164,6 +173,17 @@ describeWithChromium('the consent screen in plain words, on a real box', () => {
     expect(
       await page.getByLabel('This consent expires after').locator('option').first().textContent(),
     ).toMatch(/^1 month \(until \d{1,2} \w{3} \d{4}\)$/);
+    // the optional time zone request: the box's zone named, why, what it reveals, what declining
+    // costs; not shared unless ticked
+    const zone = page.getByTestId('time-zone');
+    const zoneText = ((await zone.textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(zoneText).toContain('Your time zone (Europe/Amsterdam) (optional)');
+    expect(zoneText).toContain("So that 'evening' means your evening");
+    expect(zoneText).toContain('It tells the app roughly where in the world you live');
+    expect(await page.getByTestId('loss-time-zone').textContent()).toContain(
+      'Energy insights works in UTC and labels its times "(UTC)"',
+    );
+    expect(await page.getByLabel('Let the app know my time zone').isChecked()).toBe(false);
     await screenshot(page, 'consent-plain-words');
   });
 
@@ -243,5 +263,37 @@ describeWithChromium('the consent screen in plain words, on a real box', () => {
       const refused = store.audit.query({ action: 'export.refuse', actor: 'app:energy-insights' });
       expect(refused).toHaveLength(1);
     });
+  });
+
+  it('shares the time zone only when ticked: the app page says so, and the next run names local hours', {
+    timeout: 120_000,
+  }, async () => {
+    // installed above without ticking it
+    await page.goto('/apps/energy-insights');
+    expect(await page.getByTestId('time-zone-grant').textContent()).toContain(
+      'not shared (the app works in UTC)',
+    );
+    const peak = () =>
+      withStoreValue(home, (store) =>
+        // newest first
+        new AppRegistry(store.db).listInsights('energy-insights').find((x) => x.key === 'peak-hours'),
+      )?.summary;
+    expect(peak()).toMatch(/ \(UTC\)$/);
+    await page.goto('/apps/install?app=energy-insights');
+    const box = page.getByLabel('Let the app know my time zone');
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    await page.getByRole('button', { name: 'Approve new grants' }).click();
+    await page.waitForURL((u) => u.pathname === '/apps/energy-insights');
+    expect(await page.getByTestId('time-zone-grant').textContent()).toContain('shared (the app is told');
+    await Promise.all([
+      page.waitForURL((u) => u.searchParams.has('done')),
+      page.getByRole('button', { name: 'Run now' }).click(),
+    ]);
+    // the box is in Europe/London by now (the GB test above)
+    expect(peak()).toMatch(/ \(Europe\/London\)$/);
+    // a change of grants shows the answer as it stands
+    await page.goto('/apps/install?app=energy-insights');
+    expect(await page.getByLabel('Let the app know my time zone').isChecked()).toBe(true);
   });
 });

@@ -65,6 +65,10 @@ async function runtimesFor(
   return { container: new ContainerRuntime() };
 }
 
+/** Whether the app may know the box's zone (it asks for it). */
+const zoneLine = (shared: boolean) =>
+  `time zone: ${shared ? "shared (the app is told the box's zone at each run)" : 'not shared (the app works in UTC)'}`;
+
 export const appCommand: Command = {
   name: 'app',
   summary: 'Install apps with the grants you choose, see and revoke them, run them.',
@@ -100,6 +104,14 @@ export const appCommand: Command = {
       description:
         'install/grant: review (hold each export for you) or auto (send at once); asked on a terminal when the app exports',
       placeholder: 'MODE',
+    },
+    'share-time-zone': {
+      type: 'boolean',
+      description: "install/grant: let the app know the box's time zone (if it asks; default no)",
+    },
+    'no-share-time-zone': {
+      type: 'boolean',
+      description: 'install/grant: do not let the app know the time zone (asked on a terminal otherwise)',
     },
     'home-network-destination': {
       type: 'string',
@@ -255,6 +267,7 @@ export const appCommand: Command = {
             const trustText = trustLine(result.trust);
             if (trustText) console.log(trustText);
             for (const g of result.grants) console.log(`  ${grantLine(g, boxLocalTime(store))}`);
+            if (result.app.manifest.timeZone) console.log(`  ${zoneLine(result.consent.timeZone)}`);
           }
           return 0;
         }
@@ -306,7 +319,11 @@ export const appCommand: Command = {
         }
         case 'grants':
           if (values.json) print(apps.grants(arg));
-          else for (const g of apps.grants(arg)) console.log(grantLine(g, boxLocalTime(store)));
+          else {
+            for (const g of apps.grants(arg)) console.log(grantLine(g, boxLocalTime(store)));
+            if (apps.get(arg).manifest.timeZone)
+              console.log(zoneLine(apps.registry.currentConsent(arg)?.timeZone === true));
+          }
           return 0;
         case 'receipt':
           print(apps.receipt(arg, stringOption(values, 'receipt')).receipt);

@@ -15,9 +15,9 @@ import { type Command, stringOption } from '../command.ts';
  *
  * @example
  * // $ databox image build python
- * // image: building databox/python-base:3.11.7 from /usr/bin/python3.11 (python 3.11.7)
+ * // image: building databox/python-base:3.11.7-tz from /usr/bin/python3.11 (python 3.11.7)
  * // …
- * // databox/python-base:3.11.7
+ * // databox/python-base:3.11.7-tz
  */
 export const imageCommand: Command = {
   name: 'image',
@@ -26,7 +26,7 @@ export const imageCommand: Command = {
   options: {
     tag: {
       type: 'string',
-      description: `image to create (default ${defaultNodeBaseImageTag()}, or databox/python-base:<python version>)`,
+      description: `image to create (default ${defaultNodeBaseImageTag()}, or databox/python-base:<python version>-tz)`,
       placeholder: 'REPO:TAG',
     },
     python: {

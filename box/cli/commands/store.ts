@@ -19,6 +19,8 @@ const CONSENT_FLAGS = [
   'expires',
   'approve-destination',
   'home-network-destination',
+  'share-time-zone',
+  'no-share-time-zone',
   'yes',
   'allow-unsigned',
   'allow-key-change',

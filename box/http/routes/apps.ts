@@ -24,6 +24,8 @@ const consentBody = z.strictObject({
   destinations: z.array(z.string()).default([]),
   /** Approved destinations on the home network (the gateway may then connect to a private address). */
   homeNetwork: z.array(z.string()).default([]),
+  /** Lets the app know the box's time zone (only if its manifest asks). */
+  timeZone: z.boolean().optional(),
 });
 
 const installBody = consentBody.extend({
@@ -48,6 +50,7 @@ function choices(body: z.output<typeof consentBody>): ConsentChoices {
     expires: body.expires,
     destinations: body.destinations,
     homeNetwork: body.homeNetwork,
+    ...(body.timeZone === undefined ? {} : { timeZone: body.timeZone }),
   };
 }
 

@@ -196,7 +196,12 @@ export class ContainerRuntime implements AppRuntime {
         Image: image,
         ...(opts.command ? { Cmd: opts.command } : {}),
         User: APP_CONTAINER_USER,
-        Env: [`DATABOX_API_SOCKET=${CONTAINER_API_DIR}/${SOCKET_NAME}`, `DATABOX_RUN_TOKEN=${server.token}`],
+        Env: [
+          `DATABOX_API_SOCKET=${CONTAINER_API_DIR}/${SOCKET_NAME}`,
+          `DATABOX_RUN_TOKEN=${server.token}`,
+          // the app's clock is UTC whatever the image or host holds; the zone comes only by grant
+          'TZ=UTC',
+        ],
         Labels: { 'org.databox.role': 'app-run', 'org.databox.run-id': opts.runId },
         NetworkDisabled: true,
         HostConfig: {

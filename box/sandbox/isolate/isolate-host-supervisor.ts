@@ -206,6 +206,9 @@ export class IsolateHostSupervisor {
       execArgv,
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'json',
+      // isolates share this process's ICU default zone: UTC, so `new Date().getTimezoneOffset()`
+      // or `Intl` cannot tell an app the box's zone (only `ctx.timeZone()`, if granted, does)
+      env: { ...process.env, TZ: 'UTC' },
     });
     this.#child = child;
     this.#spawnedAt = Date.now();

@@ -16,6 +16,14 @@ function appsOf(c: Context<WebEnv>): AppManager {
   return apps;
 }
 
+/** Whether the app may know the box's zone (it asked), as the current consent says. */
+function timeZoneLine(apps: AppManager, id: string) {
+  const shared = apps.registry.currentConsent(id)?.timeZone === true;
+  return html`<p data-testid="time-zone-grant"><strong>Your time zone:</strong> ${
+    shared ? "shared (the app is told the box's zone at each run)" : 'not shared (the app works in UTC)'
+  }. <a href="/apps/install?app=${id}">Change</a></p>`;
+}
+
 /** `/apps`: installed apps; per app its runs, insights as cards, grants (change = consent again; revoke), receipt, uninstall. */
 export function appPages(): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
@@ -83,6 +91,7 @@ ${grants.map(
 )}
 </tbody></table></div>
 ${grants.length === 0 ? html`<p>No grants.</p>` : ''}
+${a.manifest.timeZone ? timeZoneLine(apps, id) : ''}
 </section>
 <section aria-labelledby="h-quotas"><h2 id="h-quotas">Storage and limits</h2>
 <div class="scroll"><table><thead><tr><th scope="col">Quota</th><th scope="col">Used</th><th scope="col">Limit</th></tr></thead><tbody>

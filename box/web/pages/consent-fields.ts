@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { GrantResolution, ManifestResolution } from '../../../apps-sdk/src/resolution.ts';
 import { durationWords, historyOptions, resolutionWords } from '../../apps/consent-words/plain-durations.ts';
+import type { TimeZoneWords } from '../../apps/consent-words/time-zone-words.ts';
 import type { ExportMode } from '../../exports/types.ts';
 import type { LocalTime } from '../../time/local-time.ts';
 import { isIsoDuration, parseIsoDuration } from '../../util/iso-duration.ts';
@@ -69,6 +70,20 @@ export function exportModeField(mode: ExportMode): Html {
       <option value="auto"${mode === 'auto' ? ' selected' : ''}>Send automatically</option>
     </select>
     <p class="muted">Reviewed requests wait on the Exports page until you approve or reject them. Automatic ones go out at once to the destinations you allow, within the limits above; the Exports page lists what left. You can change this later on the app's page.</p>
+  </fieldset>`;
+}
+
+/**
+ * The app's optional time zone request: unticked unless the householder said yes before. The
+ * zone named is the box's (its settings), which is what the app would be told.
+ */
+export function timeZoneField(words: TimeZoneWords, shared: boolean): Html {
+  return html`<fieldset class="card" data-testid="time-zone">
+    <legend>${words.title} (optional)</legend>
+    <label class="check"><input type="checkbox" name="timeZone" value="yes"${shared ? ' checked' : ''}> Let the app know my time zone</label>
+    <p><strong>Why:</strong> ${words.reason}</p>
+    <p>${words.risk}</p>
+    <p class="loss" data-testid="loss-time-zone">${words.loss}</p>
   </fieldset>`;
 }
 

@@ -6,6 +6,7 @@ import { riskFor } from '../../apps/consent-words/kind-risks.ts';
 import { durationWords, resolutionWords, valuesWords } from '../../apps/consent-words/plain-durations.ts';
 import { readRulesWords } from '../../apps/consent-words/read-rules-words.ts';
 import { regulatoryNote } from '../../apps/consent-words/regulatory-note.ts';
+import { readLocalBuckets } from '../../arbiter/local-read.ts';
 import type { Store } from '../../store/store.ts';
 import type { Datasource } from '../../store/types.ts';
 import { chartTable } from '../html/chart-table.ts';
@@ -28,7 +29,8 @@ export interface PreviewChoice {
 /**
  * What the app would receive for one request, computed as the arbiter computes it: the SDK's
  * `planRead` (default resolution and aggregate, window clipped to the history and aligned to whole
- * closed buckets) over the store's read, then `servePoints` (sparse buckets withheld). The chart
+ * closed buckets) over the store's read (`1h` and `1d` on the box zone's local hours and days, by
+ * the arbiter's own `readLocalBuckets`), then `servePoints` (sparse buckets withheld). The chart
  * draws the last two days of it as steps over the raw readings of the same span; the caption gives
  * the whole window and the read rules.
  */
@@ -47,10 +49,20 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
     from >= to
       ? []
       : store.read(source.id, { from, to, resolution: res, aggregate: plan.aggregate ?? 'mean', limit });
-  const all = servePoints(grant, read(plan.from, plan.to, plan.resolution, RAW_LIMIT * 5));
-  const spanFrom = Math.max(plan.from, now - PREVIEW_SPAN_MS);
+  // hours and days on the box zone's local boundaries, exactly as the arbiter serves them
+  const { from, to, rows } =
+    plan.resolution === '1h' || plan.resolution === '1d'
+      ? readLocalBuckets(
+          store,
+          source.id,
+          { resolution, historyMs: choice.historyMs },
+          { resolution: plan.resolution, aggregate: plan.aggregate ?? 'mean', now },
+        )
+      : { from: plan.from, to: plan.to, rows: read(plan.from, plan.to, plan.resolution, RAW_LIMIT * 5) };
+  const all = servePoints(grant, rows);
+  const spanFrom = Math.max(from, now - PREVIEW_SPAN_MS);
   const appView = all.filter((p) => p.t >= spanFrom);
-  const raw = read(spanFrom, plan.to, 'raw', RAW_LIMIT);
+  const raw = read(spanFrom, to, 'raw', RAW_LIMIT);
   const times = [...new Set([...raw.map((r) => r.t), ...appView.map((p) => p.t)])].sort((a, b) => a - b);
   const rawAt = new Map(raw.map((r) => [r.t, r.v]));
   const appAt = new Map(appView.map((p) => [p.t, p.v]));
@@ -75,8 +87,8 @@ export function consentPreview(store: Store, choice: PreviewChoice, chartId: str
   <figure class="chart-box">
     <div class="chart" data-chart="${chartId}" aria-hidden="true"></div>${chartData(chartId, chart)}
     <figcaption data-testid="preview-caption">The app would receive <strong data-testid="preview-points">${all.length}</strong> values of
-      <code>${source.id}</code>, ${what}, from ${time(plan.from)} to ${time(plan.to)}${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
-      The chart shows the last ${durationWords(`PT${Math.round((plan.to - spanFrom) / 3_600_000)}H`, locale)}: ${raw.length} readings as stored${sampling(raw)} and the ${appView.length} values the app gets for them.
+      <code>${source.id}</code>, ${what}, from ${time(from)} to ${time(to)}${all.length ? html`, ranging ${fmt(Math.min(...all.map((p) => p.v)))}–${fmt(Math.max(...all.map((p) => p.v)))} ${source.unit}` : ''}.
+      The chart shows the last ${durationWords(`PT${Math.round((to - spanFrom) / 3_600_000)}H`, locale)}: ${raw.length} readings as stored${sampling(raw)} and the ${appView.length} values the app gets for them.
       <span data-testid="preview-rules">${readRulesWords(grant, locale)}</span></figcaption>
     ${chartTable(chart, { summary: 'Table of the values in the chart' })}
   </figure>

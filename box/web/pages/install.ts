@@ -16,9 +16,11 @@ import { askedResolution, DEFAULT_EXPIRY } from '../../apps/consent.ts';
 import { destinationLoss, requestLoss } from '../../apps/consent-words/declined-losses.ts';
 import { riskFor } from '../../apps/consent-words/kind-risks.ts';
 import { everyWords } from '../../apps/consent-words/plain-durations.ts';
+import { timeZoneWords } from '../../apps/consent-words/time-zone-words.ts';
 import type { ConsentChoices } from '../../apps/types.ts';
 import { DataboxError } from '../../errors.ts';
 import type { ExportMode } from '../../exports/types.ts';
+import { readTimeSettings } from '../../time/time-settings.ts';
 import { isIsoDuration, parseIsoDuration } from '../../util/iso-duration.ts';
 import { text } from '../html/form-values.ts';
 import { csrfField, type Html, redirectDone, render } from '../html/page.ts';
@@ -31,6 +33,7 @@ import {
   exportModeOf,
   historyField,
   resolutionField,
+  timeZoneField,
 } from './consent-fields.ts';
 import { consentPreview } from './consent-preview.ts';
 import { permissionDiffBlock } from './permission-diff-block.ts';
@@ -106,6 +109,7 @@ function choicesOf(manifest: Manifest, form: Record<string, string | string[]>):
     expires: one('expires') || DEFAULT_EXPIRY,
     destinations: dest === undefined ? [] : Array.isArray(dest) ? dest : [dest],
     exportMode: exportModeOf(one('exportMode')),
+    ...(manifest.timeZone ? { timeZone: one('timeZone') === 'yes' } : {}),
   };
 }
 
@@ -121,12 +125,19 @@ function currentChoices(c: C, appId: string, manifest: Manifest): FormChoices {
       : { decline: true };
   }
   let destinations: string[] = [];
+  let timeZone = false;
   try {
-    destinations = apps.receipt(appId).destinations;
+    ({ destinations, timeZone } = apps.receipt(appId));
   } catch {
     // no receipt yet: none approved
   }
-  return { requests, expires: DEFAULT_EXPIRY, destinations, exportMode: c.var.parts.exports.mode(appId) };
+  return {
+    requests,
+    expires: DEFAULT_EXPIRY,
+    destinations,
+    timeZone,
+    exportMode: c.var.parts.exports.mode(appId),
+  };
 }
 
 /** Defaults for a first look: the first datasource of the kind, the resolution asked for, the history asked for, no destinations. */
@@ -165,6 +176,7 @@ function upgradeChoices(c: C, t: Extract<Target, { source: string }>): FormChoic
     ...defaults,
     requests,
     destinations: kept.destinations ?? [],
+    timeZone: kept.timeZone ?? false,
     exportMode: c.var.parts.exports.mode(t.manifest.id),
   };
 }
@@ -244,6 +256,8 @@ function consentForm(c: C, t: Target, choices: FormChoices, error?: DataboxError
   });
   const dests = new Set(choices.destinations ?? []);
   const now = new Date(store.now());
+  // the box's zone (its settings), the one the app would be told; never the browser's
+  const zoneWords = timeZoneWords(m, readTimeSettings(store).timeZone);
   return html`
 <p>${m.description}</p>
 <p class="muted">${m.name} ${m.version} by ${m.author ?? 'unknown'} · runs in ${m.runtime.type === 'isolate' ? 'an isolated sandbox' : 'a container without network'} · ${scheduleWords(m, lt.locale)}</p>
@@ -255,6 +269,7 @@ ${error ? html`<div class="error card" role="alert"><p>${error.message}</p>${err
   ${'source' in t ? html`<input type="hidden" name="source" value="${t.source}">` : html`<input type="hidden" name="app" value="${t.appId}">`}
   <h2>Data the app asks for</h2>
   ${requestBlocks}
+  ${zoneWords ? timeZoneField(zoneWords, choices.timeZone === true) : ''}
   <h2>Where results may be sent</h2>
   ${
     m.exports.length === 0

@@ -1,4 +1,4 @@
-import type { DataPoint } from '../../../apps-sdk/src/app.ts';
+import type { DataPoint, LocalClock } from '../../../apps-sdk/src/app.ts';
 import { isNight, TARIFFS } from './tariffs.ts';
 
 const DAY = 86_400_000;
@@ -10,33 +10,61 @@ export function bucketKWh(point: DataPoint, widthMs: number): number {
 }
 
 /**
- * kWh per UTC day, for days the data covers completely: every bucket present, and the day over
- * before `to` (a `1d` bucket that holds the current, unfinished day is one bucket too).
+ * The local hour or day a bucket belongs to is that of its middle: 30-minute buckets start on the
+ * UTC half hour, which in a zone such as Asia/Kathmandu (+05:45) is a quarter past, so each local
+ * hour gets the two buckets whose middles fall in it.
+ */
+function middle(p: DataPoint, widthMs: number): number {
+  return p.t + Math.min(widthMs, HOUR) / 2;
+}
+
+/**
+ * kWh per local day of `clock`, for days the data covers completely: every bucket present, and
+ * the day over before `to` (a `1d` bucket that holds the current, unfinished day is one bucket
+ * too). Days are 23 or 25 hours long where the clocks change; a `1d` bucket is one local day.
  */
 export function dailyKWh(
   points: readonly DataPoint[],
   widthMs: number,
   to: number,
+  clock: LocalClock,
 ): Array<{ date: string; kWh: number }> {
-  const days = new Map<number, { kWh: number; buckets: number }>();
+  const days = new Map<string, { kWh: number; buckets: number }>();
   for (const p of points) {
-    const day = p.t - (p.t % DAY);
-    const entry = days.get(day) ?? { kWh: 0, buckets: 0 };
-    entry.kWh += bucketKWh(p, widthMs);
+    const date = clock.date(middle(p, widthMs));
+    const entry = days.get(date) ?? { kWh: 0, buckets: 0 };
+    // a 1d bucket is the local day, which is not always 24 hours
+    entry.kWh += widthMs >= DAY ? bucketKWh(p, dayLength(clock, date)) : bucketKWh(p, widthMs);
     entry.buckets++;
-    days.set(day, entry);
+    days.set(date, entry);
   }
   return [...days]
-    .filter(([day, d]) => d.buckets === DAY / widthMs && day + DAY <= to)
-    .map(([day, d]) => ({ date: new Date(day).toISOString().slice(0, 10), kWh: d.kWh }));
+    .filter(([date, d]) => {
+      const end = clock.dayStart(nextDate(date));
+      return d.buckets === Math.max(1, Math.round(dayLength(clock, date) / widthMs)) && end <= to;
+    })
+    .map(([date, d]) => ({ date, kWh: d.kWh }));
 }
 
-/** Mean power per UTC hour of day, and the three highest hours. */
-export function peakHours(points: readonly DataPoint[]): { meanW: number[]; peak: number[] } {
+function nextDate(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}
+
+function dayLength(clock: LocalClock, date: string): number {
+  return clock.dayStart(nextDate(date)) - clock.dayStart(date);
+}
+
+/** Mean power per local hour of day (of `clock`), and the three highest hours. */
+export function peakHours(
+  points: readonly DataPoint[],
+  widthMs: number,
+  clock: LocalClock,
+): { meanW: number[]; peak: number[] } {
   const sums = new Array<number>(24).fill(0);
   const counts = new Array<number>(24).fill(0);
   for (const p of points) {
-    const hour = Math.floor((p.t % DAY) / HOUR);
+    const hour = clock.hour(middle(p, widthMs));
     sums[hour] += p.v;
     counts[hour]++;
   }

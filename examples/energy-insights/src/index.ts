@@ -1,10 +1,10 @@
-import { AppApiError, defineApp, RESOLUTION_MS } from '../../../apps-sdk/src/app.ts';
+import { AppApiError, defineApp, localClock, RESOLUTION_MS } from '../../../apps-sdk/src/app.ts';
 import { compareTariffs, dailyKWh, peakHours } from './energy.ts';
 
 const DAY = 86_400_000;
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The latest calendar month (UTC) whose every day is in `days`, with its total kWh. */
+/** The latest calendar month (local, or UTC without the zone) whose every day is in `days`, with its total kWh. */
 function lastWholeMonth(
   days: Array<{ date: string; kWh: number }>,
 ): { month: string; kWh: number } | undefined {
@@ -24,9 +24,11 @@ function lastWholeMonth(
 }
 
 export default defineApp(async (ctx) => {
+  // the household's zone if the householder shares it; else UTC, and the insights say so
+  const clock = localClock(await ctx.timeZone());
   const read = await ctx.data.read('power', { aggregate: 'mean' });
   const width = RESOLUTION_MS[read.resolution];
-  const days = dailyKWh(read.points, width, read.to);
+  const days = dailyKWh(read.points, width, read.to, clock);
   if (days.length === 0) {
     await ctx.log.warn('no whole day of data yet');
     return;
@@ -38,20 +40,20 @@ export default defineApp(async (ctx) => {
     summary: `${round(mean, 1)} kWh a day on average over ${days.length} days`,
     value: round(mean, 3),
     unit: 'kWh/day',
-    data: { days: days.map((d) => ({ date: d.date, kWh: round(d.kWh, 3) })) },
+    data: { days: days.map((d) => ({ date: d.date, kWh: round(d.kWh, 3) })), timeZone: clock.timeZone },
   });
 
   if (width >= DAY) {
     await ctx.log.info(`granted ${read.resolution}: peak hours and the tariff comparison need 1h or finer`);
   } else {
     const whole = new Set(days.map((d) => d.date));
-    const points = read.points.filter((p) => whole.has(new Date(p.t).toISOString().slice(0, 10)));
-    const { meanW, peak } = peakHours(points);
+    const points = read.points.filter((p) => whole.has(clock.date(p.t + Math.min(width, 3_600_000) / 2)));
+    const { meanW, peak } = peakHours(points, width, clock);
     await ctx.insight.emit({
       key: 'peak-hours',
       title: 'Peak hours',
-      summary: `You use most between ${peak.map((h) => `${h}:00`).join(', ')} (UTC)`,
-      data: { peak, meanW: meanW.map((w) => round(w, 1)) },
+      summary: `You use most between ${peak.map((h) => `${String(h).padStart(2, '0')}:00`).join(', ')} ${clock.label}`,
+      data: { peak, meanW: meanW.map((w) => round(w, 1)), timeZone: clock.timeZone },
     });
     const cost = compareTariffs(points, width, days.length);
     const saving = cost.flatPence - cost.dayNightPence;

@@ -48,8 +48,12 @@ async function prompt(timeZone: string, answers: string[]) {
 
 it('asks in plain words, takes numbered answers and returns the machine values', async () => {
   // datasource: default; how detailed: 2 (every hour); how far back: 3 (30 days); destination: no;
-  // exports: 2 (send automatically); expiry: 1 (1 month)
-  const { shown, choices } = await prompt('Europe/Amsterdam', ['', '2', '3', 'n', '2', '1']);
+  // time zone: yes; exports: 2 (send automatically); expiry: 1 (1 month)
+  const { shown, choices } = await prompt('Europe/Amsterdam', ['', '2', '3', 'n', 'y', '2', '1']);
+  // the box's zone, named, with what it reveals and what declining costs
+  expect(shown).toContain("Your time zone (Europe/Amsterdam): So that 'evening' means your evening");
+  expect(shown).toContain('It tells the app roughly where in the world you live');
+  expect(shown).toContain('If you decline: Energy insights works in UTC and labels its times "(UTC)"');
   expect(shown).not.toMatch(/\bP\d+[YMWD]\b|\bPT\d|Δt|\b\d+(min|h|d)\b|\braw\b/);
   expect(shown).toContain('going back 90 days');
   expect(shown).toContain('    2) every hour');
@@ -61,11 +65,12 @@ it('asks in plain words, takes numbered answers and returns the machine values',
     destinations: [],
     expires: 'P1M',
     exportMode: 'auto',
+    timeZone: true,
   });
 });
 
 it('shows the GB note for the same meter on a box in Great Britain, and keeps defaults on empty answers', async () => {
-  const { shown, choices } = await prompt('Europe/London', ['', '', '', 'y', '', '']);
+  const { shown, choices } = await prompt('Europe/London', ['', '', '', 'y', '', '', '']);
   expect(shown).toContain('  1) let me review each one before it is sent');
   expect(shown).toContain('supply licence condition 47');
   expect(choices).toEqual({
@@ -73,5 +78,7 @@ it('shows the GB note for the same meter on a box in Great Britain, and keeps de
     destinations: ['monthly-summary'],
     expires: 'P1Y',
     exportMode: 'review',
+    // sharing the zone is asked, and an empty answer is no
+    timeZone: false,
   });
 });

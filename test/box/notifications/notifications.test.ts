@@ -27,6 +27,7 @@ function install(registry: AppRegistry, id: string, expiresAt: number): void {
       createdAt: NOW - DAY,
       expiresAt,
       destinations: [],
+      timeZone: false,
       receipt: {},
       supersededAt: null,
     },
