@@ -131,7 +131,10 @@ export function periodView(
   at: number,
   timeZone: string,
   tariff?: Tariff,
+  /** `totals`: only what a summary card shows (totals, export, cost): no bars, devices or gas. */
+  detail: 'full' | 'totals' = 'full',
 ): PeriodView {
+  const full = detail === 'full';
   const now = store.now();
   const { start, end } = periodBounds(timeZone, period, at);
   const calendar = LocalCalendar.of(timeZone);
@@ -142,20 +145,24 @@ export function periodView(
   const imp = sources.import;
   const importTotal = imp ? total(store, imp.id, start, until, timeZone) : 0;
   const previousTotal = imp ? total(store, imp.id, prevStart, prevEnd, timeZone) : 0;
-  const devices = energyByDevice(
-    store,
-    sources.devices.map((source) => ({ source, total: total(store, source.id, start, until, timeZone) })),
-  );
+  const devices = full
+    ? energyByDevice(
+        store,
+        sources.devices.map((source) => ({ source, total: total(store, source.id, start, until, timeZone) })),
+      )
+    : [];
   const tracked = devices.reduce((a, d) => a + d.total, 0);
   const view: PeriodView = {
     start,
     end,
     previous: { start: prevStart, end: prevEnd },
-    import: imp ? bars(store, imp.id, period, start, end, timeZone) : [],
-    export: sources.export ? bars(store, sources.export.id, period, start, end, timeZone) : [],
+    import: imp && full ? bars(store, imp.id, period, start, end, timeZone) : [],
+    export: sources.export && full ? bars(store, sources.export.id, period, start, end, timeZone) : [],
     importTotal,
     previousTotal,
-    gas: sources.gas.map((source) => ({ source, total: total(store, source.id, start, until, timeZone) })),
+    gas: full
+      ? sources.gas.map((source) => ({ source, total: total(store, source.id, start, until, timeZone) }))
+      : [],
     devices,
     untracked: imp && devices.length > 0 ? Math.max(0, importTotal - tracked) : undefined,
   };

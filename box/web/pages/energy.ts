@@ -130,12 +130,18 @@ export function energyScreen(c: Context<WebEnv>): Response | Promise<Response> {
       html`<p>No electricity meter yet: add a P1 meter or a simulator on <a href="/drivers">Drivers</a>, or import an Octopus or Green Button file.</p><p><a href="/energy/settings">Time zone, locale and tariff</a></p>`,
       { path: '/energy' },
     );
+  // the cards show totals only; the running period shown below is read in full once, for both
+  const shownNow = at === now;
   const cards = PERIODS.map(
-    (p) => [p, periodView(store, sources, p, now, lt.timeZone, tariff)] as [Period, PeriodView],
+    (p) =>
+      [
+        p,
+        periodView(store, sources, p, now, lt.timeZone, tariff, shownNow && p === period ? 'full' : 'totals'),
+      ] as [Period, PeriodView],
   );
   // without `at` the period shown is the running one its card already read: reuse it
   const card = cards.find(([p]) => p === period);
-  const view = at === now && card ? card[1] : periodView(store, sources, period, at, lt.timeZone, tariff);
+  const view = shownNow && card ? card[1] : periodView(store, sources, period, at, lt.timeZone, tariff);
   const live = sources.power
     ? html`<p class="card" aria-live="polite">Using now: <strong data-live="/energy/live">${(() => {
         const r = store.latest(sources.power.id);
