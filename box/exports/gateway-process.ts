@@ -110,7 +110,8 @@ export class GatewayProcess {
     const child = spawn(command, args, {
       // the IPC channel closes when the box dies, even by SIGKILL: the gateway then stops by itself
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: this.#options.env ?? process.env,
+      // two malloc arenas, as the daemon's #! line sets for itself (a setting given wins)
+      env: { MALLOC_ARENA_MAX: '2', ...(this.#options.env ?? process.env) },
     });
     this.#child = child;
     this.#spawnedAt = Date.now();

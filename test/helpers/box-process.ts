@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DAEMON_NODE_FLAGS } from '../../box/cli/node-flags.ts';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../box/cli/node-flags.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(REPO_ROOT, 'bin/databox.js');
@@ -24,6 +24,7 @@ export async function startBoxProcess(
   const args = [...DAEMON_NODE_FLAGS, BIN, 'start', '--home', home, '--port', '0', ...extraArgs];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
+    env: { ...process.env, ...DAEMON_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

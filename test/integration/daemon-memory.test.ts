@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DAEMON_NODE_FLAGS } from '../../box/cli/node-flags.ts';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../box/cli/node-flags.ts';
 import { GATEWAY_NODE_FLAGS } from '../../box/exports/gateway-process.ts';
 import type { ProcessMemory } from '../../box/ops/process-memory.ts';
 import { Store } from '../../box/store/store.ts';
@@ -71,6 +71,8 @@ describe('the daemon as `databox start` launches it', () => {
     const pid = box.child.pid as number;
     // the kernel's view: node was started with the flags (the pid is node's: env execs it)
     expect(argv(pid).slice(1, 1 + DAEMON_NODE_FLAGS.length)).toEqual([...DAEMON_NODE_FLAGS]);
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    for (const [name, value] of Object.entries(DAEMON_ENV)) expect(environ).toContain(`${name}=${value}`);
     const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
     const get = (path: string) =>
       fetch(`${box.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -88,6 +90,7 @@ describe('the daemon as `databox start` launches it', () => {
     const gateway = /running \(pid (\d+)/.exec(before.parts['export-gateway'])?.[1];
     expect(gateway).toBeDefined();
     expect(argv(Number(gateway)).slice(1, 1 + GATEWAY_NODE_FLAGS.length)).toEqual([...GATEWAY_NODE_FLAGS]);
+    expect(readFileSync(`/proc/${gateway}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
 
     // the retention job packs the old days into blocks at start: wait for all of them, so the
     // read below takes the heavier path (every block decoded into objects, then serialised)
