@@ -15,7 +15,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
 import { HouseholdSimulator } from '../drivers/simulator/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -150,9 +150,10 @@ async function main() {
   for (let i = 0; i < readings.length; i += 5000)
     bodies.push(Buffer.from(JSON.stringify(readings.slice(i, i + 5000))));
   console.log(`${readings.length.toLocaleString('en')} points in ${bodies.length} batches`);
+  const shipped = [...Object.entries(DAEMON_ENV).map(([k, v]) => `${k}=${v}`), ...DAEMON_NODE_FLAGS];
   const variants: Array<[string, string[]]> = [
     ['node defaults', []],
-    [`databox start (${DAEMON_NODE_FLAGS.join(' ')})`, [...DAEMON_NODE_FLAGS]],
+    [`databox start (${[...shipped].join(' ')})`, shipped],
     ...(process.env.BENCH_FLAGS ?? '')
       .split(';')
       .filter((v) => v.trim())
