@@ -10,7 +10,7 @@
  * Run: `node --import tsx bench/daemon-memory.ts`.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,9 +47,13 @@ function memory(pid: number) {
   return { rss: kb(status, 'VmRSS'), anon: kb(rollup, 'Anonymous'), peak: kb(status, 'VmHWM') };
 }
 
+/** The export gateway child's RSS (0 when it is not running), from any of the daemon's threads. */
 function gatewayRss(pid: number): number {
-  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const kids = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+  );
   const gw = kids.find((k) => readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('export-gateway'));
+  if (!gw && process.env.BENCH_VERBOSE) console.error(`no gateway among ${kids.join(' ')}`);
   return gw ? memory(Number(gw)).rss : 0;
 }
 
@@ -97,8 +101,9 @@ const stop = (child: ChildProcess) =>
   });
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function variant(name: string, flags: string[], bodies: Buffer[], points: number) {
-  const home = join(work, `box-${name.replace(/\W+/g, '_')}`);
+async function variant(index: number, name: string, flags: string[], bodies: Buffer[], points: number) {
+  // short: the gateway's unix socket path inside it must stay under 108 bytes
+  const home = join(work, `box-${index}`);
   let box = await startBox(home, flags);
   const pid = () => box.child.pid as number;
   await pause(5000);
@@ -116,6 +121,7 @@ async function variant(name: string, flags: string[], bodies: Buffer[], points: 
   const ingest = memory(pid());
   const gateway = gatewayRss(pid());
   const status = JSON.parse((await call(`${box.url}/api/v1/status`, 'GET', box.auth)).body);
+  if (process.env.BENCH_VERBOSE) console.error(`gateway: ${status.parts['export-gateway']}`);
   const to = YEAR_START + DAYS * DAY;
   const path = `/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}`;
   const big = await call(`${box.url}${path}&resolution=raw&limit=1000000`, 'GET', box.auth);
@@ -160,8 +166,8 @@ async function main() {
       .map((v): [string, string[]] => [v.trim(), v.trim().split(/\s+/)]),
   ];
   const results = [];
-  for (const [name, flags] of variants) {
-    const r = await variant(name, flags, bodies, readings.length);
+  for (const [index, [name, flags]] of variants.entries()) {
+    const r = await variant(index, name, flags, bodies, readings.length);
     console.log(`${name}: ${row(r)}`);
     results.push(r);
   }
