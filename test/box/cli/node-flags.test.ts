@@ -10,6 +10,8 @@ describe('the daemon node flags', () => {
     const env = Object.entries(DAEMON_ENV).map(([k, v]) => `${k}=${v}`);
     expect(shebang).toBe(`#!/usr/bin/env -S ${env.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')}`);
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-    expect(pkg.scripts.start).toBe(`${env.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')} bin/databox.js start`);
+    expect(pkg.scripts.start).toBe(
+      `${env.join(' ')} node ${DAEMON_NODE_FLAGS.join(' ')} bin/databox.js start`,
+    );
   });
 });
