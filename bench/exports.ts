@@ -8,6 +8,7 @@
  * exports are being accepted the sink holds the requests it gets, so the accept rate is measured
  * alone; then the sink opens and the full outbox drains, which gives the delivery rate.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ import { spawnGateway } from '../test/export-gateway/helpers/gateway-process.ts'
 import { type BenchRow, printTable } from './table.ts';
 
 const N = Number(process.env.BENCH_EXPORTS ?? 2000);
+const WIDE = Number(process.env.BENCH_IN_FLIGHT ?? 32); // many clients at once (aim 6)
 const CONCURRENCY = 4; // the gateway's default deliveries in flight; the box submits about as many at once
 const home = mkdtempSync(join(tmpdir(), 'databox-bench-exports-'));
 
@@ -115,7 +117,40 @@ try {
   // as the baseline, the outbox committing one export per transaction (one fsync each) on this disk
   gate = true;
   const wide = requests.map((r) => ({ ...r, id: `wide-${r.id}` }));
-  const acceptWideS = await timed(N, 32, (i) => client.submit(wide[i]));
+  const acceptWideS = await timed(N, WIDE, (i) => client.submit(wide[i]));
+
+  // the issue's baseline: a bare node:http + SQLite server, one synchronous=FULL insert per
+  // request, fed the same requests over a unix socket by the same client, as many at once
+  const bareSocket = join(home, 'bare.sock');
+  const bare = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'support/bare-export-server.ts'),
+      join(home, 'bare.db'),
+      bareSocket,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => bare.stdout?.once('data', () => resolve()));
+  const bareClient = new GatewayClient(bareSocket);
+  const bareWideS = await timed(N, WIDE, (i) => bareClient.submit({ ...requests[i], id: `bare-${i}` }));
+  const bareS = await timed(N, CONCURRENCY, (i) => bareClient.submit({ ...requests[i], id: `bare4-${i}` }));
+  bare.kill('SIGTERM');
+
+  // optionally, another build's gateway in the same run (BENCH_BEFORE_GATEWAY=<its export-gateway/main.ts>)
+  let beforeWideS: number | undefined;
+  if (process.env.BENCH_BEFORE_GATEWAY) {
+    const beforeHome = mkdtempSync(join(tmpdir(), 'databox-bench-exports-before-'));
+    writeFileSync(join(beforeHome, 'config.json'), JSON.stringify({ gateway: { devMode: true } }));
+    const before = await spawnGateway(beforeHome, 20_000, process.env.BENCH_BEFORE_GATEWAY);
+    const beforeClient = new GatewayClient(gatewayPaths(beforeHome).socket);
+    beforeWideS = await timed(N, WIDE, (i) => beforeClient.submit({ ...requests[i], id: `before-${i}` }));
+    before.child.kill('SIGTERM');
+    await before.exited;
+    rmSync(beforeHome, { recursive: true, force: true });
+  }
   const single = new Outbox(join(home, 'single-commit.db'));
   const singleS = await timed(N, 1, async (i) =>
     single.accept({ ...requests[i], id: `single-${i}` }, bodies[i], Date.now()),
@@ -132,17 +167,36 @@ try {
       baseline: { name: 'plain client, keep-alive', value: plainRate },
     },
     {
-      name: 'gateway: accepted, 32 in flight (group commit)',
+      name: `gateway: accepted, ${WIDE} in flight (group commit)`,
       value: N / acceptWideS,
       unit: 'exports/s',
-      baseline: { name: 'outbox, one fsync per export', value: N / singleS },
+      baseline: {
+        name: `bare node:http + SQLite, one fsync per request, ${WIDE} in flight`,
+        value: N / bareWideS,
+      },
       target: '≥ 2,000/s',
     },
     {
-      name: 'gateway: accepted, 4 in flight (group commit)',
+      name: `gateway: accepted, ${WIDE} in flight (group commit)`,
+      value: N / acceptWideS,
+      unit: 'exports/s',
+      baseline: { name: 'outbox, one fsync per export, in process', value: N / singleS },
+    },
+    ...(beforeWideS === undefined
+      ? []
+      : [
+          {
+            name: `gateway: accepted, ${WIDE} in flight, this build`,
+            value: N / acceptWideS,
+            unit: 'exports/s',
+            baseline: { name: `the gateway of ${process.env.BENCH_BEFORE_GATEWAY}`, value: N / beforeWideS },
+          },
+        ]),
+    {
+      name: `gateway: accepted, ${CONCURRENCY} in flight (group commit)`,
       value: N / acceptS,
       unit: 'exports/s',
-      baseline: { name: 'outbox, one fsync per export', value: N / singleS },
+      baseline: { name: `bare node:http + SQLite, ${CONCURRENCY} in flight`, value: N / bareS },
     },
     {
       name: 'gateway: delivered from a full outbox',

@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --max-old-space-size=256
+// The flags above are box/cli/node-flags.ts's DAEMON_NODE_FLAGS and DAEMON_ENV (test/box/cli/
+// node-flags.test.ts keeps them equal): they keep the daemon's memory small (bench/README.md,
+// *Daemon memory*).
+// `env -S` passes them on Linux (coreutils 8.30+), macOS and the BSDs; `node bin/databox.js` runs
+// without them (docs/operations.md).
 // Thin shim. Runs the compiled CLI from dist/ (built by `npm install` / `npm run build`) when it
 // is there and up to date: plain JavaScript starts faster and uses ~35 MB less memory than
 // compiling TypeScript on the fly. Otherwise (a fresh edit, or DATABOX_FROM_SOURCE=1, as the

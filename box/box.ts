@@ -24,6 +24,7 @@ import { lastCheck } from './ops/check-record.ts';
 import { diskSpace } from './ops/disk-space.ts';
 import { DiskWatch } from './ops/disk-watch.ts';
 import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
+import { processMemory } from './ops/process-memory.ts';
 import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
 import { ensureTlsCert } from './ops/tls-cert.ts';
 import type { BoxPart } from './part.ts';
@@ -311,6 +312,7 @@ export class Box {
         ...[...this.#failed].map(([name, error]) => [name, `failed: ${error}`]),
       ]),
       ...this.health(),
+      memory: processMemory(),
       tls: this.tls ?? null,
     };
   }

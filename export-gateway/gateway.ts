@@ -85,6 +85,8 @@ export class Gateway {
   async stop(): Promise<void> {
     await this.#server?.close();
     await this.#loop?.stop();
+    // exports written but not yet synced finish their sync (and get their 202s) before the close
+    await this.#outbox?.settled();
     this.#outbox?.close();
     this.#server = undefined;
     this.#loop = undefined;

@@ -1,4 +1,6 @@
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { GroupCommit } from './group-commit.ts';
 import type {
   DeliveryEvent,
   ExportRequest,
@@ -90,16 +92,19 @@ interface ExportRow {
 export class Outbox {
   readonly #db: Database.Database;
   readonly #stmts;
-  #pending: Array<{
-    request: ExportRequest;
-    body: string;
-    now: number;
-    resolve: (stored: boolean) => void;
-    reject: (error: unknown) => void;
-  }> = [];
+  readonly #walPath: string;
+  #walFd: number | undefined;
+  readonly #commits: GroupCommit<{ request: ExportRequest; body: string; now: number }, boolean>;
 
-  constructor(path: string) {
+  /** `options.fdatasync`: how the WAL is flushed (tests hold it to see nothing is answered before). */
+  constructor(path: string, options: { fdatasync?: typeof fdatasync } = {}) {
     this.#db = new Database(path);
+    this.#walPath = `${path}-wal`;
+    const sync = options.fdatasync ?? fdatasync;
+    this.#commits = new GroupCommit(
+      (group) => this.#writeGroup(group),
+      (done) => sync(this.#wal(), done),
+    );
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 5000');
@@ -167,30 +172,36 @@ export class Outbox {
   }
 
   /**
-   * {@link accept} with group commit: exports accepted in the same turn of the event loop are
-   * inserted in ONE transaction, so one fsync (synchronous=FULL) makes all of them durable. Each
-   * promise resolves only after that commit (so a 202 sent then is never lost, even to a power
-   * cut) and rejects if it failed (nothing of the group is stored then). Resolves false for an
-   * id already stored, as `accept` does.
+   * {@link accept} with group commit (export-gateway/group-commit.ts): exports accepted in the
+   * same turn of the event loop are inserted in ONE transaction, and one `fdatasync` of the WAL,
+   * run off the event loop, makes all of them durable, together with every group written while
+   * the previous one ran. Each promise resolves only after that sync (so a 202 sent then is never
+   * lost, even to a power cut) and rejects if the write or the sync failed (a failed write stores
+   * nothing of its group). Resolves false for an id already stored, as `accept` does.
    */
   acceptGrouped(request: ExportRequest, body: string, now: number): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ request, body, now, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => this.#commitPending());
-    });
+    return this.#commits.add({ request, body, now });
   }
 
-  #commitPending(): void {
-    const group = this.#pending;
-    this.#pending = [];
-    let results: boolean[];
+  /**
+   * One group in one transaction, committed without SQLite's own fsync (synchronous=NORMAL):
+   * the WAL sync after it is the fsync. NORMAL still syncs the WAL before and the database after
+   * every checkpoint, so frames a checkpoint moves into the database file are on disk before the
+   * WAL is reused.
+   */
+  #writeGroup(group: Array<{ request: ExportRequest; body: string; now: number }>): boolean[] {
+    this.#db.pragma('synchronous = NORMAL');
     try {
-      results = this.#db.transaction(() => group.map((p) => this.accept(p.request, p.body, p.now)))();
-    } catch (error) {
-      for (const p of group) p.reject(error);
-      return;
+      return this.#db.transaction(() => group.map((p) => this.accept(p.request, p.body, p.now)))();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
     }
-    for (let i = 0; i < group.length; i++) group[i].resolve(results[i]);
+  }
+
+  /** The WAL file, opened once (it exists from the first commit on and keeps its inode). */
+  #wal(): number {
+    this.#walFd ??= openSync(this.#walPath, 'r');
+    return this.#walFd;
   }
 
   /** The export's status for the box, or undefined for an unknown id. */
@@ -313,8 +324,16 @@ export class Outbox {
     return { journalMode, synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[level] };
   }
 
+  /** Closes the file; call after the last group's promise settled ({@link settled}). */
   close(): void {
     this.#db.close();
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    this.#walFd = undefined;
+  }
+
+  /** Resolves when no accepted export is still waiting for its commit or sync. */
+  settled(): Promise<void> {
+    return this.#commits.idle();
   }
 }
 

@@ -18,6 +18,13 @@ export interface GatewayProcessOptions {
 const STABLE_AFTER_MS = 60_000;
 const STOP_GRACE_MS = 3000;
 
+/**
+ * The gateway's node flags: a 1 MiB young generation (V8's default grows to 16 MiB per semi-space
+ * and stays committed) and an old-space cap far above what it holds (exports of at most
+ * `SOCKET_BODY_LIMIT`, a few in flight). bench/README.md, *Daemon memory*.
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+
 /** `export-gateway/main.ts` with tsx from sources, `main.js` from dist/ (as the isolate host does). */
 export function gatewayCommand(home: string): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
@@ -25,7 +32,7 @@ export function gatewayCommand(home: string): { command: string; args: string[] 
   const main = fileURLToPath(new URL(`../../export-gateway/main${ext}`, import.meta.url));
   const execArgv =
     ext === '.ts' ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
-  return { command: process.execPath, args: [...execArgv, main, '--home', home] };
+  return { command: process.execPath, args: [...GATEWAY_NODE_FLAGS, ...execArgv, main, '--home', home] };
 }
 
 /**
@@ -103,7 +110,8 @@ export class GatewayProcess {
     const child = spawn(command, args, {
       // the IPC channel closes when the box dies, even by SIGKILL: the gateway then stops by itself
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: this.#options.env ?? process.env,
+      // two malloc arenas, as the daemon's #! line sets for itself (a setting given wins)
+      env: { MALLOC_ARENA_MAX: '2', ...(this.#options.env ?? process.env) },
     });
     this.#child = child;
     this.#spawnedAt = Date.now();

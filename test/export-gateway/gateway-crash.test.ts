@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../export-gateway/outbox.ts';
 import { gatewayPaths } from '../../export-gateway/paths.ts';
 import type { ExportRequest } from '../../export-gateway/protocol.ts';
 import { GatewayClient, payloadSha256 } from '../../export-gateway/socket-client.ts';
@@ -147,6 +148,46 @@ describe('gateway process killed mid-delivery', () => {
     for (const key of stored.keys()) expect(ids).toContain(key);
     expect(accepted.length).toBeGreaterThanOrEqual(20);
   }, 60_000);
+
+  it('keeps every 202 of 32 clients posting at once (group commit) through a SIGKILL, and delivers each once', async () => {
+    const { sink, stored, held, state } = await dedupingReceiver(); // holds: nothing is delivered yet
+    const dir = home();
+    const first = await spawn(dir);
+    const client = new GatewayClient(gatewayPaths(dir).socket);
+    const accepted: string[] = [];
+    let next = 0;
+    let killed = false;
+    const clients = Array.from({ length: 32 }, async () => {
+      while (!killed) {
+        const id = `wide-${next++}`;
+        try {
+          await client.submit(exportTo(sink.url(), id));
+          accepted.push(id);
+        } catch {
+          return; // the connection died with the gateway: the box would resend it
+        }
+      }
+    });
+    await waitFor(() => accepted.length >= 150, 20_000, '150 accepted exports');
+    first.child.kill('SIGKILL');
+    killed = true;
+    await Promise.all(clients);
+    await first.exited;
+    for (const res of held.splice(0)) res.destroy();
+
+    // every export that got its 202 is in the outbox the killed gateway left, before any restart
+    const outbox = new Outbox(gatewayPaths(dir).db);
+    const missing = accepted.filter((id) => outbox.get(id) === undefined);
+    outbox.close();
+    expect(missing).toEqual([]);
+    state.hold = false;
+    await spawn(dir);
+    await drained(client);
+    for (const id of accepted) expect(stored.has(id)).toBe(true);
+    // nothing was stored before the kill, so each accepted export reached the receiver once
+    expect(state.duplicates).toBe(0);
+    expect(stored.size).toBeGreaterThanOrEqual(accepted.length);
+  }, 90_000);
 
   it('stops cleanly on SIGTERM with an attempt in flight, and delivers it after a restart', async () => {
     const { sink, stored, held, state } = await dedupingReceiver();

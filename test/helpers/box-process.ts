@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../box/cli/node-flags.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(REPO_ROOT, 'bin/databox.js');
 
-/** A real box daemon in a child process (`databox start`) on a free port of 127.0.0.1. */
+/**
+ * A real box daemon in a child process (`databox start`, with the node flags the bin shim's `#!`
+ * line gives it) on a free port of 127.0.0.1.
+ */
 export interface BoxProcess {
   child: ChildProcess;
   url: string;
@@ -17,8 +21,10 @@ export async function startBoxProcess(
   extraArgs: string[] = [],
   timeoutMs = 20_000,
 ): Promise<BoxProcess> {
-  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0', ...extraArgs], {
+  const args = [...DAEMON_NODE_FLAGS, BIN, 'start', '--home', home, '--port', '0', ...extraArgs];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
+    env: { ...process.env, ...DAEMON_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -13,9 +13,12 @@ export interface GatewayProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `node --import tsx export-gateway/main.ts --home <home>` and waits for its "ready" line. */
-export async function spawnGateway(home: string, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, '--home', home], {
+/**
+ * Spawns `node --import tsx export-gateway/main.ts --home <home>` and waits for its "ready" line
+ * (`main`: another build's main.ts, for benchmarks against it).
+ */
+export async function spawnGateway(home: string, timeoutMs = 20_000, main = MAIN): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, main, '--home', home], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
