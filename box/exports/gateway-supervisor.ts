@@ -24,9 +24,22 @@ export interface GatewaySupervisorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Where the gateway listens: `<home>/gateway/gateway.sock`. */
+/** Linux's limit for a unix socket's path (`sun_path` is 108 bytes with its closing NUL). */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * Where the gateway listens: `<home>/gateway/gateway.sock`. A longer path than unix sockets allow
+ * is refused here, naming it: listen() would otherwise fail with a misleading EADDRINUSE at every
+ * restart of the gateway.
+ */
 export function gatewaySocketPath(home: string): string {
-  return join(home, 'gateway', 'gateway.sock');
+  const path = join(home, 'gateway', 'gateway.sock');
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES)
+    throw new Error(
+      `the box's home is too deep for the export gateway's socket: ${path} is ${bytes} bytes, unix sockets allow ${MAX_SOCKET_PATH_BYTES}; use a shorter --home (or DATABOX_HOME)`,
+    );
+  return path;
 }
 
 /**
