@@ -40,7 +40,7 @@ export function readTimeSettings(store: Store): ResolvedTimeSettings {
 
 /** The box's {@link LocalTime} formatter (zone and locale as {@link readTimeSettings} finds them). */
 export function boxLocalTime(store: Store): LocalTime {
-  return new LocalTime(readTimeSettings(store));
+  return LocalTime.of(readTimeSettings(store));
 }
 
 /**

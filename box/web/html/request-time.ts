@@ -11,20 +11,11 @@ import type { WebEnv } from '../web-env.ts';
  */
 const current = new AsyncLocalStorage<LocalTime>();
 
+const UTC = LocalTime.of({ timeZone: 'Etc/UTC', locale: 'en-GB' });
+
 /** Formatters by zone and locale: six Intl formats each, built once rather than per request. */
-const cache = new Map<string, LocalTime>();
-
-const UTC = new LocalTime({ timeZone: 'Etc/UTC', locale: 'en-GB' });
-
 function localTimeOf(timeZone: string, locale: string): LocalTime {
-  const key = `${timeZone}|${locale}`;
-  let lt = cache.get(key);
-  if (!lt) {
-    if (cache.size >= 16) cache.clear();
-    lt = new LocalTime({ timeZone, locale });
-    cache.set(key, lt);
-  }
-  return lt;
+  return LocalTime.of({ timeZone, locale });
 }
 
 /**
