@@ -21,10 +21,12 @@ import { HttpServer } from './http-server.ts';
 import { BackupSchedule } from './ops/backup-schedule.ts';
 import { CheckChild } from './ops/check-child.ts';
 import { lastCheck } from './ops/check-record.ts';
+import { writeCleanStop } from './ops/clean-stop.ts';
 import { diskSpace } from './ops/disk-space.ts';
 import { DiskWatch } from './ops/disk-watch.ts';
 import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
 import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
+import { StoreCheck } from './ops/store-check.ts';
 import { ensureTlsCert } from './ops/tls-cert.ts';
 import type { BoxPart } from './part.ts';
 import { RetentionJob } from './retention-job.ts';
@@ -84,6 +86,7 @@ export class Box {
   #http: HttpServer | undefined;
   #startedAt = 0;
   #checker!: CheckChild;
+  #storeCheck: StoreCheck | undefined;
 
   constructor(options: BoxOptions = {}) {
     this.#options = options;
@@ -184,6 +187,9 @@ export class Box {
       version: VERSION,
       home: this.paths.home,
     });
+    // the quick_check the start checks deferred (a clean stop before): in a worker, after the start
+    this.#storeCheck = new StoreCheck(this.store, this.startChecks, this.paths.home, this.log);
+    await this.#startPart(this.#storeCheck);
     await this.#startPart(new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }));
     await this.#startPart(new DiskWatch(this.paths, config.store.lowDiskMB, this.log));
     await this.#startPart(new BackupSchedule(this.paths.home, config.backup, this.log));
@@ -282,6 +288,10 @@ export class Box {
         at: new Date(this.startChecks.at).toISOString(),
         quickCheck: this.startChecks.quickCheck?.ok ?? null,
         quickCheckMs: this.startChecks.quickCheck?.ms ?? null,
+        // before-start after an unclean stop; else in the background once the box is up
+        quickCheckWhen: this.startChecks.quickCheckDeferred ? 'background' : 'before-start',
+        quickCheckRunning: this.#storeCheck?.running ?? false,
+        quickCheckProblems: this.startChecks.quickCheck?.problems ?? [],
         modesFixed: this.startChecks.modes.length,
         acceptedEmptyStore: this.startChecks.acceptedEmptyStore ?? null,
       },
@@ -336,6 +346,14 @@ export class Box {
         this.log(`databox: could not record the stop: ${(error as Error).message}`);
       }
       this.store.close();
+      // a store found damaged gets no marker: the next start checks it before opening it
+      if (!this.#storeCheck?.damaged) {
+        try {
+          await writeCleanStop(this.paths, VERSION);
+        } catch (error) {
+          this.log(`databox: could not mark the clean stop: ${(error as Error).message}`);
+        }
+      }
     }
   }
 }
