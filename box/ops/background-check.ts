@@ -2,30 +2,34 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { SqliteCheckResult } from './sqlite-check.ts';
 
-// Plain CommonJS for an `eval` worker: it runs the same in the compiled box and from the sources
-// (a worker does not inherit tsx), and needs nothing but better-sqlite3, passed by path.
+// An `eval` worker runs the same in the compiled box and from the sources (a worker does not
+// inherit tsx), as CommonJS or as a module (it inherits `--input-type`): hence the dynamic imports.
+// It needs nothing but better-sqlite3, passed by path.
 const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-let db;
-try {
-  db = new Database(workerData.file, { fileMustExist: true });
-  db.pragma('busy_timeout = 10000');
-  const rows = db.pragma('quick_check(10)');
-  const messages = rows.map((row) => String(Object.values(row)[0]));
-  parentPort.postMessage(messages.length === 1 && messages[0] === 'ok' ? [] : messages);
-} catch (error) {
-  const code = error && error.code;
-  parentPort.postMessage([
-    code === 'SQLITE_NOTADB'
-      ? 'it is not a SQLite database (its header is damaged or it was overwritten)'
-      : code === 'SQLITE_CORRUPT'
-        ? 'SQLite reports it as corrupt (' + error.message + ')'
-        : 'it could not be read (' + (code || 'error') + ': ' + error.message + ')',
-  ]);
-} finally {
-  if (db) db.close();
-}
+(async () => {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  const { createRequire } = await import('node:module');
+  const Database = createRequire(workerData.driver)(workerData.driver);
+  let db;
+  try {
+    db = new Database(workerData.file, { fileMustExist: true });
+    db.pragma('busy_timeout = 10000');
+    const rows = db.pragma('quick_check(10)');
+    const messages = rows.map((row) => String(Object.values(row)[0]));
+    parentPort.postMessage(messages.length === 1 && messages[0] === 'ok' ? [] : messages);
+  } catch (error) {
+    const code = error && error.code;
+    parentPort.postMessage([
+      code === 'SQLITE_NOTADB'
+        ? 'it is not a SQLite database (its header is damaged or it was overwritten)'
+        : code === 'SQLITE_CORRUPT'
+          ? 'SQLite reports it as corrupt (' + error.message + ')'
+          : 'it could not be read (' + (code || 'error') + ': ' + error.message + ')',
+    ]);
+  } finally {
+    if (db) db.close();
+  }
+})();
 `;
 
 /**

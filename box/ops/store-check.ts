@@ -35,6 +35,7 @@ export function lastStoreCheck(store: Store): StoreCheckRecord | undefined {
 export class StoreCheck implements BoxPart {
   readonly name = 'store-check';
   #abort = new AbortController();
+  #running = false;
   /** Resolves when the background check has finished (or at once when there is none). */
   done: Promise<void> = Promise.resolve();
 
@@ -47,7 +48,7 @@ export class StoreCheck implements BoxPart {
 
   /** Whether the background check is still reading the store. */
   get running(): boolean {
-    return this.report.quickCheckDeferred === true && this.report.quickCheck === undefined;
+    return this.#running;
   }
 
   /** Whether a check (before the start or in the background) found the store damaged. */
@@ -63,6 +64,7 @@ export class StoreCheck implements BoxPart {
     }
     if (!this.report.quickCheckDeferred) return;
     const file = this.store.db.name;
+    this.#running = true;
     this.done = quickCheckInBackground(file, this.#abort.signal).then(
       (result) => {
         if (!result) return; // the box stopped first; the next start checks again
@@ -76,6 +78,9 @@ export class StoreCheck implements BoxPart {
       (error) =>
         this.log(`databox: the background check of ${file} could not run: ${(error as Error).message}`),
     );
+    this.done = this.done.finally(() => {
+      this.#running = false;
+    });
   }
 
   #record(result: SqliteCheckResult, when: StoreCheckRecord['when']): void {
