@@ -96,7 +96,22 @@ async function main() {
     await stopBox(box);
   }
   client.close();
+  // the floor: a start with nothing to check (a new box's first start)
+  const empty: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const fresh = join(work, `empty-${i}`);
+    const box = await startBox(fresh, dist);
+    empty.push(box.readyMs);
+    await stopBox(box);
+  }
   const rows: BenchRow[] = [
+    {
+      name: 'start to ready after a clean stop, vs an empty box',
+      value: median(clean),
+      unit: 'ms',
+      baseline: { name: 'first start of an empty box', value: median(empty) },
+      higherIsBetter: false,
+    },
     {
       name: `start to ready after a clean stop (${(bytes / 1e9).toFixed(2)} GB store)`,
       value: median(clean),

@@ -86,7 +86,7 @@ export class Box {
   #http: HttpServer | undefined;
   #startedAt = 0;
   #checker!: CheckChild;
-  #storeCheck: StoreCheck | undefined;
+  #storeCheck!: StoreCheck;
 
   constructor(options: BoxOptions = {}) {
     this.#options = options;
@@ -215,6 +215,7 @@ export class Box {
       action: 'box.start',
       details: { version: VERSION, url: this.url },
     });
+    this.#storeCheck.checkInBackground();
   }
 
   /** The HTTPS listener for the home network; if it cannot start, the box runs on without it. */

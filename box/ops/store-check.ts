@@ -30,7 +30,8 @@ export function lastStoreCheck(store: Store): StoreCheckRecord | undefined {
  *
  * @example
  * const check = new StoreCheck(store, startChecks, '/srv/databox', console.error);
- * await check.start(signal); // returns at once; check.done resolves when the check has run
+ * await check.start(signal); // records a check run before the start
+ * check.checkInBackground(); // once the box is up; check.done resolves when it has run
  */
 export class StoreCheck implements BoxPart {
   readonly name = 'store-check';
@@ -62,7 +63,15 @@ export class StoreCheck implements BoxPart {
       this.#record(this.report.quickCheck, 'before-start');
       return;
     }
-    if (!this.report.quickCheckDeferred) return;
+  }
+
+  /**
+   * Starts the deferred check, if any. Called once the box is up, not from `start()`: the check
+   * reads the whole store, and on two cores it would slow the rest of the start (the child
+   * processes load beside it).
+   */
+  checkInBackground(): void {
+    if (!this.report.quickCheckDeferred || this.report.quickCheck || this.#running) return;
     const file = this.store.db.name;
     this.#running = true;
     this.done = quickCheckInBackground(file, this.#abort.signal).then(
