@@ -21,11 +21,13 @@ import { HttpServer } from './http-server.ts';
 import { BackupSchedule } from './ops/backup-schedule.ts';
 import { CheckChild } from './ops/check-child.ts';
 import { lastCheck } from './ops/check-record.ts';
+import { writeCleanStop } from './ops/clean-stop.ts';
 import { diskSpace } from './ops/disk-space.ts';
 import { DiskWatch } from './ops/disk-watch.ts';
 import { enforcePrivateModes, privatePaths } from './ops/file-modes.ts';
 import { processMemory } from './ops/process-memory.ts';
 import { runStartChecks, type StartCheckReport } from './ops/start-checks.ts';
+import { StoreCheck } from './ops/store-check.ts';
 import { ensureTlsCert } from './ops/tls-cert.ts';
 import type { BoxPart } from './part.ts';
 import { RetentionJob } from './retention-job.ts';
@@ -85,6 +87,7 @@ export class Box {
   #http: HttpServer | undefined;
   #startedAt = 0;
   #checker!: CheckChild;
+  #storeCheck!: StoreCheck;
 
   constructor(options: BoxOptions = {}) {
     this.#options = options;
@@ -185,6 +188,9 @@ export class Box {
       version: VERSION,
       home: this.paths.home,
     });
+    // the quick_check the start checks deferred (a clean stop before): in a worker, after the start
+    this.#storeCheck = new StoreCheck(this.store, this.startChecks, this.paths.home, this.log);
+    await this.#startPart(this.#storeCheck);
     await this.#startPart(new AuditJob({ store: this.store, log: this.log, checkpoints: this.checkpoints }));
     await this.#startPart(new DiskWatch(this.paths, config.store.lowDiskMB, this.log));
     await this.#startPart(new BackupSchedule(this.paths.home, config.backup, this.log));
@@ -210,6 +216,7 @@ export class Box {
       action: 'box.start',
       details: { version: VERSION, url: this.url },
     });
+    this.#storeCheck.checkInBackground();
   }
 
   /** The HTTPS listener for the home network; if it cannot start, the box runs on without it. */
@@ -283,6 +290,10 @@ export class Box {
         at: new Date(this.startChecks.at).toISOString(),
         quickCheck: this.startChecks.quickCheck?.ok ?? null,
         quickCheckMs: this.startChecks.quickCheck?.ms ?? null,
+        // before-start after an unclean stop; else in the background once the box is up
+        quickCheckWhen: this.startChecks.quickCheckDeferred ? 'background' : 'before-start',
+        quickCheckRunning: this.#storeCheck?.running ?? false,
+        quickCheckProblems: this.startChecks.quickCheck?.problems ?? [],
         modesFixed: this.startChecks.modes.length,
         acceptedEmptyStore: this.startChecks.acceptedEmptyStore ?? null,
       },
@@ -338,6 +349,14 @@ export class Box {
         this.log(`databox: could not record the stop: ${(error as Error).message}`);
       }
       this.store.close();
+      // a store found damaged gets no marker: the next start checks it before opening it
+      if (!this.#storeCheck?.damaged) {
+        try {
+          await writeCleanStop(this.paths, VERSION);
+        } catch (error) {
+          this.log(`databox: could not mark the clean stop: ${(error as Error).message}`);
+        }
+      }
     }
   }
 }

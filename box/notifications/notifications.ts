@@ -4,6 +4,7 @@ import { AppRegistry } from '../apps/app-registry.ts';
 import { boxPaths } from '../config/paths.ts';
 import type { DriverView } from '../drivers/driver-manager.ts';
 import { diskSpace } from '../ops/disk-space.ts';
+import { lastStoreCheck } from '../ops/store-check.ts';
 import type { Store } from '../store/store.ts';
 
 const DAY = 86_400_000;
@@ -21,7 +22,7 @@ const STOPPED = {
 
 /** One thing the householder should look at. */
 export interface Notification {
-  kind: 'export-review' | 'consent-expiring' | 'driver-stopped' | 'disk-low';
+  kind: 'export-review' | 'consent-expiring' | 'driver-stopped' | 'disk-low' | 'store-damaged';
   /** `warning` needs a decision soon; `problem` means something is not working. */
   severity: 'warning' | 'problem';
   text: string;
@@ -42,9 +43,10 @@ function appNames(registry: AppRegistry): Map<string, string> {
 
 /**
  * The dashboard's notifications: exports waiting for review, consents ending within 14 days, a
- * driver that is enabled but not running, and low disk space. Everything is read from the box
- * itself (no external service) with a few indexed queries: the review queue through a partial
- * index of held exports, consents per installed app, the drivers' live status, and one `statfs`.
+ * driver that is enabled but not running, a store that failed its quick_check, and low disk space.
+ * Everything is read from the box itself (no external service) with a few indexed queries: the
+ * review queue through a partial index of held exports, consents per installed app, the drivers'
+ * live status, the last store check in kv, and one `statfs`.
  *
  * @example
  * const notes = new Notifications({ store, drivers: () => drivers.list() });
@@ -109,6 +111,14 @@ export class Notifications {
         href: '/drivers',
       });
     }
+    const check = lastStoreCheck(store);
+    if (check && !check.ok)
+      out.push({
+        kind: 'store-damaged',
+        severity: 'problem',
+        text: `The store failed its integrity check (${new Date(check.at).toISOString()}): ${check.problems.slice(0, 2).join('; ').slice(0, 200)}. Restore it from a backup; "databox check" shows the full report`,
+        href: '/overview',
+      });
     const config = store.kv.get('box', 'config') as { store?: { lowDiskMB?: number } } | undefined;
     try {
       const disk = diskSpace(boxPaths(dirname(store.db.name)), config?.store?.lowDiskMB);

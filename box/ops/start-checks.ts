@@ -2,6 +2,7 @@ import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatewayPaths } from '../../export-gateway/paths.ts';
 import type { BoxPaths } from '../config/paths.ts';
+import { takeCleanStop } from './clean-stop.ts';
 import { DamagedFileError, restoreHint } from './damaged-file.ts';
 import { describeModeProblem, enforcePrivateModes, type ModeProblem, privatePaths } from './file-modes.ts';
 import { checkSqliteFile, type SqliteCheckResult } from './sqlite-check.ts';
@@ -17,13 +18,20 @@ export interface StartCheckReport {
   at: number;
   modes: ModeProblem[];
   quickCheck: SqliteCheckResult | undefined;
+  /**
+   * Set when the box stopped cleanly and the store is as it left it: the quick_check then runs in
+   * the background after the start (`store-check.ts`) and fills in `quickCheck`.
+   */
+  quickCheckDeferred?: boolean;
   /** Set when an empty store was accepted with the flag. */
   acceptedEmptyStore?: string;
 }
 
 /**
  * The checks before the box opens its store: private file modes (fixed, with a warning), no
- * empty store beside the files of a box that had data, and `PRAGMA quick_check` of the store.
+ * empty store beside the files of a box that had data, and `PRAGMA quick_check` of the store,
+ * which reads all of it (~20 s for 3 GB): run here only when the last stop was not clean or the
+ * file changed since (see `clean-stop.ts`); otherwise deferred to the background.
  * Throws a {@link DamagedFileError} naming the file when the box must not start.
  *
  * @example
@@ -33,6 +41,8 @@ export function runStartChecks(paths: BoxPaths, options: StartCheckOptions): Sta
   const modes = enforcePrivateModes(privatePaths(paths.home));
   for (const problem of modes) options.log(`databox: warning: ${describeModeProblem(problem)}`);
   const report: StartCheckReport = { at: Date.now(), modes, quickCheck: undefined };
+  // taken (and removed) first: from here on, a crash must leave no marker behind
+  const cleanStop = takeCleanStop(paths);
   const size = existsSync(paths.database) ? statSync(paths.database).size : -1;
   if (size <= 0) {
     const evidence = previousLife(paths);
@@ -50,6 +60,10 @@ export function runStartChecks(paths: BoxPaths, options: StartCheckOptions): Sta
     if (existsSync(checkpoint)) renameSync(checkpoint, `${checkpoint}.before-empty-${Date.now()}`);
     report.acceptedEmptyStore = `${what}; started afresh (--accept-empty-store) beside ${evidence.join(', ')}`;
     options.log(`databox: warning: ${paths.database}: ${report.acceptedEmptyStore}`);
+    return report;
+  }
+  if (cleanStop) {
+    report.quickCheckDeferred = true;
     return report;
   }
   report.quickCheck = checkSqliteFile(paths.database, 'quick');

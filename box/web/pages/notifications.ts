@@ -32,4 +32,5 @@ const LINKS = {
   'consent-expiring': 'Open the app',
   'driver-stopped': 'See the Drivers page',
   'disk-low': 'See the box’s health',
+  'store-damaged': 'See the box’s health',
 } as const;
