@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GatewayProcess, gatewayCommand } from '../../../box/exports/gateway-process.ts';
+import { GATEWAY_NODE_FLAGS, GatewayProcess, gatewayCommand } from '../../../box/exports/gateway-process.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 
 const tempDir = useTempDir();
@@ -23,12 +23,15 @@ function leftover(home: string) {
 }
 
 describe('GatewayProcess', () => {
-  it('runs export-gateway/main with tsx from sources, with the home', () => {
+  it('runs export-gateway/main with its memory flags and tsx from sources, with the home', () => {
     const { command, args } = gatewayCommand('/srv/home');
     expect(command).toBe(process.execPath);
-    expect(args[0]).toBe('--import');
-    expect(args[1]).toMatch(/tsx/);
-    expect(args.slice(2)).toEqual([
+    const flags = GATEWAY_NODE_FLAGS.length;
+    expect(args.slice(0, flags)).toEqual([...GATEWAY_NODE_FLAGS]);
+    expect(flags).toBeGreaterThan(0);
+    expect(args[flags]).toBe('--import');
+    expect(args[flags + 1]).toMatch(/tsx/);
+    expect(args.slice(flags + 2)).toEqual([
       expect.stringMatching(/export-gateway\/main\.ts$/),
       '--home',
       '/srv/home',
