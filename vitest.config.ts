@@ -6,7 +6,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // processes the tests spawn (bin/databox.js) run the sources under test, never a stale dist/
+    // the `databox` processes the tests spawn run the sources under test, never a stale dist/: the
+    // helpers spawn a build of this tree made once per run (test/helpers/compiled-box-setup.ts);
+    // bin/databox.js, which some tests spawn as a user would, loads the sources through tsx
+    globalSetup: ['test/helpers/compiled-box-setup.ts'],
     env: { DATABOX_FROM_SOURCE: '1' },
   },
 });

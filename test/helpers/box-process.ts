@@ -3,7 +3,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = join(REPO_ROOT, 'bin/databox.js');
+
+/**
+ * The `databox` CLI for tests to spawn: the launcher of this run's compiled sources (vitest's
+ * globalSetup, compiled-box-setup.ts, builds them and sets `DATABOX_TEST_BUILD`), else
+ * `bin/databox.js`, which runs the sources through tsx under vitest (`DATABOX_FROM_SOURCE=1`).
+ */
+export function databoxBin(): string {
+  const build = process.env.DATABOX_TEST_BUILD;
+  return build ? join(build, 'bin/databox.js') : join(REPO_ROOT, 'bin/databox.js');
+}
 
 /** A real box daemon in a child process (`databox start`) on a free port of 127.0.0.1. */
 export interface BoxProcess {
@@ -17,10 +26,14 @@ export async function startBoxProcess(
   extraArgs: string[] = [],
   timeoutMs = 20_000,
 ): Promise<BoxProcess> {
-  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0', ...extraArgs], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [databoxBin(), 'start', '--home', home, '--port', '0', ...extraArgs],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -63,7 +76,7 @@ export function runCli(
   args: string[],
   input?: string,
 ): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+  const result = spawnSync(process.execPath, [databoxBin(), ...args], {
     cwd: REPO_ROOT,
     input,
     encoding: 'utf8',

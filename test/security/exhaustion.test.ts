@@ -9,7 +9,7 @@ import { createDockerClient } from '../../box/containers/docker-client.ts';
 import { ensureNodeBaseImage } from '../../box/containers/node-image.ts';
 import { AppApiServer, DEFAULT_MAX_BODY_BYTES } from '../../box/sandbox/container/app-api-server.ts';
 import { testManifest } from '../box/apps/app-fixtures.ts';
-import { REPO_ROOT, runCli } from '../helpers/box-process.ts';
+import { databoxBin, REPO_ROOT, runCli } from '../helpers/box-process.ts';
 import { describeWithDocker } from '../helpers/services.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
 
@@ -193,16 +193,7 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     // a box with a small open-file limit, so exhausting it is quick to try
     child = spawn(
       'prlimit',
-      [
-        '--nofile=1024:1024',
-        process.execPath,
-        join(REPO_ROOT, 'bin/databox.js'),
-        'start',
-        '--home',
-        home,
-        '--port',
-        '0',
-      ],
+      ['--nofile=1024:1024', process.execPath, databoxBin(), 'start', '--home', home, '--port', '0'],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (c) => (output += c));
