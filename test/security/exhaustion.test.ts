@@ -178,8 +178,13 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     mkdirSync(join(dir, 'dist'), { recursive: true });
     chmodSync(home, 0o755);
     chmodSync(dir, 0o755);
-    // the app itself only waits: the test plays its hostile processes on the same socket
-    writeFileSync(join(dir, 'dist', 'app.js'), 'setTimeout(() => {}, 25000);\n', { mode: 0o644 });
+    // the app itself only waits (until the test drops `attack-over` into its folder once the attack
+    // is done, 25 s at most): the test plays its hostile processes on the same socket
+    writeFileSync(
+      join(dir, 'dist', 'app.js'),
+      "const until = Date.now() + 25000;\nconst wait = setInterval(() => { if (Date.now() > until || require('node:fs').existsSync('/app/attack-over')) clearInterval(wait); }, 100);\n",
+      { mode: 0o644 },
+    );
     const manifest = testManifest({
       id: 'flood',
       requests: [],
@@ -226,9 +231,11 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     }
     const docker = createDockerClient();
     let socketPath: string | undefined;
+    let appFolder: string | undefined;
     for (let i = 0; i < 100 && !socketPath; i++) {
       const [info] = await docker.listContainers({ filters: { label: [`org.databox.run-id=${runId}`] } });
       const mount = info?.Mounts.find((m) => m.Destination === '/run/databox');
+      appFolder = info?.Mounts.find((m) => m.Destination === '/app')?.Source;
       if (mount) socketPath = join(mount.Source, 'api.sock');
       else await sleep(100);
     }
@@ -262,6 +269,12 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     expect(await status()).toBe(200);
     // 8 × 16 MiB buffered, joined and parsed would add hundreds of MB (1.5 GB in the issue)
     expect(peak - rssBefore).toBeLessThan(100);
+    // the attack is over, and happened during the run: the app may end it now
+    const { runs } = (await (await fetch(`${url}/api/v1/apps/flood/runs`, { headers })).json()) as {
+      runs: Array<{ runId: string; status: string }>;
+    };
+    expect(runs.find((r) => r.runId === runId)?.status).toBe('running');
+    writeFileSync(join(appFolder as string, 'attack-over'), '');
     const result = (await run) as { run: { status: string } };
     expect(result.run.status).toBe('ok');
   }, 120_000);
