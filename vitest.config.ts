@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/helpers/slow-first-sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -11,5 +12,7 @@ export default defineConfig({
     // bin/databox.js, which some tests spawn as a user would, loads the sources through tsx
     globalSetup: ['test/helpers/compiled-box-setup.ts'],
     env: { DATABOX_FROM_SOURCE: '1' },
+    // the slowest files first when vitest has no timings of its own (a fresh clone, CI)
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });
