@@ -9,11 +9,13 @@ import { compileBox } from './compile-box.ts';
  * checkout (`.databox-test-build-*`, git-ignored), so the `databox` processes the tests spawn start
  * from plain JavaScript instead of compiling the TypeScript through tsx each time (measured: a
  * `databox start` is ready in ~1.4 s instead of ~2.8–4.8 s, and its export gateway and isolate
- * hosts start compiled too). Never a stale dist/: built from this tree at the start of the run, and
+ * hosts start compiled too, and so do the isolate hosts of in-process tests: see the alias in
+ * vitest.config.ts). Never a stale dist/: built from this tree at the start of the run, and
  * again before each rerun in watch mode. The test workers find it in `DATABOX_TEST_BUILD`.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
-  const out = mkdtempSync(join(REPO_ROOT, '.databox-test-build-'));
+  // vitest.config.ts names it (its resolve.alias points into it); else a fresh one
+  const out = process.env.DATABOX_TEST_BUILD ?? mkdtempSync(join(REPO_ROOT, '.databox-test-build-'));
   await compileBox(out);
   process.env.DATABOX_TEST_BUILD = out;
   project.onTestsRerun(() => compileBox(out));
