@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -8,7 +8,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCE_DIRS = ['box', 'drivers', 'export-gateway', 'apps-sdk/src'];
 
 /**
- * Compiles the box's TypeScript sources, as they are in this tree now, into `out` with the layout of
+ * Compiles the box's TypeScript sources, as they are in this tree now, into `out` (a new folder, or
+ * one this made before: it writes only the files that changed) with the layout of
  * `dist/` (one `.js` file per `.ts` file, same folders, one level below the checkout so every
  * `import.meta.url`-relative path and `node_modules` lookup resolves as it does from dist/), plus
  * `out/bin/databox.js`, a launcher of the compiled CLI. Takes about a second with esbuild, where a
@@ -23,21 +24,17 @@ const SOURCE_DIRS = ['box', 'drivers', 'export-gateway', 'apps-sdk/src'];
  * await compileBox(join(REPO_ROOT, '.databox-test-build-1')); // then spawn …/bin/databox.js
  */
 export async function compileBox(out: string): Promise<void> {
-  rmSync(out, { recursive: true, force: true });
   const entryPoints: string[] = [];
   for (const dir of SOURCE_DIRS) {
     for (const file of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })) {
       if (!file.isFile()) continue;
       const path = join(file.parentPath, file.name);
       if (file.name.endsWith('.ts') && !file.name.endsWith('.d.ts')) entryPoints.push(path);
-      else if (!file.name.endsWith('.md')) {
-        const target = join(out, relative(ROOT, path));
-        mkdirSync(dirname(target), { recursive: true });
-        cpSync(path, target);
-      }
+      else if (!file.name.endsWith('.md'))
+        writeIfChanged(join(out, relative(ROOT, path)), readFileSync(path));
     }
   }
-  await build({
+  const { outputFiles } = await build({
     entryPoints,
     outdir: out,
     outbase: ROOT,
@@ -46,18 +43,28 @@ export async function compileBox(out: string): Promise<void> {
     platform: 'node',
     target: 'node20',
     logLevel: 'error',
+    write: false,
     plugins: [eachFileOnItsOwn],
   });
+  for (const file of outputFiles) writeIfChanged(file.path, Buffer.from(file.contents));
   const sdk = join(ROOT, 'apps-sdk');
   for (const entry of readdirSync(sdk)) {
     if (entry !== 'src' && entry !== 'node_modules' && !existsSync(join(out, 'apps-sdk', entry)))
       symlinkSync(join(sdk, entry), join(out, 'apps-sdk', entry));
   }
-  mkdirSync(join(out, 'bin'));
-  writeFileSync(
+  writeIfChanged(
     join(out, 'bin/databox.js'),
-    "import { main } from '../box/cli/main.js';\nprocess.exitCode = await main(process.argv.slice(2));\n",
+    Buffer.from(
+      "import { main } from '../box/cli/main.js';\nprocess.exitCode = await main(process.argv.slice(2));\n",
+    ),
   );
+}
+
+/** Writes only what changed: in watch mode a rebuild then touches no file a test did not change. */
+function writeIfChanged(path: string, data: Buffer): void {
+  if (existsSync(path) && readFileSync(path).equals(data)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, data);
 }
 
 /** Keeps every import as written (a relative `.ts` one renamed `.js`), so no file is bundled into another. */

@@ -16,6 +16,7 @@ import { compileBox } from './compile-box.ts';
 export default async function setup(project: TestProject): Promise<() => void> {
   // vitest.config.ts names it (its resolve.alias points into it); else a fresh one
   const out = process.env.DATABOX_TEST_BUILD ?? mkdtempSync(join(REPO_ROOT, '.databox-test-build-'));
+  rmSync(out, { recursive: true, force: true }); // left by a run that was killed, whose pid this is
   await compileBox(out);
   process.env.DATABOX_TEST_BUILD = out;
   project.onTestsRerun(() => compileBox(out));
