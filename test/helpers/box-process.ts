@@ -4,7 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../box/cli/node-flags.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = join(REPO_ROOT, 'bin/databox.js');
+
+/**
+ * The `databox` CLI for tests to spawn: the launcher of this run's compiled sources (vitest's
+ * globalSetup, compiled-box-setup.ts, builds them and sets `DATABOX_TEST_BUILD`), else
+ * `bin/databox.js`, which runs the sources through tsx under vitest (`DATABOX_FROM_SOURCE=1`).
+ */
+export function databoxBin(): string {
+  const build = process.env.DATABOX_TEST_BUILD;
+  return build ? join(build, 'bin/databox.js') : join(REPO_ROOT, 'bin/databox.js');
+}
 
 /**
  * A real box daemon in a child process (`databox start`, with the node flags the bin shim's `#!`
@@ -21,7 +30,7 @@ export async function startBoxProcess(
   extraArgs: string[] = [],
   timeoutMs = 20_000,
 ): Promise<BoxProcess> {
-  const args = [...DAEMON_NODE_FLAGS, BIN, 'start', '--home', home, '--port', '0', ...extraArgs];
+  const args = [...DAEMON_NODE_FLAGS, databoxBin(), 'start', '--home', home, '--port', '0', ...extraArgs];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...DAEMON_ENV },
@@ -69,7 +78,7 @@ export function runCli(
   args: string[],
   input?: string,
 ): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+  const result = spawnSync(process.execPath, [databoxBin(), ...args], {
     cwd: REPO_ROOT,
     input,
     encoding: 'utf8',

@@ -14,12 +14,12 @@ import {
   startStoreServer,
   storeIndex,
 } from '../box/apps/catalogue/store-server.ts';
-import { REPO_ROOT } from '../helpers/box-process.ts';
+import { databoxBin, REPO_ROOT } from '../helpers/box-process.ts';
 
 /** The CLI in a child process without blocking this one (the store server answers meanwhile). */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/databox.js'), ...args], {
+    const child = spawn(process.execPath, [databoxBin(), ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

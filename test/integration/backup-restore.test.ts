@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../box/store/store.ts';
 import {
   type BoxProcess,
+  databoxBin,
   REPO_ROOT,
   runCli,
   startBoxProcess,
@@ -33,7 +34,7 @@ afterEach(async () => {
 /** The CLI without blocking the test's event loop (the writers must go on during a backup). */
 function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/databox.js'), ...args], { cwd: REPO_ROOT });
+    const child = spawn(process.execPath, [databoxBin(), ...args], { cwd: REPO_ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => {

@@ -1,22 +1,20 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { createDockerClient } from '../../box/containers/docker-client.ts';
 import { APP_CONTAINER_USER, hardenedHostConfig } from '../../box/containers/hardened-host-config.ts';
 import { runContainer } from '../../box/containers/run-container.ts';
+import { databoxBin } from '../helpers/box-process.ts';
 import { describeWithDocker } from '../helpers/services.ts';
 
 const run = promisify(execFile);
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/databox.js');
 
 /** Runs the real CLI; resolves with its exit code and output instead of throwing on exit 1. */
 async function databox(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 240_000 });
+    const { stdout, stderr } = await run(process.execPath, [databoxBin(), ...args], { timeout: 240_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT, runCli } from '../helpers/box-process.ts';
+import { databoxBin, runCli } from '../helpers/box-process.ts';
 
 /** A live grant as the journey compares it: what was granted, not when. */
 export interface GrantRow {
@@ -38,8 +38,7 @@ export function developer(root: string) {
   return {
     workspace,
     run,
-    databox: (args: string[], cwd = workspace) =>
-      run(process.execPath, [join(REPO_ROOT, 'bin/databox.js'), ...args], cwd),
+    databox: (args: string[], cwd = workspace) => run(process.execPath, [databoxBin(), ...args], cwd),
   };
 }
 

@@ -9,7 +9,7 @@ import { createDockerClient } from '../../box/containers/docker-client.ts';
 import { ensureNodeBaseImage } from '../../box/containers/node-image.ts';
 import { AppApiServer, DEFAULT_MAX_BODY_BYTES } from '../../box/sandbox/container/app-api-server.ts';
 import { testManifest } from '../box/apps/app-fixtures.ts';
-import { REPO_ROOT, runCli } from '../helpers/box-process.ts';
+import { databoxBin, REPO_ROOT, runCli } from '../helpers/box-process.ts';
 import { describeWithDocker } from '../helpers/services.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
 
@@ -178,8 +178,13 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     mkdirSync(join(dir, 'dist'), { recursive: true });
     chmodSync(home, 0o755);
     chmodSync(dir, 0o755);
-    // the app itself only waits: the test plays its hostile processes on the same socket
-    writeFileSync(join(dir, 'dist', 'app.js'), 'setTimeout(() => {}, 25000);\n', { mode: 0o644 });
+    // the app itself only waits (until the test drops `attack-over` into its folder once the attack
+    // is done, 25 s at most): the test plays its hostile processes on the same socket
+    writeFileSync(
+      join(dir, 'dist', 'app.js'),
+      "const until = Date.now() + 25000;\nconst wait = setInterval(() => { if (Date.now() > until || require('node:fs').existsSync('/app/attack-over')) clearInterval(wait); }, 100);\n",
+      { mode: 0o644 },
+    );
     const manifest = testManifest({
       id: 'flood',
       requests: [],
@@ -193,16 +198,7 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     // a box with a small open-file limit, so exhausting it is quick to try
     child = spawn(
       'prlimit',
-      [
-        '--nofile=1024:1024',
-        process.execPath,
-        join(REPO_ROOT, 'bin/databox.js'),
-        'start',
-        '--home',
-        home,
-        '--port',
-        '0',
-      ],
+      ['--nofile=1024:1024', process.execPath, databoxBin(), 'start', '--home', home, '--port', '0'],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (c) => (output += c));
@@ -235,9 +231,11 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     }
     const docker = createDockerClient();
     let socketPath: string | undefined;
+    let appFolder: string | undefined;
     for (let i = 0; i < 100 && !socketPath; i++) {
       const [info] = await docker.listContainers({ filters: { label: [`org.databox.run-id=${runId}`] } });
       const mount = info?.Mounts.find((m) => m.Destination === '/run/databox');
+      appFolder = info?.Mounts.find((m) => m.Destination === '/app')?.Source;
       if (mount) socketPath = join(mount.Source, 'api.sock');
       else await sleep(100);
     }
@@ -271,6 +269,12 @@ describeWithDocker('red team: a container run flooding its socket cannot starve 
     expect(await status()).toBe(200);
     // 8 × 16 MiB buffered, joined and parsed would add hundreds of MB (1.5 GB in the issue)
     expect(peak - rssBefore).toBeLessThan(100);
+    // the attack is over, and happened during the run: the app may end it now
+    const { runs } = (await (await fetch(`${url}/api/v1/apps/flood/runs`, { headers })).json()) as {
+      runs: Array<{ runId: string; status: string }>;
+    };
+    expect(runs.find((r) => r.runId === runId)?.status).toBe('running');
+    writeFileSync(join(appFolder as string, 'attack-over'), '');
     const result = (await run) as { run: { status: string } };
     expect(result.run.status).toBe('ok');
   }, 120_000);

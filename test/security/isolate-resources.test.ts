@@ -19,8 +19,9 @@ const GRACE_MS = 2000; // the runtime's stopGraceMs: a wedged host is killed at 
 // 50 ms, and one step of a doubling string can add ~128 MiB between polls (a CI run saw 333 MiB),
 // so the ceiling allows one such step; without the watchdog the host grew past 600 MiB.
 const HOST_RSS_CEILING_MIB = 400;
-// The victim keeps calling the box for this long, so the attack happens during its run.
-const VICTIM_MS = 20_000;
+// The victim keeps calling the box until the test sets its `attackOver` setting, once the attacker's
+// run has ended (so the attack happens during its run, however long the attack takes); this long at most.
+const VICTIM_MAX_MS = 50_000;
 
 let box: HostileBox;
 let victims = 0;
@@ -32,16 +33,20 @@ afterAll(async () => {
   await box?.stop();
 });
 
-function withLimits(folder: string, limits: { memoryMb: number; timeoutMs: number }): string {
+function withManifest(folder: string, fields: Record<string, unknown>): string {
   const path = join(folder, 'databox-app.json');
-  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), limits }));
+  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), ...fields }));
   return folder;
 }
 
-async function install(id: string, body: string, limits: { memoryMb: number; timeoutMs: number }) {
-  const installed = await box.install(withLimits(hostileIsolateApp(box.scratch(), id, body), limits), {
-    power: '30min',
-  });
+async function install(
+  id: string,
+  body: string,
+  limits: { memoryMb: number; timeoutMs: number },
+  fields: Record<string, unknown> = {},
+) {
+  const folder = withManifest(hostileIsolateApp(box.scratch(), id, body), { limits, ...fields });
+  const installed = await box.install(folder, { power: '30min' });
   expect(installed.status, JSON.stringify(installed.body)).toBe(201);
 }
 
@@ -96,12 +101,13 @@ async function attackBesideVictim(attackerId: string, attack: string) {
     `await report({ running: true });
      const { points } = await call('data.read', { request: 'power' });
      let calls = 0;
-     const until = Date.now() + ${VICTIM_MS};
-     while (Date.now() < until) { await call('data.grants'); calls++; }
+     const until = Date.now() + ${VICTIM_MAX_MS};
+     while (Date.now() < until && !(await call('settings.get')).attackOver) { await call('data.grants'); calls++; }
      let sum = 0;
      for (let i = 1; i <= 100000; i++) sum += (i * i) % 7;
      await report({ sum, sawPoints: points.length > 0, calledOften: calls > 10 });`,
     { memoryMb: 32, timeoutMs: 60_000 },
+    { settings: { type: 'object', properties: { attackOver: { type: 'boolean', default: false } } } },
   );
   let peakMiB = 0;
   const watch = setInterval(() => {
@@ -113,6 +119,8 @@ async function attackBesideVictim(attackerId: string, attack: string) {
     const victimRun = box.run(victimId);
     while ((await box.reports(victimId)).length === 0) await new Promise((r) => setTimeout(r, 100));
     const attackerRun = await box.run(attackerId);
+    const over = await box.api('PUT', `/api/v1/apps/${victimId}/settings`, { set: { attackOver: true } });
+    expect(over.status, JSON.stringify(over.body)).toBe(200);
     const victimDone = await victimRun;
     const victimReports = await box.reports(victimId);
     const afterRun = await box.run(attackerId);

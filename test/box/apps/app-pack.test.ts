@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packApp } from '../../../box/apps/bundle/pack-app.ts';
-import { REPO_ROOT } from '../../helpers/box-process.ts';
+import { databoxBin, REPO_ROOT } from '../../helpers/box-process.ts';
 import { type HostileBox, startHostileBox } from '../../security/hostile-box.ts';
 
 /**
@@ -27,7 +27,7 @@ let root: string;
 let box: HostileBox;
 const env = () => ({ ...process.env, XDG_CONFIG_HOME: join(root, 'config') });
 const databox = (args: string[], cwd: string) =>
-  spawnSync(process.execPath, [join(REPO_ROOT, 'bin/databox.js'), ...args], {
+  spawnSync(process.execPath, [databoxBin(), ...args], {
     cwd,
     env: env(),
     encoding: 'utf8',

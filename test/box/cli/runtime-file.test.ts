@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type BoxProcess,
+  databoxBin,
   REPO_ROOT,
   runCli,
   startBoxProcess,
@@ -113,7 +114,7 @@ describe('the runtime file <home>/box.json', () => {
     boxes.push(box);
     const elsewhere = mkdtempSync(join(tmpdir(), 'databox-runtime-other-'));
     const cli = (args: string[], env: Record<string, string>) =>
-      spawnSync(process.execPath, [join(REPO_ROOT, 'bin/databox.js'), ...args, '--home', elsewhere], {
+      spawnSync(process.execPath, [databoxBin(), ...args, '--home', elsewhere], {
         cwd: REPO_ROOT,
         encoding: 'utf8',
         env: { ...process.env, ...env },
