@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import SlowFirstSequencer from './test/helpers/slow-first-sequencer.ts';
@@ -14,6 +15,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is one fork fewer than the CPUs: one on a 2-CPU machine (CI, this project's
+    // VM), so every file ran after the other while most of them wait on processes they spawned.
+    // Users' 4+ CPU machines already run 3+ files at once; two here keeps CI that way too.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // the `databox` processes the tests spawn run the sources under test, never a stale dist/: the
     // helpers spawn a build of this tree made once per run (test/helpers/compiled-box-setup.ts);
     // bin/databox.js, which some tests spawn as a user would, loads the sources through tsx
