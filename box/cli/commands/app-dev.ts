@@ -4,9 +4,10 @@ import { APP_TYPES_FILE, generateAppTypes } from '../../../apps-sdk/src/generate
 import { validateManifest } from '../../../apps-sdk/src/manifest.ts';
 import { BadRequestError } from '../../errors.ts';
 import { stringOption } from '../command.ts';
+import { findSdkDir } from '../sdk-dir.ts';
 
 /** The SDK folder of this checkout: what `app new` points a new app's dependency at by default. */
-const SDK_DIR = join(import.meta.dirname, '../../../apps-sdk');
+const SDK_DIR = findSdkDir(import.meta.dirname);
 
 /**
  * The developer's subcommands of `databox app` that need no box: `types DIR` (writes
