@@ -124,23 +124,43 @@ async function variant(index: number, name: string, flags: string[], bodies: Buf
   if (process.env.BENCH_VERBOSE) console.error(`gateway: ${status.parts['export-gateway']}`);
   const to = YEAR_START + DAYS * DAY;
   const path = `/api/v1/datasources/bench.power/readings?from=${YEAR_START}&to=${to}`;
+  const bigStart = performance.now();
   const big = await call(`${box.url}${path}&resolution=raw&limit=1000000`, 'GET', box.auth);
+  const bigMs = performance.now() - bigStart;
   const bigCount = (big.body.match(/"t":/g) ?? []).length;
   if (big.status !== 200 || bigCount !== Math.min(points, 1_000_000))
     throw new Error(`the million-reading read answered ${big.status} with ${bigCount} readings`);
   const bigPeak = memory(pid()).peak;
   await stop(box.child);
   box = await startBox(home, flags);
-  for (let i = 0; i < 3; i++) {
+  // the first read after the restart is cold (SQLite's page cache empty), the others warm
+  const yearMs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const at = performance.now();
     await call(`${box.url}${path}&resolution=30min`, 'GET', box.auth);
+    yearMs.push(performance.now() - at);
     await call(`${box.url}${path}&resolution=30min&format=columns`, 'GET', box.auth);
   }
+  const year = { cold: yearMs[0], warm: yearMs.slice(1).sort((a, b) => a - b)[2] };
   await pause(5000);
   const restart = memory(pid());
   const gatewayRestart = gatewayRss(pid());
   const restartStatus = JSON.parse((await call(`${box.url}/api/v1/status`, 'GET', box.auth)).body);
   await stop(box.child);
-  return { name, idle, rate, ingest, gateway, gatewayRestart, status, restartStatus, bigPeak, restart };
+  return {
+    name,
+    idle,
+    rate,
+    ingest,
+    gateway,
+    gatewayRestart,
+    status,
+    restartStatus,
+    bigPeak,
+    bigMs,
+    restart,
+    year,
+  };
 }
 
 async function main() {
@@ -158,7 +178,15 @@ async function main() {
   console.log(`${readings.length.toLocaleString('en')} points in ${bodies.length} batches`);
   const shipped = [...Object.entries(DAEMON_ENV).map(([k, v]) => `${k}=${v}`), ...DAEMON_NODE_FLAGS];
   const variants: Array<[string, string[]]> = [
-    ['node defaults', []],
+    // BENCH_SKIP_DEFAULTS=1 leaves out node's defaults (while comparing variants of the launch)
+    ...(process.env.BENCH_SKIP_DEFAULTS
+      ? []
+      : [
+          ['node defaults, 16 MB SQLite cache (before)', ['DATABOX_SQLITE_CACHE_KIB=16000']] as [
+            string,
+            string[],
+          ],
+        ]),
     [`databox start (${[...shipped].join(' ')})`, shipped],
     ...(process.env.BENCH_FLAGS ?? '')
       .split(';')
@@ -172,16 +200,16 @@ async function main() {
     results.push(r);
   }
   console.log(
-    '\n| node flags | idle, empty | ingest, points/s | RSS after ingest (anon.) | V8 heap after ingest (limit) | peak during the 1 M raw read | RSS after restart + queries (anon.; V8 heap) | gateway child after ingest / restart |',
+    '\n| node flags | idle, empty | ingest, points/s | RSS after ingest (anon.) | V8 heap after ingest (limit) | peak during the 1 M raw read (s) | RSS after restart + queries (anon.; V8 heap) | year at 30 min after restart, cold / warm ms | gateway child after ingest / restart |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) console.log(row(r));
 }
 
 const f = (n: number) => n.toFixed(1);
 function row(r: Awaited<ReturnType<typeof variant>>): string {
   const m = r.status.memory;
-  return `| ${r.name} | ${f(r.idle)} MiB | ${Math.round(r.rate).toLocaleString('en')} | ${f(r.ingest.rss)} MiB (${f(r.ingest.anon)}) | ${f(m.heapTotal / MiB)} MiB (${f(m.heapLimit / MiB)}) | ${f(r.bigPeak)} MiB | ${f(r.restart.rss)} MiB (${f(r.restart.anon)}; ${f(r.restartStatus.memory.heapTotal / MiB)}) | ${f(r.gateway)} / ${f(r.gatewayRestart)} MiB |`;
+  return `| ${r.name} | ${f(r.idle)} MiB | ${Math.round(r.rate).toLocaleString('en')} | ${f(r.ingest.rss)} MiB (${f(r.ingest.anon)}) | ${f(m.heapTotal / MiB)} MiB (${f(m.heapLimit / MiB)}) | ${f(r.bigPeak)} MiB (${f(r.bigMs / 1000)}) | ${f(r.restart.rss)} MiB (${f(r.restart.anon)}; ${f(r.restartStatus.memory.heapTotal / MiB)}) | ${Math.round(r.year.cold)} / ${Math.round(r.year.warm)} | ${f(r.gateway)} / ${f(r.gatewayRestart)} MiB |`;
 }
 
 main()

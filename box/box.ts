@@ -34,7 +34,7 @@ import { RetentionJob } from './retention-job.ts';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { ContainerRuntime } from './sandbox/container/container-runtime.ts';
 import { IsolateRuntime } from './sandbox/isolate/isolate-runtime.ts';
-import { Store } from './store/store.ts';
+import { DAEMON_SQLITE_CACHE_KIB, Store } from './store/store.ts';
 import { VERSION } from './version.ts';
 
 export interface BoxOptions {
@@ -114,6 +114,8 @@ export class Box {
     this.store = Store.open(this.paths.database, {
       synchronous: config.store.synchronous,
       ingestWindowMs: HOUR_WINDOW_MS,
+      // the bench compares sizes in one run through the variable (bench/daemon-memory.ts)
+      cacheKiB: Number(process.env.DATABOX_SQLITE_CACHE_KIB) || DAEMON_SQLITE_CACHE_KIB,
     });
     // SQLite made a new store (and its WAL) with the umask's mode
     enforcePrivateModes(privatePaths(this.paths.home));

@@ -28,6 +28,13 @@ import type {
   WriteResult,
 } from './types.ts';
 
+/**
+ * The daemon's SQLite page cache, KiB (better-sqlite3's build default is 16,000). Reads of a year
+ * go through the rollup tables and the columns cache, ingest appends at the right edge of each
+ * B-tree, so a small cache costs little (bench/README.md, *Daemon memory, the page cache*).
+ */
+export const DAEMON_SQLITE_CACHE_KIB = 2048;
+
 export interface StoreOptions {
   /** Clock for timestamps of catalogue changes, audit entries and retention (tests inject one). */
   clock?: () => number;
@@ -38,6 +45,12 @@ export interface StoreOptions {
    * (the daemon and CLI use one hour, `HOUR_WINDOW_MS`). 0 (the default) audits every batch at once.
    */
   ingestWindowMs?: number;
+  /**
+   * SQLite's page cache for this connection, KiB. Without it the connection keeps better-sqlite3's
+   * build default, 16,000 KiB, which a year's ingest fills and which stays resident (the daemon
+   * passes a smaller one: `DAEMON_SQLITE_CACHE_KIB`, bench/README.md).
+   */
+  cacheKiB?: number;
 }
 
 export interface WriteOptions {
@@ -102,6 +115,8 @@ export class Store {
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
+    if (options.cacheKiB !== undefined)
+      db.pragma(`cache_size = ${-Math.max(64, Math.trunc(options.cacheKiB))}`);
     return new Store(db, options);
   }
 
