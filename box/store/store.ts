@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { AuditLog } from '../audit/audit-log.ts';
 import { IngestWindows } from '../audit/ingest-window.ts';
 import { BadRequestError } from '../errors.ts';
+import { AuditedReads } from './audited-reads.ts';
 import { Catalogue, type CatalogueEntry, datasourceKvNamespace, publicDatasource } from './catalogue.ts';
-import { type BinaryColumns, binaryFromText } from './columns-binary.ts';
+import type { BinaryColumns } from './columns-binary.ts';
 import { ColumnsCache } from './columns-cache.ts';
 import { Eraser, type ErasureReport } from './erasure.ts';
 import { EventSeries, validateEvents } from './event-series.ts';
@@ -87,7 +88,7 @@ export class Store {
   readonly columnsCache: ColumnsCache;
   readonly #clock: () => number;
   readonly #writer: NumericWriter;
-  readonly #reader: NumericReader;
+  readonly #reads: AuditedReads;
   readonly #events: EventSeries;
   readonly #eraser: Eraser;
 
@@ -102,7 +103,12 @@ export class Store {
     this.localDays = new LocalDayCache(db);
     this.#writer = new NumericWriter(db);
     this.columnsCache = new ColumnsCache(db);
-    this.#reader = new NumericReader(db, this.columnsCache);
+    this.#reads = new AuditedReads(
+      new NumericReader(db, this.columnsCache),
+      this.audit,
+      (id) => this.#numeric(id),
+      () => this.now(),
+    );
     this.#events = new EventSeries(db);
     this.#eraser = new Eraser(db);
   }
@@ -270,26 +276,12 @@ export class Store {
     });
   }
 
-  #logRead(audit: ReadAudit | undefined, id: string, details: Record<string, unknown>): void {
-    if (audit)
-      this.audit.append({
-        actor: audit.actor,
-        action: 'readings.read',
-        subject: id,
-        details: { ...details, ...audit.details },
-      });
-  }
-
   latest(id: string, audit?: ReadAudit): Reading | undefined {
-    const [reading] = this.#reader.lastN(this.#numeric(id), 1);
-    this.#logRead(audit, id, { query: 'latest', rows: reading ? 1 : 0 });
-    return reading;
+    return this.#reads.latest(id, audit);
   }
 
   lastN(id: string, n: number, audit?: ReadAudit): Reading[] {
-    const rows = this.#reader.lastN(this.#numeric(id), n);
-    this.#logRead(audit, id, { query: 'last', n, rows: rows.length });
-    return rows;
+    return this.#reads.lastN(id, n, audit);
   }
 
   /**
@@ -297,13 +289,7 @@ export class Store {
    * rollups (`mean|min|max|sum|count|first|last|delta`).
    */
   read(id: string, query: AggregateQuery, audit?: ReadAudit): Reading[] | AggregatePoint[] {
-    return this.#auditedRead(id, query, audit, (entry) => {
-      const rows =
-        query.resolution === 'raw'
-          ? this.#reader.raw(entry, query)
-          : this.#reader.rollup(entry, { ...query, resolution: query.resolution });
-      return { result: rows, rows: rows.length };
-    });
+    return this.#reads.read(id, query, audit);
   }
 
   /**
@@ -311,13 +297,7 @@ export class Store {
    * per bucket, for long reads such as a year at 30 minutes. Audited like `read`.
    */
   readColumns(id: string, query: AggregateQuery, audit?: ReadAudit): ColumnsRead {
-    return this.#auditedRead(id, query, audit, (entry) => {
-      const columns =
-        query.resolution === 'raw'
-          ? this.#reader.rawColumns(entry, query)
-          : this.#reader.rollupColumns(entry, { ...query, resolution: query.resolution, now: this.now() });
-      return { result: columns, rows: columns.count };
-    });
+    return this.#reads.readColumns(id, query, audit);
   }
 
   /**
@@ -325,13 +305,7 @@ export class Store {
    * parsed from its text once and kept beside it. Audited like `read`.
    */
   readBinary(id: string, query: AggregateQuery, audit?: ReadAudit): BinaryColumns {
-    return this.#auditedRead(id, query, audit, (entry) => {
-      const columns =
-        query.resolution === 'raw'
-          ? binaryFromText(this.#reader.rawColumns(entry, query))
-          : this.#reader.rollupBinary(entry, { ...query, resolution: query.resolution, now: this.now() });
-      return { result: columns, rows: columns.count };
-    });
+    return this.#reads.readBinary(id, query, audit);
   }
 
   /**
@@ -339,29 +313,7 @@ export class Store {
    * HTTP API sends, without a JavaScript object per row. Audited like `read`.
    */
   readJson(id: string, query: AggregateQuery, audit?: ReadAudit): { count: number; json: string } {
-    return this.#auditedRead(id, query, audit, (entry) => {
-      const result = this.#reader.json(entry, query);
-      return { result, rows: result.count };
-    });
-  }
-
-  /** The frame of every numeric read: range check, the datasource, the read, its audit entry. */
-  #auditedRead<T>(
-    id: string,
-    query: AggregateQuery,
-    audit: ReadAudit | undefined,
-    readRows: (entry: CatalogueEntry) => { result: T; rows: number },
-  ): T {
-    validateRange(query.from, query.to);
-    const { result, rows } = readRows(this.#numeric(id));
-    this.#logRead(audit, id, {
-      resolution: query.resolution,
-      aggregate: query.resolution === 'raw' ? null : query.aggregate,
-      from: query.from,
-      to: query.to,
-      rows,
-    });
-    return result;
+    return this.#reads.readJson(id, query, audit);
   }
 
   // ---- events ----
