@@ -1,7 +1,11 @@
 import type { Store } from '../../box/store/store.ts';
 import { MAX_TIMESTAMP, type Reading } from '../../box/store/types.ts';
-import { type LineError, type ParsedSeries, parseLineProtocol, timestampToMs } from './line-protocol.ts';
+import { type LineError, LineParser, type ParsedSeries, timestampToMs } from './line-protocol.ts';
+import { readRepeatLine } from './repeat-line.ts';
 import { type MappedField, mapField, numericValue } from './series-mapping.ts';
+
+/** Characters a field key escapes on the wire (and the backslash itself). */
+const ESCAPABLE = /[\\, =]/;
 
 /** New datasources one body may create; lines for more are rejected (and can be sent again). */
 export const MAX_NEW_DATASOURCES = 200;
@@ -38,7 +42,8 @@ export function ingestLineProtocol(
   precision: string,
   actor: string,
 ): LineIngestReport {
-  const { points, errors } = parseLineProtocol(body);
+  const parser = new LineParser(body);
+  const errors = parser.errors;
   const report: LineIngestReport = {
     written: 0,
     duplicates: 0,
@@ -55,7 +60,22 @@ export function ingestLineProtocol(
   let lastSeries: ParsedSeries | undefined;
   let lastKey = '';
   let lastTarget: Batch | string | null = null;
-  for (const point of points) {
+  // the fast path: after a plain one-field line, the next line that starts with the same
+  // `series field=` is read by readRepeatLine (repeat-line.ts); any other line by the parser
+  let repeat: { prefix: string; batch: Batch } | undefined;
+  const out = { t: 0, v: 0 };
+  for (;;) {
+    if (repeat !== undefined && body.startsWith(repeat.prefix, parser.pos)) {
+      const end = readRepeatLine(body, parser.pos + repeat.prefix.length, precision, out);
+      if (end >= 0) {
+        repeat.batch.readings.push({ t: out.t, v: out.v });
+        parser.skipLine(end);
+        continue;
+      }
+    }
+    const point = parser.next();
+    if (point === undefined) break;
+    repeat = undefined;
     let t = now;
     if (point.timestamp !== undefined) {
       const ms = timestampToMs(point.timestamp, precision);
@@ -96,7 +116,12 @@ export function ingestLineProtocol(
       }
       if (target === null) report.skippedFields++;
       else if (typeof target === 'string') errors.push({ line: point.line, column: 1, message: target });
-      else target.readings.push({ t, v });
+      else {
+        target.readings.push({ t, v });
+        // a key with none of the escapable characters is sent as it is, so the prefix is its text
+        if (point.fields.length === 1 && point.timestamp !== undefined && !ESCAPABLE.test(field.key))
+          repeat = { prefix: `${point.seriesKey} ${field.key}=`, batch: target };
+      }
     }
   }
   const batches = [...byId.values()].filter((b) => b.readings.length > 0);

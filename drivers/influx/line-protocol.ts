@@ -88,45 +88,79 @@ const INTEGER = /^[+-]?\d+$/;
  * // points[0].fields → [{ key: 'value', value: 230.5 }], timestamp '1700000000000000000'
  */
 export function parseLineProtocol(body: string): { points: LinePoint[]; errors: LineError[] } {
+  const parser = new LineParser(body);
   const points: LinePoint[] = [];
-  const errors: LineError[] = [];
-  const n = body.length;
-  const seriesCache: SeriesCache = new Map() as SeriesCache;
-  const cursor: Cursor = { end: 0, newlines: 0 };
-  let pos = 0;
-  let line = 1;
-  while (pos < n) {
-    const start = pos;
-    let c = body.charCodeAt(pos);
-    // skip leading whitespace of the line
-    while (c === SPACE || c === 9 || c === CR) c = body.charCodeAt(++pos);
-    if (pos >= n) break;
-    if (c === NL || c === HASH) {
-      while (pos < n && body.charCodeAt(pos) !== NL) pos++;
-      pos++;
-      line++;
-      continue;
-    }
+  for (let point = parser.next(); point !== undefined; point = parser.next()) points.push(point);
+  return { points, errors: parser.errors };
+}
+
+/**
+ * A body read line by line: `next()` gives the next good line, bad ones go to `errors`. `pos` and
+ * `line` say where the next line starts; a caller that reads a line itself (the ingest's fast
+ * path for repeated series) moves past it with `skipLine`.
+ */
+export class LineParser {
+  /** Offset of the next line's first character. */
+  pos = 0;
+  /** 1-based number of the line at `pos`. */
+  line = 1;
+  readonly errors: LineError[] = [];
+  readonly #seriesCache: SeriesCache = new Map() as SeriesCache;
+  readonly #cursor: Cursor = { end: 0, newlines: 0 };
+
+  constructor(readonly body: string) {}
+
+  /** Moves past a line the caller read, which ended at `end` (its newline, or the body's length). */
+  skipLine(end: number): void {
+    this.pos = end + 1;
+    this.line++;
+  }
+
+  /** The next good line, or undefined at the body's end. */
+  next(): LinePoint | undefined {
+    const body = this.body;
+    const n = body.length;
+    let pos = this.pos;
     try {
-      points.push(parseLine(body, pos, line, seriesCache, cursor));
-      line += cursor.newlines + 1;
-      pos = cursor.end + 1;
-    } catch (error) {
-      if (!(error instanceof LineFailure)) throw error;
-      const lineStart = body.lastIndexOf('\n', error.at - 1) + 1;
-      errors.push({
-        line: line + countNewlines(body, start, lineStart),
-        column: error.at - lineStart + 1,
-        message: error.message,
-      });
-      line += countNewlines(body, start, error.at);
-      pos = body.indexOf('\n', error.at);
-      if (pos === -1) break;
-      pos++;
-      line++;
+      while (pos < n) {
+        const start = pos;
+        let c = body.charCodeAt(pos);
+        // skip leading whitespace of the line
+        while (c === SPACE || c === 9 || c === CR) c = body.charCodeAt(++pos);
+        if (pos >= n) break;
+        if (c === NL || c === HASH) {
+          while (pos < n && body.charCodeAt(pos) !== NL) pos++;
+          pos++;
+          this.line++;
+          continue;
+        }
+        try {
+          const point = parseLine(body, pos, this.line, this.#seriesCache, this.#cursor);
+          this.line += this.#cursor.newlines + 1;
+          pos = this.#cursor.end + 1;
+          return point;
+        } catch (error) {
+          if (!(error instanceof LineFailure)) throw error;
+          const lineStart = body.lastIndexOf('\n', error.at - 1) + 1;
+          this.errors.push({
+            line: this.line + countNewlines(body, start, lineStart),
+            column: error.at - lineStart + 1,
+            message: error.message,
+          });
+          this.line += countNewlines(body, start, error.at);
+          pos = body.indexOf('\n', error.at);
+          if (pos === -1) pos = n;
+          else {
+            pos++;
+            this.line++;
+          }
+        }
+      }
+      return undefined;
+    } finally {
+      this.pos = pos;
     }
   }
-  return { points, errors };
 }
 
 function countNewlines(body: string, from: number, to: number): number {
