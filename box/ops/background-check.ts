@@ -14,6 +14,9 @@ const WORKER = `
   try {
     db = new Database(workerData.file, { fileMustExist: true });
     db.pragma('busy_timeout = 10000');
+    // quick_check reads every page once: a big cache only keeps them resident in the daemon
+    // afterwards (better-sqlite3's default is 16 MB, which glibc did not give back)
+    db.pragma('cache_size = -' + workerData.cacheKiB);
     const rows = db.pragma('quick_check(10)');
     const messages = rows.map((row) => String(Object.values(row)[0]));
     parentPort.postMessage(messages.length === 1 && messages[0] === 'ok' ? [] : messages);
@@ -31,6 +34,9 @@ const WORKER = `
   }
 })();
 `;
+
+/** The worker connection's page cache, KiB. */
+export const CHECK_CACHE_KIB = 512;
 
 /**
  * `PRAGMA quick_check` of a SQLite file in a worker thread, with its own connection: the check
@@ -50,7 +56,7 @@ export function quickCheckInBackground(
   const started = performance.now();
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { eval: true, workerData: { file, driver } });
+    const worker = new Worker(WORKER, { eval: true, workerData: { file, driver, cacheKiB: CHECK_CACHE_KIB } });
     const done = (problems: string[] | undefined) => {
       signal?.removeEventListener('abort', abort);
       resolve(
