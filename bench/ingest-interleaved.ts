@@ -8,7 +8,9 @@
  * Per server: points/s over the time its own requests took, and its process's CPU time per point
  * (/proc utime + stime, the server alone, not the client).
  * Run: `node --import tsx bench/ingest-interleaved.ts` (`BENCH_DAYS=…`, default 90;
- * `BENCH_BEFORE_DIST=<dist folder>` adds an older build's JSON and line protocol beside).
+ * `BENCH_BEFORE_DIST=<dist folder>` adds an older build's JSON and line protocol beside;
+ * `BENCH_ALT_FLAGS='--max-semi-space-size=4 …'` adds a pair with other node flags). The boxes run
+ * with the daemon's node flags and environment (box/cli/node-flags.ts), as `databox start` does.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
 import { HouseholdSimulator } from '../drivers/simulator/index.ts';
 import { type BenchRow, printTable } from './table.ts';
 
@@ -76,13 +79,24 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-async function startBox(name: string, dist: string, mode: 'json' | 'lp', json: Buffer[], lp: Buffer[]) {
+/** `BENCH_ALT_FLAGS='--a=1 --b'`: a third pair of boxes with these node flags instead of the daemon's. */
+const ALT_FLAGS = process.env.BENCH_ALT_FLAGS?.split(/\s+/).filter(Boolean);
+
+async function startBox(
+  name: string,
+  dist: string,
+  mode: 'json' | 'lp',
+  json: Buffer[],
+  lp: Buffer[],
+  flags: readonly string[] = DAEMON_NODE_FLAGS,
+) {
   const home = join(work, name.replace(/\W+/g, '-'));
   const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
+  // the box runs as `databox start` runs it: the daemon's node flags and malloc setting
   const child = spawn(
     process.execPath,
-    ['--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    [...flags, '--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...DAEMON_ENV } },
   );
   const url = await listening(child);
   const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
@@ -145,6 +159,11 @@ async function main() {
     await startBox('JSON', join(ROOT, 'dist'), 'json', json, lp),
     await startBox('line protocol', join(ROOT, 'dist'), 'lp', json, lp),
   ];
+  if (ALT_FLAGS) {
+    const label = ALT_FLAGS.join(' ');
+    servers.push(await startBox(`JSON, ${label}`, join(ROOT, 'dist'), 'json', json, lp, ALT_FLAGS));
+    servers.push(await startBox(`line protocol, ${label}`, join(ROOT, 'dist'), 'lp', json, lp, ALT_FLAGS));
+  }
   const before = process.env.BENCH_BEFORE_DIST;
   if (before) {
     servers.push(await startBox('JSON, older build', before, 'json', json, lp));
@@ -174,7 +193,7 @@ async function main() {
       value: rate(s),
       unit: 'points/s',
       baseline: { name: 'bare server, same batches interleaved', value: bareRate },
-      target: s.name.includes('older') ? '' : aim,
+      target: s.name.includes(',') ? '' : aim,
     });
     rows.push({
       name: `CPU per point, ${s.name} (daemon process)`,

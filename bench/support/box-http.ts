@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../box/cli/node-flags.ts';
 import { median } from '../table.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -155,12 +156,14 @@ export const stop = (child: ChildProcess) =>
 
 export async function startBox(home: string, dist = join(ROOT, 'dist')) {
   const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
+  // as `databox start` runs it: the daemon's node flags and malloc setting
   const child = spawn(
     process.execPath,
-    ['--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
+    [...DAEMON_NODE_FLAGS, '--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...DAEMON_ENV },
     },
   );
   const url = await waitFor(child, /running at (http:\/\/\S+)/);
