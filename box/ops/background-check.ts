@@ -56,7 +56,10 @@ export function quickCheckInBackground(
   const started = performance.now();
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { eval: true, workerData: { file, driver, cacheKiB: CHECK_CACHE_KIB } });
+    const worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { file, driver, cacheKiB: CHECK_CACHE_KIB },
+    });
     const done = (problems: string[] | undefined) => {
       signal?.removeEventListener('abort', abort);
       resolve(
