@@ -18,8 +18,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
+import { DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
 import { HouseholdSimulator } from '../drivers/simulator/index.ts';
+import { spawnBox } from './support/box-http.ts';
 import { type BenchRow, printTable } from './table.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,13 +92,7 @@ async function startBox(
   flags: readonly string[] = DAEMON_NODE_FLAGS,
 ) {
   const home = join(work, name.replace(/\W+/g, '-'));
-  const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
-  // the box runs as `databox start` runs it: the daemon's node flags and malloc setting
-  const child = spawn(
-    process.execPath,
-    [...flags, '--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...DAEMON_ENV } },
-  );
+  const child = spawnBox(home, dist, flags);
   const url = await listening(child);
   const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });

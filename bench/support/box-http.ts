@@ -154,18 +154,29 @@ export const stop = (child: ChildProcess) =>
     child.kill('SIGTERM');
   });
 
-export async function startBox(home: string, dist = join(ROOT, 'dist')) {
+/**
+ * Spawns the compiled box (`<dist>/box/cli/main.js start`) on `home`, as `databox start` runs it:
+ * the daemon's node flags (or `flags`) and malloc setting.
+ */
+export function spawnBox(
+  home: string,
+  dist = join(ROOT, 'dist'),
+  flags: readonly string[] = DAEMON_NODE_FLAGS,
+) {
   const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
-  // as `databox start` runs it: the daemon's node flags and malloc setting
-  const child = spawn(
+  return spawn(
     process.execPath,
-    [...DAEMON_NODE_FLAGS, '--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
+    [...flags, '--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...DAEMON_ENV },
     },
   );
+}
+
+export async function startBox(home: string, dist = join(ROOT, 'dist')) {
+  const child = spawnBox(home, dist);
   const url = await waitFor(child, /running at (http:\/\/\S+)/);
   const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
   return { child, url, auth: { authorization: `Bearer ${token}` } };

@@ -36,7 +36,7 @@ const WORKER = `
 `;
 
 /** The worker connection's page cache, KiB. */
-export const CHECK_CACHE_KIB = 512;
+const CHECK_CACHE_KIB = 512;
 
 /**
  * `PRAGMA quick_check` of a SQLite file in a worker thread, with its own connection: the check

@@ -45,8 +45,10 @@ export function plainFloat(body: string, from: number, to: number): number | und
   return negative ? -value : value;
 }
 
-const PRECISION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const PRECISION_DROP: Record<string, number> = { n: 6, ns: 6, u: 3, us: 3, µ: 3 };
+/** Factor from a timestamp's unit to ms, for the precisions that are ms or coarser. */
+export const PRECISION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Digits cut from the end to reach ms, for the precisions finer than ms. */
+export const PRECISION_DROP: Record<string, number> = { n: 6, ns: 6, u: 3, us: 3, µ: 3 };
 
 /** The precisions `/write?precision=` accepts (InfluxDB 1.x names, plus `ns` and `us`). */
 export const PRECISIONS = ['n', 'ns', 'u', 'us', 'µ', 'ms', 's', 'm', 'h'] as const;

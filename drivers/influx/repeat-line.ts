@@ -12,23 +12,10 @@
  */
 
 import { MAX_TIMESTAMP } from '../../box/store/types.ts';
-import { plainFloat } from './line-numbers.ts';
+import { PRECISION_DROP, PRECISION_MS, plainFloat } from './line-numbers.ts';
 
 const NL = 10;
 const SPACE = 32;
-
-/** Digits dropped from the end of a timestamp to reach ms, and the factor after it, per precision. */
-const TO_MS: Record<string, { drop: number; factor: number }> = {
-  n: { drop: 6, factor: 1 },
-  ns: { drop: 6, factor: 1 },
-  u: { drop: 3, factor: 1 },
-  us: { drop: 3, factor: 1 },
-  µ: { drop: 3, factor: 1 },
-  ms: { drop: 0, factor: 1 },
-  s: { drop: 0, factor: 1000 },
-  m: { drop: 0, factor: 60_000 },
-  h: { drop: 0, factor: 3_600_000 },
-};
 
 /** The value and ms timestamp of the last line {@link readRepeatLine} read (one object per body). */
 export interface RepeatReading {
@@ -66,15 +53,17 @@ export function readRepeatLine(body: string, from: number, precision: string, ou
     if (c < 48 || c > 57) return -1;
     end++;
   }
-  const unit = TO_MS[precision];
+  // the units of timestampToMs: digits cut off below ms, or a factor up to ms
+  const drop = PRECISION_DROP[precision] ?? 0;
+  const factor = PRECISION_MS[precision] ?? (drop > 0 ? 1 : undefined);
   const digits = end - tsStart;
-  if (unit === undefined || digits === 0 || digits > 19) return -1;
-  const keep = digits - unit.drop;
+  if (factor === undefined || digits === 0 || digits > 19) return -1;
+  const keep = digits - drop;
   // at most 15 digits stay an exact integer on the way; longer ones are the general parser's
   if (keep > 15) return -1;
   let ms = 0;
   for (let k = tsStart; k < tsStart + keep; k++) ms = ms * 10 + (body.charCodeAt(k) - 48);
-  ms *= unit.factor;
+  ms *= factor;
   if (ms > MAX_TIMESTAMP) return -1;
   out.t = ms;
   out.v = v;
