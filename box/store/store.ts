@@ -4,12 +4,13 @@ import Database from 'better-sqlite3';
 import { AuditLog } from '../audit/audit-log.ts';
 import { IngestWindows } from '../audit/ingest-window.ts';
 import { BadRequestError } from '../errors.ts';
+import { AuditedEvents } from './audited-events.ts';
 import { AuditedReads } from './audited-reads.ts';
-import { Catalogue, type CatalogueEntry, datasourceKvNamespace, publicDatasource } from './catalogue.ts';
+import { Catalogue, type CatalogueEntry, publicDatasource } from './catalogue.ts';
 import type { BinaryColumns } from './columns-binary.ts';
 import { ColumnsCache } from './columns-cache.ts';
 import { Eraser, type ErasureReport } from './erasure.ts';
-import { EventSeries, validateEvents } from './event-series.ts';
+import { EventSeries } from './event-series.ts';
 import { KvStore } from './kv-store.ts';
 import { LocalDayCache } from './local-day-cache.ts';
 import { type ColumnsRead, NumericReader } from './numeric-reader.ts';
@@ -89,7 +90,7 @@ export class Store {
   readonly #clock: () => number;
   readonly #writer: NumericWriter;
   readonly #reads: AuditedReads;
-  readonly #events: EventSeries;
+  readonly #events: AuditedEvents;
   readonly #eraser: Eraser;
 
   constructor(db: Database.Database, options: StoreOptions = {}) {
@@ -109,7 +110,15 @@ export class Store {
       (id) => this.#numeric(id),
       () => this.now(),
     );
-    this.#events = new EventSeries(db);
+    this.#events = new AuditedEvents({
+      events: new EventSeries(db),
+      catalogue: this.catalogue,
+      kv: this.kv,
+      ingest: this.ingest,
+      audit: this.audit,
+      now: () => this.now(),
+      transaction: (fn) => this.transaction(fn),
+    });
     this.#eraser = new Eraser(db);
   }
 
@@ -316,34 +325,14 @@ export class Store {
     return this.#reads.readJson(id, query, audit);
   }
 
-  // ---- events ----
+  // ---- events and key-value (audited-events.ts) ----
 
   writeEvents(id: string, input: unknown, actor: Actor): number {
-    const events = validateEvents(input);
-    return this.transaction(() => {
-      const entry = this.catalogue.get(id);
-      if (entry.valueType !== 'event')
-        throw new BadRequestError(`datasource "${id}" is ${entry.valueType}, not event`);
-      const count = this.#events.write(entry, events);
-      this.ingest.touch(id);
-      this.audit.append({ actor, action: 'events.write', subject: id, details: { count } });
-      return count;
-    });
+    return this.#events.writeEvents(id, input, actor);
   }
 
   readEvents(id: string, query: RangeQuery, audit?: ReadAudit): EventRecord[] {
-    validateRange(query.from, query.to);
-    const entry = this.catalogue.get(id);
-    const rows = this.#events.read(entry, query);
-    if (audit) {
-      this.audit.append({
-        actor: audit.actor,
-        action: 'events.read',
-        subject: id,
-        details: { from: query.from, to: query.to, rows: rows.length, ...audit.details },
-      });
-    }
-    return rows;
+    return this.#events.readEvents(id, query, audit);
   }
 
   /**
@@ -354,22 +343,12 @@ export class Store {
     id: string,
     query: RangeQuery & { limit: number; after: { t: number; seq: number } | null },
   ): Array<EventRecord & { seq: number }> {
-    validateRange(query.from, query.to);
-    return this.#events.page(this.catalogue.get(id), query);
+    return this.#events.eventPage(id, query);
   }
-
-  // ---- key-value ----
 
   /** Sets a key of a `kv` datasource, audited. */
   setState(id: string, key: string, value: unknown, actor: Actor): void {
-    this.transaction(() => {
-      const entry = this.catalogue.get(id);
-      if (entry.valueType !== 'kv')
-        throw new BadRequestError(`datasource "${id}" is ${entry.valueType}, not kv`);
-      this.kv.set(datasourceKvNamespace(id), key, value, this.now());
-      this.ingest.touch(id);
-      this.audit.append({ actor, action: 'kv.set', subject: id, details: { key } });
-    });
+    this.#events.setState(id, key, value, actor);
   }
 
   // ---- erasure and retention ----
