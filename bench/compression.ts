@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Compactor } from '../box/store/compaction.ts';
 import { checkRollups } from '../box/store/consistency.ts';
+import { ROLLUP_TABLES } from '../box/store/rollup-tables.ts';
 import { Store } from '../box/store/store.ts';
 import { HouseholdSimulator } from '../drivers/simulator/index.ts';
 import { type BenchRow, median, printTable } from './table.ts';
@@ -27,7 +28,10 @@ function tableBytes(store: Store): Record<string, number> {
       'SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name',
     )
     .all();
-  return Object.fromEntries(rows.map((r) => [r.name, r.bytes]));
+  const bytes: Record<string, number> = Object.fromEntries(rows.map((r) => [r.name, r.bytes]));
+  // the six level tables, together
+  bytes.rollups = ROLLUP_TABLES.reduce((sum, table) => sum + (bytes[table] ?? 0), 0);
+  return bytes;
 }
 
 function timed(fn: () => unknown, runs = 21): number {

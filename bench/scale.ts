@@ -16,9 +16,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { ROLLUP_TABLES, rollupTableOf } from '../box/store/rollup-tables.ts';
+import { RESOLUTIONS } from '../box/store/types.ts';
 import { Client, fileBytes, runCli, signIn, startBox, stopBox, tableBytes } from './support/scale-box.ts';
 import { ScaleHousehold } from './support/scale-data.ts';
-import { rollupLevelBytes } from './support/scale-levels.ts';
 import { appReads, ingest, installApp, yearReads } from './support/scale-steps.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,12 +69,15 @@ async function runSize(dist: string, days: number): Promise<Results> {
   const bytes = (phase: string) => {
     const files = fileBytes(home);
     const { tables, free } = tableBytes(home);
+    tables.rollups = ROLLUP_TABLES.reduce((sum, table) => sum + (tables[table] ?? 0), 0);
     put(`disk ${phase}: databox.db + WAL`, (files.db + files.wal) / 1e6, 'MB');
     put(`disk ${phase}: bytes per point`, (files.db + files.wal) / points, 'B');
     put(`disk ${phase}: in use (file − free pages) per point`, (files.db + files.wal - free) / points, 'B');
     const main = ['readings', 'blocks', 'rollups', 'local_days', 'audit'];
     for (const name of main) put(`  ${phase}: ${name}`, (tables[name] ?? 0) / points, 'B/point');
-    const other = Object.entries(tables).filter(([name]) => !main.includes(name));
+    const other = Object.entries(tables).filter(
+      ([name]) => !main.includes(name) && !ROLLUP_TABLES.includes(name),
+    );
     put(
       `  ${phase}: every other table and index`,
       other.reduce((sum, [, b]) => sum + b, 0) / points,
@@ -122,8 +126,9 @@ async function runSize(dist: string, days: number): Promise<Results> {
   db.close();
   put('VACUUM (offline; the box never vacuums)', (performance.now() - vacuumStart) / 1000, 's');
   put('disk after compaction + VACUUM: bytes per point', fileBytes(home).db / points, 'B');
-  for (const [level, b] of rollupLevelBytes(join(home, 'databox.db'), join(work, `levels-${days}.db`)))
-    put(`  rollups ${level}`, b / points, 'B/point');
+  const levels = tableBytes(home).tables;
+  for (const resolution of RESOLUTIONS)
+    put(`  rollups ${resolution}`, (levels[rollupTableOf(resolution)] ?? 0) / points, 'B/point');
   client.close();
   return out;
 }

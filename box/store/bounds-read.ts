@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { rollupTable } from './rollup-tables.ts';
 import type { Aggregate } from './types.ts';
 
 /** Stored rollup widths, coarsest first: a read sums the coarsest that divides all its boundaries. */
@@ -24,11 +25,18 @@ export type BucketStatsRow = [
 /** A bucket with no readings and no increments. */
 export const EMPTY_STATS: Readonly<BucketStatsRow> = [0, 0, null, null, null, null, null, null, null];
 
-const statements = new WeakMap<Database.Database, Database.Statement>();
+/** Per connection, the statement of each width read. */
+const statements = new WeakMap<Database.Database, Map<number, Database.Statement>>();
 
-function statement(db: Database.Database): Database.Statement {
-  let found = statements.get(db);
+function statement(db: Database.Database, width: number): Database.Statement {
+  let byWidth = statements.get(db);
+  if (!byWidth) {
+    byWidth = new Map();
+    statements.set(db, byWidth);
+  }
+  let found = byWidth.get(width);
   if (!found) {
+    const table = rollupTable(width);
     // buckets from a flat JSON array of boundaries (no nested arrays to parse); per bucket the
     // merged rollup rows of one width, then first/last values by primary key: the row holding
     // the bucket's first (last) instant has it as its own first (last)
@@ -37,16 +45,16 @@ function statement(db: Database.Database): Database.Statement {
         `WITH b(k, s, e) AS (SELECT key, value, lead(value) OVER (ORDER BY key) FROM json_each(@bounds)),
          g AS (SELECT b.k AS k, sum(r.n) AS n, sum(r.sum) AS sum, min(r.min) AS mn, max(r.max) AS mx,
                  min(r.first_t) AS ft, max(r.last_t) AS lt, sum(r.delta) AS delta
-               FROM b JOIN rollups AS r ON r.sid = @sid AND r.res = @res AND r.bucket >= b.s AND r.bucket < b.e
+               FROM b JOIN ${table} AS r ON r.sid = @sid AND r.bucket >= b.s AND r.bucket < b.e
                WHERE b.e IS NOT NULL GROUP BY b.k)
          SELECT k, n, sum, mn, mx, ft,
-           (SELECT first FROM rollups WHERE sid = @sid AND res = @res AND bucket = g.ft - g.ft % @res),
-           lt, (SELECT last FROM rollups WHERE sid = @sid AND res = @res AND bucket = g.lt - g.lt % @res),
+           (SELECT first FROM ${table} WHERE sid = @sid AND bucket = g.ft - g.ft % @res),
+           lt, (SELECT last FROM ${table} WHERE sid = @sid AND bucket = g.lt - g.lt % @res),
            delta
          FROM g`,
       )
       .raw();
-    statements.set(db, found);
+    byWidth.set(width, found);
   }
   return found;
 }
@@ -77,7 +85,7 @@ export function readBoundsStats(
   const out: BucketStatsRow[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) out.push([...EMPTY_STATS] as BucketStatsRow);
   if (out.length === 0) return out;
-  const rows = statement(db).all({ bounds: JSON.stringify(bounds), sid, res: width }) as unknown[][];
+  const rows = statement(db, width).all({ bounds: JSON.stringify(bounds), sid, res: width }) as unknown[][];
   for (const [k, ...stats] of rows) out[k as number] = stats as BucketStatsRow;
   return out;
 }

@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
 import { Blocks } from './blocks.ts';
-import { BucketStats, UPSERT_ROLLUP_SQL } from './rollup-bucket.ts';
+import { BucketStats, ROLLUP_WIDTHS, upsertRollupSql } from './rollup-bucket.ts';
+import { rollupTable } from './rollup-tables.ts';
+
+interface LevelStatements {
+  delete: Database.Statement;
+  deleteRange: Database.Statement;
+  upsert: Database.Statement;
+}
 
 /**
  * Recomputes rollup buckets from the raw rows that remain. Used after an erasure; a bucket that
@@ -9,31 +16,39 @@ import { BucketStats, UPSERT_ROLLUP_SQL } from './rollup-bucket.ts';
  */
 export class BucketRebuilder {
   readonly #blocks: Blocks;
-  readonly #delete: Database.Statement;
-  readonly #deleteRange: Database.Statement;
-  readonly #upsert: Database.Statement;
+  readonly #levels = new Map<number, LevelStatements>();
 
   constructor(db: Database.Database) {
     this.#blocks = new Blocks(db);
-    this.#delete = db.prepare('DELETE FROM rollups WHERE sid = ? AND res = ? AND bucket = ?');
-    this.#deleteRange = db.prepare(
-      'DELETE FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket <= ?',
-    );
-    this.#upsert = db.prepare(UPSERT_ROLLUP_SQL);
+    for (const width of ROLLUP_WIDTHS) {
+      const table = rollupTable(width);
+      this.#levels.set(width, {
+        delete: db.prepare(`DELETE FROM ${table} WHERE sid = ? AND bucket = ?`),
+        deleteRange: db.prepare(`DELETE FROM ${table} WHERE sid = ? AND bucket >= ? AND bucket <= ?`),
+        upsert: db.prepare(upsertRollupSql(width)),
+      });
+    }
   }
 
   /** Deletes the buckets of `width` starting in `[first, last]`; returns how many. */
   deleteRange(sid: number, width: number, first: number, last: number): number {
-    return this.#deleteRange.run(sid, width, first, last).changes;
+    return this.#level(width).deleteRange.run(sid, first, last).changes;
   }
 
   /** Replaces one bucket with what the raw rows (at or after `rawHorizon`) say. */
   rebuild(sid: number, width: number, bucket: number, rawHorizon: number): void {
-    this.#delete.run(sid, width, bucket);
+    const level = this.#level(width);
+    level.delete.run(sid, bucket);
     if (bucket < rawHorizon) return;
     const stats = new BucketStats(width, bucket);
     // rows and compressed blocks alike (a bucket is at most a day: one block)
     for (const row of this.#blocks.rows(sid, bucket, bucket + width)) stats.add(row.t, row.v, row.inc);
-    if (stats.n > 0) this.#upsert.run(stats.params(sid));
+    if (stats.n > 0) level.upsert.run(stats.params(sid));
+  }
+
+  #level(width: number): LevelStatements {
+    const level = this.#levels.get(width);
+    if (level === undefined) throw new Error(`no rollup level is ${width} ms wide`);
+    return level;
   }
 }

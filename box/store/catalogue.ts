@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { BadRequestError, ConflictError, issuesToDetails, NotFoundError } from '../errors.ts';
 import { datasourcePatchSchema, datasourceSpecSchema } from './datasource-schema.ts';
+import { ROLLUP_TABLES } from './rollup-tables.ts';
 import type { Datasource, DatasourcePatch, DatasourceSpec, ValueType } from './types.ts';
 
 interface Row {
@@ -145,7 +146,7 @@ export class Catalogue {
 
   /** Deletes the entry and every row it owns. */
   delete(entry: CatalogueEntry): void {
-    for (const table of ['readings', 'blocks', 'rollups', 'events']) {
+    for (const table of ['readings', 'blocks', ...ROLLUP_TABLES, 'events']) {
       this.#db.prepare(`DELETE FROM ${table} WHERE sid = ?`).run(entry.sid);
     }
     this.#db.prepare('DELETE FROM kv WHERE ns = ?').run(datasourceKvNamespace(entry.id));

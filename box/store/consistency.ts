@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { Blocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import { BucketStats, bucketStart, counterIncrement, ROLLUP_WIDTHS } from './rollup-bucket.ts';
+import { rollupTable } from './rollup-tables.ts';
 
 export interface RollupMismatch {
   width: number;
@@ -56,12 +57,12 @@ function checkSnapshot(
       stats.add(row.t, row.v, inc);
     });
   }
-  const stored = db.prepare<[number, number, number], Record<string, number | null>>(
-    'SELECT bucket, n, sum, min, max, first_t, first, last_t, last, delta FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? ORDER BY bucket',
-  );
   ROLLUP_WIDTHS.forEach((width, i) => {
+    const stored = db.prepare<[number, number], Record<string, number | null>>(
+      `SELECT bucket, n, sum, min, max, first_t, first, last_t, last, delta FROM ${rollupTable(width)} WHERE sid = ? AND bucket >= ? ORDER BY bucket`,
+    );
     const seen = new Set<number>();
-    for (const row of stored.iterate(entry.sid, width, entry.rawHorizon)) {
+    for (const row of stored.iterate(entry.sid, entry.rawHorizon)) {
       const bucket = row.bucket as number;
       seen.add(bucket);
       const want = expected[i].get(bucket);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { rollupTable } from './rollup-tables.ts';
 
 const DAY = 86_400_000;
 /** Sub-day rollup widths, coarsest first. */
@@ -11,7 +12,13 @@ export interface AdditiveBucket {
   delta: number;
 }
 
-const queries = new WeakMap<Database.Database, { days: Database.Statement; pieces: Database.Statement }>();
+interface Queries {
+  days: Database.Statement;
+  /** Per width, the pieces' sums from that level's table. */
+  pieces: Map<number, Database.Statement>;
+}
+
+const queries = new WeakMap<Database.Database, Queries>();
 
 function statements(db: Database.Database) {
   let found = queries.get(db);
@@ -19,18 +26,23 @@ function statements(db: Database.Database) {
     found = {
       days: db
         .prepare(
-          'SELECT bucket, n, sum, coalesce(delta, 0) FROM rollups WHERE sid = ? AND res = 86400000 AND bucket >= ? AND bucket < ?',
+          `SELECT bucket, n, sum, coalesce(delta, 0) FROM ${rollupTable(DAY)} WHERE sid = ? AND bucket >= ? AND bucket < ?`,
         )
         .raw(),
       // per piece start `j.value` (a flat JSON array of integers: no nested arrays to parse),
-      // the sums over one index range of `res` rows of `len` ms
-      pieces: db
-        .prepare(
-          `SELECT j.key, sum(r.n), sum(r.sum), sum(coalesce(r.delta, 0)) FROM json_each(?) AS j CROSS JOIN
-           rollups AS r ON r.sid = ? AND r.res = ? AND r.bucket >= j.value AND r.bucket < j.value + ?
-           GROUP BY j.key`,
-        )
-        .raw(),
+      // the sums over one index range of a level's rows, `len` ms long
+      pieces: new Map(
+        WIDTHS.map((width) => [
+          width,
+          db
+            .prepare(
+              `SELECT j.key, sum(r.n), sum(r.sum), sum(coalesce(r.delta, 0)) FROM json_each(?) AS j CROSS JOIN
+               ${rollupTable(width)} AS r ON r.sid = ? AND r.bucket >= j.value AND r.bucket < j.value + ?
+               GROUP BY j.key`,
+            )
+            .raw(),
+        ]),
+      ),
     };
     queries.set(db, found);
   }
@@ -101,10 +113,9 @@ export function additiveBuckets(db: Database.Database, sid: number, bounds: numb
   }
   const piece = new Map<number, [number, number, number]>();
   for (const group of groups.values())
-    for (const [k, n, sum, delta] of pieces.all(
+    for (const [k, n, sum, delta] of (pieces.get(group.res) as Database.Statement).all(
       JSON.stringify(group.starts),
       sid,
-      group.res,
       group.len,
     ) as number[][]) {
       const owner = group.owners[k];

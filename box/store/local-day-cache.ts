@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { BadRequestError } from '../errors.ts';
 import { type BucketStatsRow, EMPTY_STATS, readBoundsStats, widthFor } from './bounds-read.ts';
 import { CostDays } from './cost-days.ts';
+import { rollupTableOf } from './rollup-tables.ts';
 
 const DAY = 86_400_000;
 /** The columns of a stored day, in {@link BucketStatsRow} order. */
@@ -76,7 +77,7 @@ export class LocalDayCache {
     this.#next = db.prepare('SELECT t FROM readings WHERE sid = ? AND t > ? ORDER BY t LIMIT 1').pluck();
     this.#extent = db
       .prepare(
-        'SELECT (SELECT min(bucket) FROM rollups WHERE sid = @sid AND res = 86400000), (SELECT max(bucket) FROM rollups WHERE sid = @sid AND res = 86400000)',
+        `SELECT (SELECT min(bucket) FROM ${rollupTableOf('1d')} WHERE sid = @sid), (SELECT max(bucket) FROM ${rollupTableOf('1d')} WHERE sid = @sid)`,
       )
       .raw();
   }

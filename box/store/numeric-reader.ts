@@ -6,6 +6,7 @@ import { type BinaryColumns, joinBinary } from './columns-binary.ts';
 import type { ColumnsCache } from './columns-cache.ts';
 import { bucketStart } from './rollup-bucket.ts';
 import { RollupColumns, type RollupColumnsQuery } from './rollup-columns.ts';
+import { rollupTable } from './rollup-tables.ts';
 import {
   type Aggregate,
   type AggregatePoint,
@@ -64,7 +65,7 @@ export interface ColumnsRead {
   /** Readings per bucket (rollups only). */
   n?: string;
 }
-type RollupStatement = Database.Statement<[number, number, number, number, number], RollupRow>;
+type RollupStatement = Database.Statement<[number, number, number, number], RollupRow>;
 
 const RAW_ROWS_SQL = 'SELECT t, v FROM readings WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?';
 
@@ -170,9 +171,8 @@ export class NumericReader {
   ): AggregatePoint[] {
     const width = RESOLUTION_MS[query.resolution];
     const limit = Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS);
-    const rows = this.#statement(query.aggregate, entry.valueType === 'counter').all(
+    const rows = this.#statement(width, query.aggregate, entry.valueType === 'counter').all(
       entry.sid,
-      width,
       bucketStart(Math.max(query.from, 0), width),
       query.to,
       limit,
@@ -246,12 +246,11 @@ export class NumericReader {
       const counter = entry.valueType === 'counter';
       const keep = query.aggregate === 'delta' && counter ? '' : 'AND n > 0';
       const value = VALUE_SQL[query.aggregate][counter ? 'counter' : 'gauge'];
-      key = `rollup:${keep}:${value}`;
+      key = `rollup:${width}:${keep}:${value}`;
       row = "json_object('t', t, 'v', v, 'n', n)";
-      inner = `SELECT bucket AS t, ${value} AS v, n FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket < ? ${keep} ORDER BY bucket LIMIT ?`;
+      inner = `SELECT bucket AS t, ${value} AS v, n FROM ${rollupTable(width)} WHERE sid = ? AND bucket >= ? AND bucket < ? ${keep} ORDER BY bucket LIMIT ?`;
       args = [
         entry.sid,
-        width,
         bucketStart(Math.max(query.from, 0), width),
         query.to,
         Math.min(query.limit ?? MAX_READ_ROWS, MAX_READ_ROWS),
@@ -301,14 +300,14 @@ export class NumericReader {
     return statement;
   }
 
-  #statement(aggregate: Aggregate, counter: boolean): RollupStatement {
-    const key = `${aggregate}:${counter}`;
+  #statement(width: number, aggregate: Aggregate, counter: boolean): RollupStatement {
+    const key = `${width}:${aggregate}:${counter}`;
     let statement = this.#rollups.get(key);
     if (!statement) {
       const value = VALUE_SQL[aggregate][counter ? 'counter' : 'gauge'];
       statement = this.#db
         .prepare(
-          `SELECT bucket, n, ${value} FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket < ? ORDER BY bucket LIMIT ?`,
+          `SELECT bucket, n, ${value} FROM ${rollupTable(width)} WHERE sid = ? AND bucket >= ? AND bucket < ? ORDER BY bucket LIMIT ?`,
         )
         .raw() as unknown as RollupStatement;
       this.#rollups.set(key, statement);

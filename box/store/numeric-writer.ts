@@ -7,10 +7,10 @@ import {
   BucketStats,
   bucketStart,
   counterIncrement,
-  ROLLUP_GAUGE_INSERT_HEAD,
-  ROLLUP_INSERT_HEAD,
   ROLLUP_UPSERT_TAIL,
   ROLLUP_WIDTHS,
+  rollupColumns,
+  rollupInsertHead,
 } from './rollup-bucket.ts';
 import type { Reading, WriteResult } from './types.ts';
 
@@ -41,8 +41,9 @@ export class NumericWriter {
   readonly #before: Database.Statement<[number, number], StoredReading>;
   readonly #after: Database.Statement<[number, number], StoredReading>;
   readonly #setInc: Database.Statement;
-  readonly #gaugeUpserts: BatchedInsert;
-  readonly #counterUpserts: BatchedInsert;
+  /** One batched upsert per rollup level (its own table), in the order of `ROLLUP_WIDTHS`. */
+  readonly #gaugeUpserts: BatchedInsert[];
+  readonly #counterUpserts: BatchedInsert[];
   readonly #blocks: Blocks;
 
   constructor(db: Database.Database) {
@@ -58,8 +59,18 @@ export class NumericWriter {
     );
     this.#after = db.prepare('SELECT t, v, inc FROM readings WHERE sid = ? AND t > ? ORDER BY t ASC LIMIT 1');
     this.#setInc = db.prepare('UPDATE readings SET inc = ? WHERE sid = ? AND t = ?');
-    this.#gaugeUpserts = new BatchedInsert(db, ROLLUP_GAUGE_INSERT_HEAD, 11, ROLLUP_UPSERT_TAIL);
-    this.#counterUpserts = new BatchedInsert(db, ROLLUP_INSERT_HEAD, 12, ROLLUP_UPSERT_TAIL);
+    const upserts = (withDelta: boolean) =>
+      ROLLUP_WIDTHS.map(
+        (width) =>
+          new BatchedInsert(
+            db,
+            rollupInsertHead(width, withDelta),
+            rollupColumns(withDelta),
+            ROLLUP_UPSERT_TAIL,
+          ),
+      );
+    this.#gaugeUpserts = upserts(false);
+    this.#counterUpserts = upserts(true);
   }
 
   /**
@@ -89,8 +100,8 @@ export class NumericWriter {
       // after a failure (SQLITE_FULL, a constraint) nothing buffered may outlive the rollback
       this.#gaugeRows.clear();
       this.#counterRows.clear();
-      this.#gaugeUpserts.clear();
-      this.#counterUpserts.clear();
+      for (const upsert of this.#gaugeUpserts) upsert.clear();
+      for (const upsert of this.#counterUpserts) upsert.clear();
     }
   }
 
@@ -132,7 +143,7 @@ export class NumericWriter {
       for (let i = 0; i < levels; i++) {
         let stats = open[i];
         if (stats === undefined || t >= ends[i]) {
-          if (stats !== undefined) stats.putInto(upserts, sid, counter);
+          if (stats !== undefined) stats.putInto(upserts[i], sid, counter);
           const width = widths[i];
           stats = new BucketStats(width, bucketStart(t, width));
           open[i] = stats;
@@ -141,9 +152,9 @@ export class NumericWriter {
         stats.add(t, v, inc);
       }
     }
-    for (const stats of open) stats?.putInto(upserts, sid, counter);
+    for (let i = 0; i < levels; i++) open[i]?.putInto(upserts[i], sid, counter);
     rows.flush();
-    upserts.flush();
+    for (const upsert of upserts) upsert.flush();
     return { written, duplicates };
   }
 
@@ -154,14 +165,15 @@ export class NumericWriter {
   ): WriteResult {
     const { sid } = entry;
     const counter = entry.valueType === 'counter';
-    const touched = new Map<string, BucketStats>();
-    const statsFor = (width: number, t: number): BucketStats => {
+    // the buckets touched, per level (in the order of ROLLUP_WIDTHS) and bucket start
+    const touched = ROLLUP_WIDTHS.map(() => new Map<number, BucketStats>());
+    const statsFor = (level: number, t: number): BucketStats => {
+      const width = ROLLUP_WIDTHS[level];
       const bucket = bucketStart(t, width);
-      const key = `${width}:${bucket}`;
-      let stats = touched.get(key);
+      let stats = touched[level].get(bucket);
       if (stats === undefined) {
         stats = new BucketStats(width, bucket);
-        touched.set(key, stats);
+        touched[level].set(bucket, stats);
       }
       return stats;
     };
@@ -180,19 +192,21 @@ export class NumericWriter {
       }
       digest?.add(t, v);
       written++;
-      for (const width of ROLLUP_WIDTHS) statsFor(width, t).add(t, v, inc);
+      for (let level = 0; level < ROLLUP_WIDTHS.length; level++) statsFor(level, t).add(t, v, inc);
       if (next !== undefined) {
         const nextInc = counterIncrement(next.v, v);
         const change = nextInc - (next.inc ?? 0);
         if (change !== 0) {
           this.#setInc.run(nextInc, sid, next.t);
-          for (const width of ROLLUP_WIDTHS) statsFor(width, next.t).addDelta(change);
+          for (let level = 0; level < ROLLUP_WIDTHS.length; level++) statsFor(level, next.t).addDelta(change);
         }
       }
     }
     const upserts = counter ? this.#counterUpserts : this.#gaugeUpserts;
-    for (const stats of touched.values()) stats.putInto(upserts, sid, counter);
-    upserts.flush();
+    for (let level = 0; level < touched.length; level++) {
+      for (const stats of touched[level].values()) stats.putInto(upserts[level], sid, counter);
+      upserts[level].flush();
+    }
     return { written, duplicates };
   }
 }

@@ -1,4 +1,5 @@
 import type { BatchedInsert } from './batched-insert.ts';
+import { rollupTable } from './rollup-tables.ts';
 import { RESOLUTION_MS, RESOLUTIONS } from './types.ts';
 
 /** Bucket widths in ms, finest first, in the order of `RESOLUTIONS`. */
@@ -60,14 +61,13 @@ export class BucketStats {
   }
 
   /**
-   * Buffers this bucket's row for the batched upsert, value by value (no array per bucket):
-   * the columns of {@link ROLLUP_INSERT_HEAD}, or of {@link ROLLUP_GAUGE_INSERT_HEAD} (no
-   * `delta`) when `withDelta` is false.
+   * Buffers this bucket's row for the batched upsert into its level's table, value by value (no
+   * array per bucket): the columns of {@link rollupInsertHead}, without `delta` when `withDelta`
+   * is false (a gauge's).
    */
   putInto(insert: BatchedInsert, sid: number, withDelta: boolean): void {
     const has = this.n > 0;
     insert.put(sid);
-    insert.put(this.width);
     insert.put(this.bucket);
     insert.put(this.n);
     insert.put(this.sum);
@@ -80,12 +80,11 @@ export class BucketStats {
     if (withDelta) insert.put(this.delta);
   }
 
-  /** Parameters for the rollup upsert statement (after sid). */
+  /** Parameters for {@link upsertRollupSql}, in the order of {@link rollupInsertHead}. */
   params(sid: number): unknown[] {
     const has = this.n > 0;
     return [
       sid,
-      this.width,
       this.bucket,
       this.n,
       this.sum,
@@ -100,17 +99,20 @@ export class BucketStats {
   }
 }
 
-/** The rollup insert up to `VALUES` (12 columns, in the order of {@link BucketStats.params}). */
-export const ROLLUP_INSERT_HEAD =
-  'INSERT INTO rollups (sid, res, bucket, n, sum, min, max, first_t, first, last_t, last, delta)';
+/** Values per row of {@link rollupInsertHead}: 11 with `delta`, 10 without (a gauge's). */
+export function rollupColumns(withDelta: boolean): number {
+  return withDelta ? 11 : 10;
+}
 
 /**
- * The rollup insert of a gauge's buckets (11 columns, no `delta`): a gauge never has one, and a
- * row inserted without it gets NULL while an upsert's NULL `excluded.delta` leaves it as it was,
- * exactly as binding NULL would. One value fewer to bind per bucket on the ingest path.
+ * The insert into one level's table up to `VALUES`, with `delta` or without it. A gauge never has
+ * a delta: a row inserted without it gets NULL while an upsert's NULL `excluded.delta` leaves it as
+ * it was, exactly as binding NULL would. One value fewer to bind per bucket on the ingest path.
  */
-export const ROLLUP_GAUGE_INSERT_HEAD =
-  'INSERT INTO rollups (sid, res, bucket, n, sum, min, max, first_t, first, last_t, last)';
+export function rollupInsertHead(width: number, withDelta: boolean): string {
+  const delta = withDelta ? ', delta' : '';
+  return `INSERT INTO ${rollupTable(width)} (sid, bucket, n, sum, min, max, first_t, first, last_t, last${delta})`;
+}
 
 /**
  * Merges a bucket's new statistics into the stored row. In SQLite's upsert every right-hand
@@ -118,7 +120,7 @@ export const ROLLUP_GAUGE_INSERT_HEAD =
  * either order. `excluded.n = 0` rows only adjust `delta`. Works for one or many value rows.
  */
 export const ROLLUP_UPSERT_TAIL = `
-  ON CONFLICT (sid, res, bucket) DO UPDATE SET
+  ON CONFLICT (sid, bucket) DO UPDATE SET
     n = n + excluded.n,
     sum = sum + excluded.sum,
     min = CASE WHEN excluded.n = 0 THEN min WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
@@ -129,6 +131,8 @@ export const ROLLUP_UPSERT_TAIL = `
     last = CASE WHEN excluded.n > 0 AND (last_t IS NULL OR excluded.last_t > last_t) THEN excluded.last ELSE last END,
     delta = CASE WHEN excluded.delta IS NULL THEN delta ELSE coalesce(delta, 0) + excluded.delta END`;
 
-/** The one-row upsert of a bucket's statistics. */
-export const UPSERT_ROLLUP_SQL = `${ROLLUP_INSERT_HEAD}
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ROLLUP_UPSERT_TAIL}`;
+/** The one-row upsert of a bucket's statistics into its level's table. */
+export function upsertRollupSql(width: number): string {
+  return `${rollupInsertHead(width, true)}
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ROLLUP_UPSERT_TAIL}`;
+}

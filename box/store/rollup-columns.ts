@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ColumnsCache, ColumnsPart } from './columns-cache.ts';
+import { rollupTable } from './rollup-tables.ts';
 
 /** Buckets per cached chunk: 21 days at 30 min, 17 h at 1 min, 2.8 years at 1 d. */
 export const CHUNK_BUCKETS = 1024;
@@ -81,7 +82,7 @@ export class RollupColumns {
   #part(q: RollupColumnsQuery, from: number, to: number): ColumnsPart {
     if (to <= from) return { count: 0, v: '', n: '' };
     const statements = this.#prepared(q);
-    const args = [q.sid, q.width, from, to, q.limit];
+    const args = [q.sid, from, to, q.limit];
     const [count, first, last, v, n] = statements.part.get(...args) as Row;
     const part: ColumnsPart = { count, v: v ?? '', n: n ?? '' };
     if (count === 0 || first === null || last === null) return part;
@@ -92,11 +93,11 @@ export class RollupColumns {
   }
 
   #prepared(q: RollupColumnsQuery) {
-    const key = `${q.keep}:${q.value}`;
+    const key = `${q.width}:${q.keep}:${q.value}`;
     let statements = this.#statements.get(key);
     if (!statements) {
       // the ORDER BY … LIMIT keeps the subquery from being flattened: group_concat sees bucket order
-      const inner = `SELECT bucket AS t, n, ${q.value} AS v FROM rollups WHERE sid = ? AND res = ? AND bucket >= ? AND bucket < ? ${q.keep} ORDER BY bucket LIMIT ?`;
+      const inner = `SELECT bucket AS t, n, ${q.value} AS v FROM ${rollupTable(q.width)} WHERE sid = ? AND bucket >= ? AND bucket < ? ${q.keep} ORDER BY bucket LIMIT ?`;
       statements = {
         part: this.#db
           .prepare(

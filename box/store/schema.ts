@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { splitRollupsMigration } from './rollup-tables.ts';
 
 /**
  * The store's tables. `sid` is a small integer key per datasource so that the big tables stay
@@ -98,6 +99,8 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX cost_days_by_price ON cost_days (price_sid, start) WHERE price_sid IS NOT NULL;
   `,
+  // a table per rollup level instead of one keyed by (sid, res, bucket): see rollup-tables.ts
+  splitRollupsMigration(),
 ];
 
 /** Brings the store's tables up to date. */

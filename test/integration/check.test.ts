@@ -79,7 +79,7 @@ describe('databox check', () => {
     running = undefined;
     const db = new Database(join(home, 'databox.db'));
     db.prepare(
-      'UPDATE rollups SET sum = sum + 1000 WHERE (sid, res, bucket) = (SELECT sid, res, bucket FROM rollups ORDER BY bucket DESC LIMIT 1)',
+      'UPDATE rollups_1min SET sum = sum + 1000 WHERE (sid, bucket) = (SELECT sid, bucket FROM rollups_1min ORDER BY bucket DESC LIMIT 1)',
     ).run();
     // an attacker who edits an old entry in place (the hash no longer matches)
     const triggers = db

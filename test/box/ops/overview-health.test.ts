@@ -58,7 +58,7 @@ describe('Overview health card', () => {
     expect(page).toMatch(/free of .* on the disk of/);
 
     // something wrote behind the box's back: the next check finds it and the Overview says so
-    store.db.prepare('UPDATE rollups SET max = 9999 WHERE res = 3600000').run();
+    store.db.prepare('UPDATE rollups_1h SET max = 9999').run();
     recordCheck(store, runCheck(boxPaths(home)));
     page = await (await request('/')).text();
     expect(page).toContain('Problems found');
