@@ -103,10 +103,25 @@ const MIGRATIONS: string[] = [
   splitRollupsMigration(),
 ];
 
+/**
+ * What a migration that takes a while on a store with data says on stderr before it starts, so a
+ * householder's `databox start` after an upgrade is not a silent wait. Keyed by the version it
+ * starts from.
+ */
+const NOTICES: Record<number, (db: Database.Database) => string | undefined> = {
+  // measured: 1.4 million rollup rows (two 10 s sources, a year) in 2.1 s on a 2-core x64 box
+  3: (db) =>
+    db.prepare('SELECT 1 FROM rollups LIMIT 1').get() === undefined
+      ? undefined
+      : "databox: moving the store's rollups into a table per level, once after this upgrade (about 2 s per million rollup rows; a year of one 10 s source has 700,000)",
+};
+
 /** Brings the store's tables up to date. */
 export function migrateStore(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let version = current; version < MIGRATIONS.length; version++) {
+    const notice = NOTICES[version]?.(db);
+    if (notice !== undefined) process.stderr.write(`${notice}\n`);
     db.transaction(() => {
       db.exec(MIGRATIONS[version]);
       db.pragma(`user_version = ${version + 1}`);

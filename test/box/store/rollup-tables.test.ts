@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ROLLUP_TABLES, rollupTable } from '../../../box/store/rollup-tables.ts';
 import { Store } from '../../../box/store/store.ts';
 import { RESOLUTION_MS, RESOLUTIONS } from '../../../box/store/types.ts';
@@ -66,7 +66,13 @@ describe('a table per rollup level', () => {
     expect(everyRollup(raw)).toEqual(before);
     raw.close();
 
+    const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const reopened = Store.open(file);
+    // a householder's first start after the upgrade says why it waits
+    expect(said.mock.calls.map(([text]) => String(text)).join('')).toMatch(
+      /moving the store's rollups into a table per level, once/,
+    );
+    said.mockRestore();
     const tables = reopened.db
       .prepare("SELECT name, type FROM sqlite_master WHERE name LIKE 'rollups%' ORDER BY name")
       .all();
