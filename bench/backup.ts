@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOUR_WINDOW_MS } from '../box/audit/ingest-window.ts';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
 import { Store } from '../box/store/store.ts';
 import { type BenchRow, printTable } from './table.ts';
 
@@ -73,7 +74,11 @@ function run(args: string[]): Promise<{ code: number | null; out: string; ms: nu
 }
 
 async function startBox(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0'], { cwd: ROOT });
+  // the daemon's node flags and malloc setting, as bin/databox.js's #! line gives `databox start`
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BIN, 'start', '--home', home, '--port', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, ...DAEMON_ENV },
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (c) => {

@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
 import { createDockerClient, pingDocker } from '../box/containers/docker-client.ts';
 import { ensureNodeBaseImage } from '../box/containers/node-image.ts';
 import { type BenchRow, printTable } from './table.ts';
@@ -81,8 +82,9 @@ try {
 
 const box: ChildProcess = spawn(
   'prlimit',
-  ['--nofile=1024:1024', process.execPath, BIN, 'start', '--home', home, '--port', '0'],
-  { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  // the daemon's node flags and malloc setting, as bin/databox.js's #! line gives `databox start`
+  ['--nofile=1024:1024', process.execPath, ...DAEMON_NODE_FLAGS, BIN, 'start', '--home', home, '--port', '0'],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...DAEMON_ENV } },
 );
 let output = '';
 box.stdout?.on('data', (c) => (output += c));

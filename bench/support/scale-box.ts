@@ -3,11 +3,12 @@
  * `databox start` runs it, timed to ready, with keep-alive HTTP calls, a signed-in session for
  * the dashboard, and the on-disk size of its store per table (dbstat).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { spawnBox } from './box-http.ts';
 
 export interface Answer {
   status: number;
@@ -60,13 +61,9 @@ export interface RunningBox {
 
 /** Starts `node <dist>/box/cli/main.js start --home <home> --port 0` and waits for it to be ready. */
 export async function startBox(home: string, dist: string): Promise<RunningBox> {
-  const script = `const { main } = await import(${JSON.stringify(join(dist, 'box/cli/main.js'))}); process.exitCode = await main(process.argv.slice(1));`;
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--input-type=module', '-e', script, 'start', '--home', home, '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // as `databox start` runs it: the daemon's heap cap and malloc setting (bench/support/box-http.ts)
+  const child = spawnBox(home, dist);
   let output = '';
   const listeners = new Set<() => void>();
   const on = (chunk: Buffer) => {
