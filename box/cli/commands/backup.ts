@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { loadConfig } from '../../config/load-config.ts';
 import { boxPaths } from '../../config/paths.ts';
 import { BadRequestError } from '../../errors.ts';
+import { lowerPriority } from '../../ops/background-priority.ts';
 import { makeBackup, rotateBackups } from '../../ops/backup.ts';
 import { backupKeys } from '../../ops/backup-keys.ts';
 import { formatBytes } from '../../ops/disk-space.ts';
@@ -54,6 +55,7 @@ export const backupCommand: Command = {
     'Keep the secret key (or passphrase) somewhere other than the box: the backup cannot be opened without it.',
     'The file is written as .databox-backup-….age.partial and renamed when complete, so an interrupted',
     'backup leaves only a .partial file (the next backup removes it). Each backup is audited (box.backup).',
+    'It runs at a lower CPU priority (nice 10), so a running box keeps serving first.',
     'Examples:',
     '  databox backup --new-key ~/databox-backup-key.txt',
     '  databox backup --to /mnt/usb --recipient age1… --keep 7',
@@ -87,6 +89,8 @@ export const backupCommand: Command = {
     const keep = keepText === undefined ? config?.keep : Number(keepText);
     if (keep !== undefined && (!Number.isInteger(keep) || keep < 1))
       throw new BadRequestError(`--keep "${keepText}" must be a whole number of at least 1`);
+    // the daemon's ingest and the dashboard come first (the encryption keeps a core busy)
+    lowerPriority();
     const progress = new Progress('backup');
     const result = await makeBackup(paths, dir, keys, (step) => progress.update(step, true));
     const removed = keep ? rotateBackups(dir, keep) : [];

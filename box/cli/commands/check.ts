@@ -1,4 +1,5 @@
 import { boxPaths } from '../../config/paths.ts';
+import { lowerPriority } from '../../ops/background-priority.ts';
 import { type CheckReport, runCheck } from '../../ops/check.ts';
 import { recordCheck } from '../../ops/check-record.ts';
 import { type Command, HOME_OPTION, stringOption } from '../command.ts';
@@ -17,6 +18,7 @@ export const checkCommand: Command = {
   details: [
     'Works whether or not the box is running (it reads with connections of its own). Too-wide file',
     'modes are narrowed, as at every start. Exits 0 when everything is in order, 1 otherwise.',
+    'It runs at a lower CPU priority (nice 10), so a running box keeps serving first.',
     'The report is kept in the store: the dashboard Overview and GET /api/v1/check show it.',
     'Examples:',
     '  databox check',
@@ -24,6 +26,8 @@ export const checkCommand: Command = {
   ],
   async run({ values }) {
     const paths = boxPaths(stringOption(values, 'home'));
+    // minutes of recomputing rollups on a year's store: a running box's work comes first
+    lowerPriority();
     const progress = new Progress('check');
     const report = runCheck(paths, (step, done, total) =>
       progress.update(total ? `${step} (${done}/${total})` : step, true),
