@@ -138,7 +138,15 @@ export class SimulatorDriver implements Driver {
       const backfill = this.backfill(ctx, sim, from, liveStart, controller.signal).catch((error: unknown) => {
         ctx.reportError(error);
       });
-      this.backfilled = backfill.then(() => this.settled());
+      this.backfilled = backfill
+        .then(() => this.settled())
+        .then(() => {
+          // the householder (and a test) can tell when the history is complete
+          if (!controller.signal.aborted && from < liveStart)
+            ctx.log(
+              `backfill done: ${new Date(from).toISOString()} to ${new Date(liveStart).toISOString()} stored`,
+            );
+        });
       this.running.push(backfill);
     }
     if (this.config.live) {

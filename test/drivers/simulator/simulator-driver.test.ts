@@ -33,7 +33,10 @@ class RecordingContext implements DriverContext {
   count(name: string, by = 1): void {
     this.counters[name] = (this.counters[name] ?? 0) + by;
   }
-  log(): void {}
+  logs: string[] = [];
+  log(message: string): void {
+    this.logs.push(message);
+  }
   now(): number {
     return this.clock;
   }
@@ -91,6 +94,10 @@ describe('SimulatorDriver backfill', () => {
     expect(energy.at(-1)?.v).toBeCloseTo(sim.energyAt(LIVE_START - STEP), 9);
     const total = [...ctx.readings.values()].reduce((s, list) => s + list.length, 0);
     expect(ctx.counters.backfilled).toBe(total);
+    // said once everything is stored, not when the last batch was handed over
+    expect(ctx.logs.at(-1)).toBe(
+      `backfill done: ${new Date(LIVE_START - DAY).toISOString()} to ${new Date(LIVE_START).toISOString()} stored`,
+    );
   });
 
   it('resumes after what is stored instead of regenerating the window', async () => {
