@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --max-old-space-size=256
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --max-old-space-size=256 --v8-pool-size=1
 // The flags above are box/cli/node-flags.ts's DAEMON_NODE_FLAGS and DAEMON_ENV (test/box/cli/
 // node-flags.test.ts keeps them equal): they keep the daemon's memory small (bench/README.md,
 // *Daemon memory*).

@@ -7,9 +7,16 @@
  * semi-spaces grow to 16 MiB and keeps them committed after an ingest burst; 1 MiB costs nothing
  * visible in ingest rate. The old-space cap makes V8 collect before it grows far, and is set well
  * above the largest answer the API allows (a million raw readings, test/integration/
- * daemon-memory.test.ts), so a big read still works.
+ * daemon-memory.test.ts), so a big read still works. One V8 worker thread instead of four (node's
+ * default pool): after a year's ingest the daemon held 92.1–93.6 MiB with it against 94.1–98.4
+ * without, and after a restart with queries at most 97.8 MiB against up to 104.8 (five and seven
+ * runs, alternating, same ingest rate; bench/README.md, *One V8 worker thread*).
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=256'];
+export const DAEMON_NODE_FLAGS: readonly string[] = [
+  '--max-semi-space-size=1',
+  '--max-old-space-size=256',
+  '--v8-pool-size=1',
+];
 
 /**
  * The environment the daemon's `#!` line sets: at most two glibc malloc arenas. By default glibc
