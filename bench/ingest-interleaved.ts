@@ -83,6 +83,8 @@ function cpuMs(pid: number): number {
 /** `BENCH_ALT_FLAGS='--a=1 --b'`: a third pair of boxes with these node flags instead of the daemon's. */
 const ALT_FLAGS = process.env.BENCH_ALT_FLAGS?.split(/\s+/).filter(Boolean);
 
+let boxes = 0;
+
 async function startBox(
   name: string,
   dist: string,
@@ -91,7 +93,8 @@ async function startBox(
   lp: Buffer[],
   flags: readonly string[] = DAEMON_NODE_FLAGS,
 ) {
-  const home = join(work, name.replace(/\W+/g, '-'));
+  // numbered, not named after the flags: a unix socket path (the gateway's) allows 107 bytes
+  const home = join(work, `box-${++boxes}`);
   const child = spawnBox(home, dist, flags);
   const url = await listening(child);
   const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
