@@ -119,6 +119,11 @@ const NOTICES: Record<number, (db: Database.Database) => string | undefined> = {
 /** Brings the store's tables up to date. */
 export function migrateStore(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
+  // a store from a newer release (its tables may have moved) is not written by this one
+  if (current > MIGRATIONS.length)
+    throw new Error(
+      `the store's schema is version ${current}, from a newer Databox; this one knows up to ${MIGRATIONS.length}. Run the newer release, or restore a backup made by this one`,
+    );
   for (let version = current; version < MIGRATIONS.length; version++) {
     const notice = NOTICES[version]?.(db);
     if (notice !== undefined) process.stderr.write(`${notice}\n`);

@@ -139,7 +139,12 @@ export class Store {
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     if (options.cacheKiB !== undefined)
       db.pragma(`cache_size = ${-Math.max(64, Math.trunc(options.cacheKiB))}`);
-    return new Store(db, options);
+    try {
+      return new Store(db, options);
+    } catch (error) {
+      db.close(); // a store it refused (a newer schema) or a failed migration: no handle left open
+      throw error;
+    }
   }
 
   close(): void {

@@ -104,6 +104,21 @@ describe('a table per rollup level', () => {
     reopened.close();
   });
 
+  it('refuses a store from a newer release instead of writing to tables it does not know', () => {
+    const file = join(tempDir(), 'databox.db');
+    storeWithData(file).close();
+    const raw = new Database(file);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => Store.open(file)).toThrow(
+      /schema is version 99, from a newer Databox; this one knows up to 4/,
+    );
+    // and it changed nothing
+    const after = new Database(file, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(99);
+    after.close();
+  });
+
   it('names a level by its width only', () => {
     expect(rollupTable(1_800_000)).toBe('rollups_30min');
     expect(() => rollupTable(1_800_001)).toThrow(/no rollup level is 1800001 ms wide/);
