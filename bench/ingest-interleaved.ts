@@ -84,6 +84,12 @@ function cpuMs(pid: number): number {
 const ALT_FLAGS = process.env.BENCH_ALT_FLAGS?.split(/\s+/).filter(Boolean);
 
 let boxes = 0;
+/** Every server this bench spawned: stopped when it exits, also when a later one failed to start. */
+const spawned = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of spawned)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+});
 
 async function startBox(
   name: string,
@@ -96,6 +102,7 @@ async function startBox(
   // numbered, not named after the flags: a unix socket path (the gateway's) allows 107 bytes
   const home = join(work, `box-${++boxes}`);
   const child = spawnBox(home, dist, flags);
+  spawned.add(child);
   const url = await listening(child);
   const token = readFileSync(join(home, 'admin-token'), 'utf8').trim();
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -140,6 +147,7 @@ async function main() {
     ['--import', 'tsx', join(ROOT, 'bench/support/bare-server.ts'), join(work, 'bare.db')],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  spawned.add(bareChild);
   const bare: Server = {
     name: 'bare',
     child: bareChild,
