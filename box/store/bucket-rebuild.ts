@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { Blocks } from './blocks.ts';
-import { BucketStats, ROLLUP_WIDTHS, upsertRollupSql } from './rollup-bucket.ts';
+import { BucketStats, upsertRollupSql } from './rollup-bucket.ts';
 import { rollupTable } from './rollup-tables.ts';
 
 interface LevelStatements {
@@ -15,19 +15,13 @@ interface LevelStatements {
  * it is deleted instead: erasure errs on the side of forgetting.
  */
 export class BucketRebuilder {
+  readonly #db: Database.Database;
   readonly #blocks: Blocks;
   readonly #levels = new Map<number, LevelStatements>();
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#blocks = new Blocks(db);
-    for (const width of ROLLUP_WIDTHS) {
-      const table = rollupTable(width);
-      this.#levels.set(width, {
-        delete: db.prepare(`DELETE FROM ${table} WHERE sid = ? AND bucket = ?`),
-        deleteRange: db.prepare(`DELETE FROM ${table} WHERE sid = ? AND bucket >= ? AND bucket <= ?`),
-        upsert: db.prepare(upsertRollupSql(width)),
-      });
-    }
   }
 
   /** Deletes the buckets of `width` starting in `[first, last]`; returns how many. */
@@ -46,9 +40,18 @@ export class BucketRebuilder {
     if (stats.n > 0) level.upsert.run(stats.params(sid));
   }
 
+  /** A level's statements, prepared on first use: every store opens an eraser, few erase. */
   #level(width: number): LevelStatements {
-    const level = this.#levels.get(width);
-    if (level === undefined) throw new Error(`no rollup level is ${width} ms wide`);
+    let level = this.#levels.get(width);
+    if (level === undefined) {
+      const table = rollupTable(width);
+      level = {
+        delete: this.#db.prepare(`DELETE FROM ${table} WHERE sid = ? AND bucket = ?`),
+        deleteRange: this.#db.prepare(`DELETE FROM ${table} WHERE sid = ? AND bucket >= ? AND bucket <= ?`),
+        upsert: this.#db.prepare(upsertRollupSql(width)),
+      };
+      this.#levels.set(width, level);
+    }
     return level;
   }
 }

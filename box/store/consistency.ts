@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { Blocks } from './blocks.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import { BucketStats, bucketStart, counterIncrement, ROLLUP_WIDTHS } from './rollup-bucket.ts';
-import { rollupTable } from './rollup-tables.ts';
+import { ROLLUP_VALUE_COLUMNS, rollupTable } from './rollup-tables.ts';
 
 export interface RollupMismatch {
   width: number;
@@ -51,7 +51,7 @@ class StoredLevel {
 
   constructor(db: Database.Database, width: number, sid: number, from: number) {
     this.#page = db.prepare(
-      `SELECT bucket, n, sum, min, max, first_t, first, last_t, last, delta FROM ${rollupTable(width)} WHERE sid = ? AND bucket >= ? ORDER BY bucket LIMIT ?`,
+      `SELECT bucket, ${ROLLUP_VALUE_COLUMNS} FROM ${rollupTable(width)} WHERE sid = ? AND bucket >= ? ORDER BY bucket LIMIT ?`,
     );
     this.#sid = sid;
     this.#cursor = from;

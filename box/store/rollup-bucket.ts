@@ -1,5 +1,5 @@
 import type { BatchedInsert } from './batched-insert.ts';
-import { rollupTable } from './rollup-tables.ts';
+import { ROLLUP_VALUE_COLUMNS, rollupTable } from './rollup-tables.ts';
 import { RESOLUTION_MS, RESOLUTIONS } from './types.ts';
 
 /** Bucket widths in ms, finest first, in the order of `RESOLUTIONS`. */
@@ -110,8 +110,8 @@ export function rollupColumns(withDelta: boolean): number {
  * it was, exactly as binding NULL would. One value fewer to bind per bucket on the ingest path.
  */
 export function rollupInsertHead(width: number, withDelta: boolean): string {
-  const delta = withDelta ? ', delta' : '';
-  return `INSERT INTO ${rollupTable(width)} (sid, bucket, n, sum, min, max, first_t, first, last_t, last${delta})`;
+  const columns = withDelta ? ROLLUP_VALUE_COLUMNS : ROLLUP_VALUE_COLUMNS.replace(/, delta$/, '');
+  return `INSERT INTO ${rollupTable(width)} (sid, bucket, ${columns})`;
 }
 
 /**
