@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkRollups } from '../../../box/store/consistency.ts';
-import { Store } from '../../../box/store/store.ts';
+import type { Store } from '../../../box/store/store.ts';
+import { powerAndEnergyStore } from '../../helpers/power-and-energy.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 
 const tempDir = useTempDir();
@@ -12,24 +13,13 @@ const DAY = 86_400_000;
 
 /** Two days of a power gauge and an energy counter, every 10 s (the counter resets once). */
 function store(): Store {
-  const s = Store.open(join(tempDir(), 'databox.db'));
-  s.createDatasource(
-    { id: 'power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
-    'user',
-  );
-  s.createDatasource(
-    { id: 'energy', kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' },
-    'user',
-  );
-  const power = [];
-  const energy = [];
-  for (let i = 0; i < 2 * 8640; i++) {
-    power.push({ t: T0 + i * 10_000, v: (i * 37) % 1000 });
-    energy.push({ t: T0 + i * 10_000, v: i < 10_000 ? i / 1000 : (i - 10_000) / 1000 });
-  }
-  s.writeReadings('power', power, 'user');
-  s.writeReadings('energy', energy, 'user');
-  return s;
+  return powerAndEnergyStore(join(tempDir(), 'databox.db'), {
+    t0: T0,
+    days: 2,
+    every: 1,
+    resetAt: 10_000,
+    kWhPerStep: 0.001,
+  });
 }
 
 const check = (s: Store, id: string) => checkRollups(s.db, s.catalogue.get(id));

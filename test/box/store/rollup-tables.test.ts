@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ROLLUP_TABLES, rollupTable } from '../../../box/store/rollup-tables.ts';
 import { Store } from '../../../box/store/store.ts';
 import { RESOLUTION_MS, RESOLUTIONS } from '../../../box/store/types.ts';
+import { powerAndEnergyStore } from '../../helpers/power-and-energy.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 
 const tempDir = useTempDir();
@@ -16,23 +17,8 @@ const OLD_ROLLUPS = `CREATE TABLE rollups (
   delta REAL, PRIMARY KEY (sid, res, bucket)) WITHOUT ROWID`;
 
 function storeWithData(file: string): Store {
-  const store = Store.open(file);
-  store.createDatasource(
-    { id: 'power', kind: 'electricity.import.power', unit: 'W', valueType: 'gauge' },
-    'user',
-  );
-  store.createDatasource(
-    { id: 'energy', kind: 'electricity.import.energy', unit: 'kWh', valueType: 'counter' },
-    'user',
-  );
-  const power = [];
-  const energy = [];
-  for (let i = 0; i < 3 * 8640; i += 7) {
-    power.push({ t: T0 + i * 10_000, v: (i * 37) % 1000 });
-    energy.push({ t: T0 + i * 10_000, v: i < 20_000 ? i / 100 : (i - 20_000) / 100 }); // a meter reset
-  }
-  store.writeReadings('power', power, 'user');
-  store.writeReadings('energy', energy, 'user');
+  // a meter reset at step 20,000
+  const store = powerAndEnergyStore(file, { t0: T0, days: 3, every: 7, resetAt: 20_000, kWhPerStep: 0.01 });
   // a late reading in the middle: the merge path, with a counter's later increment corrected
   store.writeReadings('energy', [{ t: T0 + 5 * 10_000, v: 0.02 }], 'user');
   return store;
