@@ -1,15 +1,14 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppManager } from '../apps/app-manager.ts';
 import type { AppRunner } from '../apps/app-runner.ts';
 import type { AppStores } from '../apps/catalogue/app-stores.ts';
 import type { DriverManager } from '../drivers/driver-manager.ts';
-import { PayloadTooLargeError } from '../errors.ts';
 import type { ExportService } from '../exports/export-service.ts';
 import type { Store } from '../store/store.ts';
 import { HostGuard, hostCheck } from '../web/auth/host-guard.ts';
 import { createWebApp, isApiPath } from '../web/web-app.ts';
 import { requireAdminToken } from './auth.ts';
+import { bodyLimit } from './body-limit.ts';
 import { errorResponse } from './error-handler.ts';
 import { requireInfluxToken } from './influx-auth.ts';
 import { appRoutes } from './routes/apps.ts';
@@ -73,12 +72,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  const limit = bodyLimit({
-    maxSize: deps.bodyLimitBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(deps.bodyLimitBytes);
-    },
-  });
+  const limit = bodyLimit(deps.bodyLimitBytes);
   const auth = requireAdminToken(store, deps.adminToken);
   app.use('/api/*', auth, limit);
   app.use('/cat', auth);
