@@ -12,7 +12,7 @@
  * `BENCH_ALT_FLAGS='--max-semi-space-size=4 …'` adds a pair with other node flags). The boxes run
  * with the daemon's node flags and environment (box/cli/node-flags.ts), as `databox start` does.
  * Where `influxd` (InfluxDB 1.x; `apt-get install influxdb`) is on PATH, or `BENCH_INFLUXD` names
- * it, InfluxDB itself takes the line-protocol bodies in the same rotation (bench/support/influxd.ts):
+ * it, InfluxDB itself takes the line-protocol bodies in the same rotation (test/helpers/influxd.ts):
  * aim 2 is the box's line protocol beside it. Without it, the ratio InfluxDB had to the bare server
  * in the issue (588 k / 516 k = 1.14×) stands in.
  */
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
 import { HouseholdSimulator } from '../drivers/simulator/index.ts';
 import { spawnBox } from './support/box-http.ts';
-import { findInfluxd, influxdVersion, startInfluxd } from './support/influxd.ts';
+import { findInfluxd, influxdVersion, startInfluxd } from '../test/helpers/influxd.ts';
 import { type BenchRow, printTable } from './table.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

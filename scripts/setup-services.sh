@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts the real services the integration tests use: the Docker engine (no network:
-# --bridge=none), a local mosquitto broker on 127.0.0.1:1883, and Chromium. Idempotent: whatever is
+# --bridge=none), a local mosquitto broker on 127.0.0.1:1883, Chromium, and InfluxDB 1.x (installed
+# only: the tests start their own influxd). Idempotent: whatever is
 # already installed or running is left alone. Needs root (apt-get, dockerd). See docs/docker.md.
 set -euo pipefail
 
@@ -27,8 +28,10 @@ missing=()
 have dockerd || missing+=(docker.io)
 have mosquitto || missing+=(mosquitto)
 have chromium || missing+=(chromium)
+# InfluxDB 1.x: the line-protocol conformance tests start their own influxd (not a service here)
+have influxd || missing+=(influxdb)
 if [ ${#missing[@]} -eq 0 ]; then
-  log "packages present: dockerd, mosquitto, chromium (skipping apt-get)"
+  log "packages present: dockerd, mosquitto, chromium, influxd (skipping apt-get)"
 else
   log "installing missing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -8,8 +8,8 @@
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * The value of `body[from, to)` when it is a plain decimal float, `[+-]digits[.digits]` or
- * `[+-].digits` (the part of `FLOAT`'s language without an exponent), else undefined: checked
+ * The value of `body[from, to)` when it is a plain decimal float, `-digits[.digits]` or
+ * `-.digits` (the part of `FLOAT`'s language without an exponent), else undefined: checked
  * by its characters, without a regular expression or a substring (this runs once per field on the
  * ingest path). With at most 15 digits the digits make an exact integer and 10^fraction is exact,
  * so one IEEE division gives the correctly rounded value, the same double as `Number(token)`
@@ -21,7 +21,7 @@ export function plainFloat(body: string, from: number, to: number): number | und
   let i = from;
   let c = body.charCodeAt(i);
   const negative = c === 45;
-  if (negative || c === 43) c = body.charCodeAt(++i);
+  if (negative) c = body.charCodeAt(++i);
   let digits = 0;
   let mantissa = 0;
   while (c >= 48 && c <= 57) {

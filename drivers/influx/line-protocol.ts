@@ -76,8 +76,28 @@ const BOOLEANS: Record<string, boolean> = {
   False: false,
   FALSE: false,
 };
-const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INTEGER = /^[+-]?\d+$/;
+// no leading '+': InfluxDB refuses `v=+2` and `+1700000000` (held to influxd 1.6 by
+// test/drivers/influx/influxdb-conformance.test.ts)
+const FLOAT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER = /^-?\d+$/;
+/** Magnitudes of the int64 and uint64 bounds, as InfluxDB's `strconv.ParseInt` / `ParseUint` check. */
+const INT64_MAX = '9223372036854775807';
+const INT64_MIN_MAGNITUDE = '9223372036854775808';
+const UINT64_MAX = '18446744073709551615';
+
+/** True when the unsigned decimal `digits` (leading zeros allowed) is at most `max`. */
+function atMost(digits: string, max: string): boolean {
+  let from = 0;
+  while (from < digits.length - 1 && digits.charCodeAt(from) === 48) from++;
+  const length = digits.length - from;
+  if (length !== max.length) return length < max.length;
+  return digits.slice(from) <= max;
+}
+
+/** True when `-?digits` fits an int64. */
+function fitsInt64(text: string): boolean {
+  return text.startsWith('-') ? atMost(text.slice(1), INT64_MIN_MAGNITUDE) : atMost(text, INT64_MAX);
+}
 
 /**
  * Parses a whole body. Good lines go to `points`, bad ones to `errors` (each names its line and
@@ -289,7 +309,7 @@ function parseLine(
     const tsStart = i;
     let digits = true;
     let c = body.charCodeAt(i);
-    if (c === 43 /* + */ || c === 45 /* - */) c = body.charCodeAt(++i);
+    if (c === 45 /* - */) c = body.charCodeAt(++i);
     if (!(c >= 48 && c <= 57)) digits = false;
     while (i < n && c !== SPACE && c !== NL && c !== CR) {
       if (!(c >= 48 && c <= 57)) digits = false;
@@ -298,6 +318,11 @@ function parseLine(
     timestamp = body.slice(tsStart, i);
     if (!digits)
       throw new LineFailure(tsStart, `the timestamp must be an integer, got "${timestamp.slice(0, 40)}"`);
+    if (!fitsInt64(timestamp))
+      throw new LineFailure(
+        tsStart,
+        `the timestamp ${timestamp.slice(0, 40)} is out of range (a 64-bit integer)`,
+      );
     while (body.charCodeAt(i) === SPACE || body.charCodeAt(i) === CR) i++;
     if (i < n && body.charCodeAt(i) !== NL) throw new LineFailure(i, 'unexpected text after the timestamp');
   }
@@ -316,6 +341,11 @@ function fieldValue(token: string, key: string, at: number): FieldValue {
       throw new LineFailure(at, `field "${key}": "${token.slice(0, 40)}" is not an integer`);
     if (last === 117 && digits.startsWith('-'))
       throw new LineFailure(at, `field "${key}": an unsigned integer cannot be negative`);
+    if (last === 117 ? !atMost(digits, UINT64_MAX) : !fitsInt64(digits))
+      throw new LineFailure(
+        at,
+        `field "${key}": ${token.slice(0, 40)} is out of range (a 64-bit ${last === 117 ? 'unsigned ' : ''}integer)`,
+      );
     return Number(digits);
   }
   const first = token.charCodeAt(0);
@@ -332,6 +362,11 @@ function fieldValue(token: string, key: string, at: number): FieldValue {
     const value = Number(token);
     if (!prefixed && Number.isFinite(value) && FLOAT.test(token)) return value;
   }
+  if (first === 43 /* + */)
+    throw new LineFailure(
+      at,
+      `field "${key}": a number may not start with "+" (got "${token.slice(0, 40)}")`,
+    );
   if (!FLOAT.test(token))
     throw new LineFailure(
       at,
@@ -377,6 +412,7 @@ export function parseSeriesKey(seriesKey: string): ParsedSeries {
   parts.push(seriesKey.slice(from));
   const measurement = unescapeLp(parts[0], MEASUREMENT_ESCAPES);
   const tags: Array<[string, string]> = [];
+  const keys = new Set<string>();
   for (let p = 1; p < parts.length; p++) {
     const part = parts[p];
     let eq = -1;
@@ -390,7 +426,11 @@ export function parseSeriesKey(seriesKey: string): ParsedSeries {
     }
     if (eq <= 0 || eq === part.length - 1)
       throw new LineFailure(offsets[p], `tag "${unescapeLp(part, KEY_ESCAPES)}" must be key=value`);
-    tags.push([unescapeLp(part.slice(0, eq), KEY_ESCAPES), unescapeLp(part.slice(eq + 1), KEY_ESCAPES)]);
+    const key = unescapeLp(part.slice(0, eq), KEY_ESCAPES);
+    // InfluxDB refuses the line ("duplicate tags"): which value would the series have?
+    if (keys.has(key)) throw new LineFailure(offsets[p], `tag "${key}" is given twice`);
+    keys.add(key);
+    tags.push([key, unescapeLp(part.slice(eq + 1), KEY_ESCAPES)]);
   }
   tags.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { measurement, tags };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, it } from 'vitest';
 import { createDockerClient, describeDockerTarget, pingDocker } from '../../box/containers/docker-client.ts';
+import { findInfluxd } from './influxd.ts';
 
 /**
  * Real services for integration tests (STYLE.md: real mosquitto and Docker; in CI they must be
@@ -56,6 +57,21 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export function describeWithChromium(name: string, fn: () => void | Promise<void>): void {
   describeWithService(name, fn, 'Chromium browser', async () =>
     existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} does not exist (apt-get install chromium)`,
+  );
+}
+
+/** The `influxd` (InfluxDB 1.x) the conformance tests start, or undefined; see test/helpers/influxd.ts. */
+export function influxdBinary(): string | undefined {
+  return findInfluxd();
+}
+
+/**
+ * `describe` for tests that hold the box to a real InfluxDB 1.x (Debian's `influxdb` package;
+ * `scripts/setup-services.sh` installs it). Each test file starts its own `influxd`.
+ */
+export function describeWithInfluxd(name: string, fn: () => void | Promise<void>): void {
+  describeWithService(name, fn, 'InfluxDB 1.x (influxd)', async () =>
+    findInfluxd() ? undefined : 'influxd is not on PATH (apt-get install influxdb)',
   );
 }
 

@@ -121,9 +121,10 @@ describe('line protocol parser', () => {
   });
 
   it('reads every float spelling exactly as the grammar says, and rejects every other token', () => {
-    // the reference grammar: [+-](digits[.digits] | .digits)[e[+-]digits]; the parser's fast
-    // path checks characters instead, so each spelling is held against this regex and Number()
-    const grammar = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+    // the grammar InfluxDB parses: [-](digits[.digits] | .digits)[e[+-]digits], no leading '+'
+    // (influxdb-conformance.test.ts); the parser's fast path checks characters instead, so each
+    // spelling is held against this regex and Number()
+    const grammar = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
     const tokens = [
       ...['0', '-0', '+0', '7', '-7', '+7', '1.', '-1.', '.5', '-.5', '+.5', '0.1', '00012.5000'],
       ...['230.25', '-1.5e3', '1E-2', '1e+2', '.5e1', '9'.repeat(300), `0.${'1'.repeat(298)}`],
@@ -162,11 +163,11 @@ describe('line protocol parser', () => {
       expect(points, token).toEqual([]);
       expect(errors[0].message, token).toMatch(/out of range/);
     }
-    // the timestamp: digits with at most one sign, anything else names its column
+    // the timestamp: digits with at most a '-', anything else names its column
     for (const [ts, ok] of [
       ['12', true],
-      ['+12', true],
       ['-12', true],
+      ['+12', false],
       ['+', false],
       ['1a', false],
       ['1.5', false],
@@ -177,6 +178,41 @@ describe('line protocol parser', () => {
       if (ok) expect(points[0].timestamp, ts).toBe(ts);
       else expect(errors[0], ts).toMatchObject({ column: 7, message: expect.stringMatching(/integer/) });
     }
+    // and it fits an int64, as InfluxDB's strconv.ParseInt
+    for (const [ts, ok] of [
+      ['9223372036854775807', true],
+      ['-9223372036854775808', true],
+      ['0009223372036854775807', true],
+      ['9223372036854775808', false],
+      ['-9223372036854775809', false],
+      ['99999999999999999999', false],
+    ] as const) {
+      const { points, errors } = parseLineProtocol(`m f=1 ${ts}`);
+      if (ok) expect(points[0].timestamp, ts).toBe(ts);
+      else expect(errors[0], ts).toMatchObject({ column: 7, message: expect.stringMatching(/out of range/) });
+    }
+  });
+
+  it('refuses integers outside int64 and unsigned outside uint64, naming the field', () => {
+    for (const [token, ok] of [
+      ['9223372036854775807i', true],
+      ['-9223372036854775808i', true],
+      ['9223372036854775808i', false],
+      ['-9223372036854775809i', false],
+      ['18446744073709551615u', true],
+      ['18446744073709551616u', false],
+      ['+7i', false],
+    ] as const) {
+      const { points, errors } = parseLineProtocol(`m f=${token} 1`);
+      if (ok) expect(points[0].fields[0].value, token).toBe(Number(token.slice(0, -1)));
+      else expect(errors[0], token).toMatchObject({ column: 5, message: expect.stringMatching(/"f"/) });
+    }
+  });
+
+  it('refuses a tag given twice in one series key, as InfluxDB does', () => {
+    const { points, errors } = parseLineProtocol('m,t=a,u=1,t=b v=1 1\nm,t=a v=2 2');
+    expect(points.map((p) => p.fields[0].value)).toEqual([2]);
+    expect(errors).toEqual([{ line: 1, column: 11, message: 'tag "t" is given twice' }]);
   });
 
   it('converts every precision to ms exactly, on the digits (no float rounding of 19-digit ns)', () => {

@@ -1,6 +1,7 @@
 /**
  * A real InfluxDB 1.x (`influxd`, Debian's `influxdb` package: 1.6.7 on bookworm, the version the
- * issue measured) on 127.0.0.1, for benches that put the box beside it. Its data, WAL and meta
+ * issue measured) on 127.0.0.1, for the benches that put the box beside it and the tests that hold
+ * the box's line-protocol parser to what InfluxDB itself accepts and stores. Its data, WAL and meta
  * live under `dir`; ports are picked free. Defaults are InfluxDB's own (a WAL fsync per write,
  * the TSM engine, the in-memory index) except what would measure InfluxDB's housekeeping instead
  * of its writes: no access log, no query log, no `_internal` monitor database, no usage reporting.
@@ -65,6 +66,8 @@ bind-address = "127.0.0.1:${rpc}"
 `,
   );
   const child = spawn(binary, ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // a test file or bench that dies before stopping it does not leave influxd running
+  process.once('exit', () => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk).slice(-4000);
