@@ -24,8 +24,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_NODE_FLAGS } from '../box/cli/node-flags.ts';
 import { HouseholdSimulator } from '../drivers/simulator/index.ts';
-import { spawnBox } from './support/box-http.ts';
 import { findInfluxd, influxdVersion, startInfluxd } from '../test/helpers/influxd.ts';
+import { spawnBox } from './support/box-http.ts';
 import { type BenchRow, printTable } from './table.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
