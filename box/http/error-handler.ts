@@ -61,7 +61,11 @@ export function validationHook(where: string) {
 
 /** Parses the JSON body or throws a 400 saying it is malformed. */
 export async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJsonBody(await c.req.text());
+}
+
+/** {@link jsonBody} for a body already read as text. */
+export function parseJsonBody(text: string): unknown {
   if (text.trim() === '')
     throw new BadRequestError('the request body is empty; send JSON', { code: 'malformed_json' });
   try {

@@ -12,7 +12,7 @@ import {
   rollupColumns,
   rollupInsertHead,
 } from './rollup-bucket.ts';
-import type { Reading, WriteResult } from './types.ts';
+import type { ReadingColumns, WriteResult } from './types.ts';
 
 interface StoredReading {
   t: number;
@@ -77,8 +77,10 @@ export class NumericWriter {
    * `readings` must be validated and sorted by `t` (ties keep arrival order). Every reading
    * actually stored (not a duplicate) is added to `digest`, in the order stored, for the audit.
    */
-  write(entry: CatalogueEntry, readings: readonly Reading[], digest?: ReadingDigest): WriteResult {
-    if (readings.length === 0) return { written: 0, duplicates: 0 };
+  write(entry: CatalogueEntry, readings: ReadingColumns, digest?: ReadingDigest): WriteResult {
+    const count = readings.t.length;
+    if (count === 0) return { written: 0, duplicates: 0 };
+    const first = readings.t[0];
     let newest = this.#newest.get(entry.sid);
     // a source whose newest readings are compressed (it went quiet) appends after its last block
     const block = this.#blocks.newest(entry.sid);
@@ -87,14 +89,13 @@ export class NumericWriter {
       // a late reading after the last one of a packed day: that day goes back to rows, so a day
       // is never rows and a block at once
       const day = dayOf(block.t);
-      if (dayOf(readings[0].t) === day) this.#blocks.thaw(entry.sid, day, day);
+      if (dayOf(first) === day) this.#blocks.thaw(entry.sid, day, day);
     }
     try {
-      if (newest === undefined || readings[0].t > newest.t)
-        return this.#append(entry, readings, newest, digest);
+      if (newest === undefined || first > newest.t) return this.#append(entry, readings, newest, digest);
       // a late reading in a compressed day: the days it touches (and their neighbours, for the
       // counter rules) go back to rows first, so duplicates and increments are judged as ever
-      this.#blocks.thawAround(entry.sid, readings[0].t, readings[readings.length - 1].t + 1);
+      this.#blocks.thawAround(entry.sid, first, readings.t[count - 1] + 1);
       return this.#merge(entry, readings, digest);
     } finally {
       // after a failure (SQLITE_FULL, a constraint) nothing buffered may outlive the rollback
@@ -107,7 +108,7 @@ export class NumericWriter {
 
   #append(
     entry: CatalogueEntry,
-    readings: readonly Reading[],
+    readings: ReadingColumns,
     newest: StoredReading | undefined,
     digest: ReadingDigest | undefined,
   ): WriteResult {
@@ -125,8 +126,11 @@ export class NumericWriter {
     let previousV = newest?.v;
     let written = 0;
     let duplicates = 0;
-    for (let r = 0; r < readings.length; r++) {
-      const { t, v } = readings[r];
+    const ts = readings.t;
+    const vs = readings.v;
+    for (let r = 0; r < ts.length; r++) {
+      const t = ts[r];
+      const v = vs[r];
       if (t === previousT) {
         duplicates++;
         continue;
@@ -158,11 +162,7 @@ export class NumericWriter {
     return { written, duplicates };
   }
 
-  #merge(
-    entry: CatalogueEntry,
-    readings: readonly Reading[],
-    digest: ReadingDigest | undefined,
-  ): WriteResult {
+  #merge(entry: CatalogueEntry, readings: ReadingColumns, digest: ReadingDigest | undefined): WriteResult {
     const { sid } = entry;
     const counter = entry.valueType === 'counter';
     // the buckets touched, per level (in the order of ROLLUP_WIDTHS) and bucket start
@@ -179,7 +179,9 @@ export class NumericWriter {
     };
     let written = 0;
     let duplicates = 0;
-    for (const { t, v } of readings) {
+    for (let r = 0; r < readings.t.length; r++) {
+      const t = readings.t[r];
+      const v = readings.v[r];
       let inc: number | null = null;
       let next: StoredReading | undefined;
       if (counter) {

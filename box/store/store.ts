@@ -15,6 +15,7 @@ import { KvStore } from './kv-store.ts';
 import { LocalDayCache } from './local-day-cache.ts';
 import { type ColumnsRead, NumericReader } from './numeric-reader.ts';
 import { NumericWriter } from './numeric-writer.ts';
+import { checkReadingColumns, readingColumns } from './reading-columns.ts';
 import { validateRange, validateReadings } from './reading-validation.ts';
 import { expireRaw, type SourceRetention } from './retention.ts';
 import { migrateStore } from './schema.ts';
@@ -27,6 +28,7 @@ import type {
   RangeQuery,
   ReadAudit,
   Reading,
+  ReadingColumns,
   WriteResult,
 } from './types.ts';
 
@@ -225,45 +227,55 @@ export class Store {
    * the same transaction through the datasource's ingest window (`readings.write` when sealed).
    */
   writeReadings(id: string, input: unknown, actor: Actor, options: WriteOptions = {}): WriteResult {
-    const readings = validateReadings(input);
+    return this.writeReadingColumns(id, readingColumns(validateReadings(input)), actor, options);
+  }
+
+  /**
+   * {@link writeReadings} for readings already validated and sorted, as columns (the HTTP API's
+   * JSON fast path, `readings-json.ts`, reads a body straight into them).
+   */
+  writeReadingColumns(
+    id: string,
+    readings: ReadingColumns,
+    actor: Actor,
+    options: WriteOptions = {},
+  ): WriteResult {
     return this.transaction(() => this.#writeSorted(id, readings, actor, options));
   }
 
   /** Writes validated, sorted readings; runs inside the caller's transaction. */
-  #writeSorted(id: string, sorted: Reading[], actor: Actor, options: WriteOptions): WriteResult {
+  #writeSorted(id: string, sorted: ReadingColumns, actor: Actor, options: WriteOptions): WriteResult {
     let readings = sorted;
     const entry = this.#numeric(id);
     let skipped = 0;
-    if (readings.length > 0 && readings[0].t < entry.rawHorizon) {
+    if (readings.t.length > 0 && readings.t[0] < entry.rawHorizon) {
       if (options.beforeHorizon !== 'skip') {
         throw new BadRequestError(
           `readings before ${new Date(entry.rawHorizon).toISOString()} can no longer be written to "${id}": raw data up to then has expired under its retention`,
         );
       }
-      const kept = readings.filter((r) => r.t >= entry.rawHorizon);
-      skipped = readings.length - kept.length;
-      readings = kept;
+      // sorted: the readings behind the horizon are a prefix
+      let keep = 0;
+      while (keep < readings.t.length && readings.t[keep] < entry.rawHorizon) keep++;
+      skipped = keep;
+      readings = { t: readings.t.subarray(keep), v: readings.v.subarray(keep) };
     }
-    if (readings.length === 0)
-      return { ...this.#writer.write(entry, readings), ...(skipped ? { skipped } : {}) };
+    const count = readings.t.length;
+    if (count === 0) return { ...this.#writer.write(entry, readings), ...(skipped ? { skipped } : {}) };
+    const first = readings.t[0];
+    const last = readings.t[count - 1];
     // the window's row is updated in this transaction, so readings and their audit commit together
     const now = this.now();
     const window = this.ingest.open(id, actor, now);
     const result = this.#writer.write(entry, readings, window.digest);
     // before the commit, and whatever was written: a cached chunk is never newer than its rows
-    this.columnsCache.written(entry.sid, readings[0].t);
-    if (result.written > 0)
-      this.localDays.written(
-        entry.sid,
-        entry.valueType === 'counter',
-        readings[0].t,
-        readings[readings.length - 1].t,
-      );
+    this.columnsCache.written(entry.sid, first);
+    if (result.written > 0) this.localDays.written(entry.sid, entry.valueType === 'counter', first, last);
     window.written += result.written;
     window.duplicates += result.duplicates;
     window.skipped += skipped;
-    window.from = Math.min(window.from, readings[0].t);
-    window.to = Math.max(window.to, readings[readings.length - 1].t);
+    window.from = Math.min(window.from, first);
+    window.to = Math.max(window.to, last);
     this.ingest.save(window, now);
     return skipped ? { ...result, skipped } : result;
   }
@@ -279,11 +291,33 @@ export class Store {
   ): Map<string, WriteResult> {
     const validated = batches.map((b, i) => ({
       id: b.id,
-      readings: validateReadings(b.readings, `batches[${i}].readings`),
+      readings: readingColumns(validateReadings(b.readings, `batches[${i}].readings`)),
     }));
+    return this.#writeBatches(validated, actor, options);
+  }
+
+  /**
+   * {@link writeMany} for batches collected as columns (`ReadingColumnsBuilder`: the line
+   * protocol's ingest), sorted by `t`; each is checked (`checkReadingColumns`) before anything
+   * is written.
+   */
+  writeManyColumns(
+    batches: ReadonlyArray<{ id: string; readings: ReadingColumns }>,
+    actor: Actor,
+    options: WriteOptions = {},
+  ): Map<string, WriteResult> {
+    for (const [i, b] of batches.entries()) checkReadingColumns(b.readings, `batches[${i}].readings`);
+    return this.#writeBatches(batches, actor, options);
+  }
+
+  #writeBatches(
+    batches: ReadonlyArray<{ id: string; readings: ReadingColumns }>,
+    actor: Actor,
+    options: WriteOptions,
+  ): Map<string, WriteResult> {
     return this.transaction(() => {
       const results = new Map<string, WriteResult>();
-      for (const batch of validated) {
+      for (const batch of batches) {
         const result = this.#writeSorted(batch.id, batch.readings, actor, options);
         const before = results.get(batch.id);
         results.set(

@@ -1,5 +1,6 @@
+import { ReadingColumnsBuilder } from '../../box/store/reading-columns.ts';
 import type { Store } from '../../box/store/store.ts';
-import { MAX_TIMESTAMP, type Reading } from '../../box/store/types.ts';
+import { MAX_TIMESTAMP } from '../../box/store/types.ts';
 import { type LineError, LineParser, type ParsedSeries, timestampToMs } from './line-protocol.ts';
 import { readRepeatLine } from './repeat-line.ts';
 import { type MappedField, mapField, numericValue } from './series-mapping.ts';
@@ -68,7 +69,7 @@ export function ingestLineProtocol(
     if (repeat !== undefined && body.startsWith(repeat.prefix, parser.pos)) {
       const end = readRepeatLine(body, parser.pos + repeat.prefix.length, precision, out);
       if (end >= 0) {
-        repeat.batch.readings.push({ t: out.t, v: out.v });
+        repeat.batch.readings.push(out.t, out.v);
         parser.skipLine(end);
         continue;
       }
@@ -117,16 +118,18 @@ export function ingestLineProtocol(
       if (target === null) report.skippedFields++;
       else if (typeof target === 'string') errors.push({ line: point.line, column: 1, message: target });
       else {
-        target.readings.push({ t, v });
+        target.readings.push(t, v);
         // a key with none of the escapable characters is sent as it is, so the prefix is its text
         if (point.fields.length === 1 && point.timestamp !== undefined && !ESCAPABLE.test(field.key))
           repeat = { prefix: `${point.seriesKey} ${field.key}=`, batch: target };
       }
     }
   }
-  const batches = [...byId.values()].filter((b) => b.readings.length > 0);
+  const batches = [...byId.values()]
+    .filter((b) => b.readings.length > 0)
+    .map((b) => ({ id: b.id, readings: b.readings.columns() }));
   if (batches.length > 0) {
-    const results = store.writeMany(batches, actor, { beforeHorizon: 'skip' });
+    const results = store.writeManyColumns(batches, actor, { beforeHorizon: 'skip' });
     for (const result of results.values()) {
       report.written += result.written;
       report.duplicates += result.duplicates;
@@ -139,7 +142,7 @@ export function ingestLineProtocol(
 
 interface Batch {
   id: string;
-  readings: Reading[];
+  readings: ReadingColumnsBuilder;
 }
 
 /** The batch for a mapped field: its datasource, created when missing; why not, when it cannot take readings. */
@@ -162,7 +165,7 @@ function resolve(
   } else if (existing.valueType !== 'gauge' && existing.valueType !== 'counter') {
     return `datasource "${mapped.id}" holds ${existing.valueType} values, not numeric readings; this field was not stored`;
   }
-  const batch = { id: mapped.id, readings: [] };
+  const batch = { id: mapped.id, readings: new ReadingColumnsBuilder() };
   byId.set(mapped.id, batch);
   return batch;
 }

@@ -8,7 +8,8 @@ import type { Store } from '../../store/store.ts';
 import { AGGREGATES, type AggregatePoint, type ReadResolution } from '../../store/types.ts';
 import { isCalendarResolution } from '../../time/calendar.ts';
 import { BOX_READ_RESOLUTIONS, readForPerson } from '../../time/calendar-read.ts';
-import { jsonBody, validationHook } from '../error-handler.ts';
+import { jsonBody, parseJsonBody, validationHook } from '../error-handler.ts';
+import { readingColumnsFromJson } from '../readings-json.ts';
 import { timeParam } from '../time-param.ts';
 import { f64Answer } from './readings-f64.ts';
 
@@ -59,7 +60,12 @@ export function readingRoutes(store: Store): Hono {
 
   /** Body: `[{ "t": ms, "v": number }, …]` or `{ "readings": [...] }`. */
   app.post('/:id/readings', async (c) => {
-    const body = await jsonBody(c);
+    const text = await c.req.text();
+    // `[{"t":…,"v":…},…]` as clients write it goes straight into columns; anything else (and every
+    // error) is the general path's
+    const columns = readingColumnsFromJson(text);
+    if (columns !== undefined) return c.json(store.writeReadingColumns(c.req.param('id'), columns, 'user'));
+    const body = parseJsonBody(text);
     const readings = Array.isArray(body) ? body : (body as { readings?: unknown } | null)?.readings;
     if (readings === undefined) {
       throw new BadRequestError(
