@@ -45,8 +45,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  // the box went away (IPC closed): nobody supervises us any more
+  // the box went away (IPC closed): nobody supervises us any more. Forked (process.send exists)
+  // but no longer connected: the box let go while we were starting, before this listener existed
   process.once('disconnect', () => stop('disconnect'));
+  if (typeof process.send === 'function' && !process.connected) stop('disconnect');
   process.stdout.write(`ready ${gateway.paths.socket}\n`);
   process.send?.({ type: 'ready', pid: process.pid, socket: gateway.paths.socket });
 }

@@ -100,7 +100,14 @@ process.on('message', (raw: unknown) => {
 });
 
 process.on('disconnect', () => process.exit(0));
-setInterval(() => send({ type: 'heartbeat', activeRuns: runs.size }), heartbeatMs);
+// a box that let go while this host was still loading its modules closed the channel before the
+// listener above existed: that 'disconnect' was emitted to nobody, and the heartbeat timer would
+// keep an orphan alive for good (test/box/sandbox/isolate/isolate-host-orphan.test.ts)
+if (!process.connected) process.exit(0);
+setInterval(() => {
+  if (!process.connected) process.exit(0);
+  send({ type: 'heartbeat', activeRuns: runs.size });
+}, heartbeatMs);
 
 // One throwaway run before saying ready, so an app's first run in this host does not pay for
 // compiling the bootstrap and the host's own code paths (measured in bench/README.md).

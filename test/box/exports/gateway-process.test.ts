@@ -22,6 +22,32 @@ function leftover(home: string) {
   return { child, exited };
 }
 
+describe('the export gateway process', () => {
+  it.each([0, 300])(
+    'exits when the box lets go of it %i ms after starting it, before it listens for that',
+    async (delay) => {
+      const home = tempDir();
+      const { command, args } = gatewayCommand(home);
+      const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+      const exited = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      try {
+        await new Promise((r) => setTimeout(r, delay));
+        child.disconnect();
+        expect(await exited, 'the gateway still runs 15 s after the box let go').toBe(true);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+    30_000,
+  );
+});
+
 describe('GatewayProcess', () => {
   it('runs export-gateway/main with its memory flags and tsx from sources, with the home', () => {
     const { command, args } = gatewayCommand('/srv/home');
