@@ -45,6 +45,8 @@ export class NumericWriter {
   readonly #gaugeUpserts: BatchedInsert[];
   readonly #counterUpserts: BatchedInsert[];
   readonly #blocks: Blocks;
+  /** The append's open bucket of each level; reused by every append (writes do not nest). */
+  readonly #open = new OpenBuckets(ROLLUP_WIDTHS.length);
 
   constructor(db: Database.Database) {
     this.#blocks = new Blocks(db);
@@ -118,7 +120,12 @@ export class NumericWriter {
     const upserts = counter ? this.#counterUpserts : this.#gaugeUpserts;
     const widths = ROLLUP_WIDTHS;
     const levels = widths.length;
-    const open: Array<BucketStats | undefined> = new Array(levels).fill(undefined);
+    // each level's open bucket as columns (OpenBuckets), not a BucketStats object per bucket:
+    // those were most of what an append allocated (~60 of 105 bytes a reading, bench/README.md)
+    const o = this.#open;
+    o.n.fill(0);
+    const putOpen = (insert: BatchedInsert, sid: number, i: number, counter: boolean) =>
+      putOpenInto(o, insert, sid, i, counter);
     // the readings are sorted, so a level's bucket changes exactly when t reaches its end: one
     // comparison per level and reading instead of computing the bucket start (a float modulo)
     const ends = new Float64Array(levels).fill(Number.NEGATIVE_INFINITY);
@@ -144,19 +151,33 @@ export class NumericWriter {
       written++;
       previousT = t;
       previousV = v;
+      // what BucketStats.add does, on the open bucket's columns: the readings come sorted and
+      // without duplicates, so a bucket's first reading is its first and each one its last
       for (let i = 0; i < levels; i++) {
-        let stats = open[i];
-        if (stats === undefined || t >= ends[i]) {
-          if (stats !== undefined) stats.putInto(upserts[i], sid, counter);
+        if (t >= ends[i]) {
+          if (o.n[i] > 0) putOpen(upserts[i], sid, i, counter);
           const width = widths[i];
-          stats = new BucketStats(width, bucketStart(t, width));
-          open[i] = stats;
-          ends[i] = stats.bucket + width;
+          const bucket = bucketStart(t, width);
+          o.bucket[i] = bucket;
+          ends[i] = bucket + width;
+          o.n[i] = 0;
+          o.sum[i] = 0;
+          o.min[i] = v;
+          o.max[i] = v;
+          o.firstT[i] = t;
+          o.first[i] = v;
+          o.delta[i] = 0;
         }
-        stats.add(t, v, inc);
+        o.n[i]++;
+        o.sum[i] += v;
+        if (v < o.min[i]) o.min[i] = v;
+        if (v > o.max[i]) o.max[i] = v;
+        o.lastT[i] = t;
+        o.last[i] = v;
+        if (inc !== null) o.delta[i] += inc;
       }
     }
-    for (let i = 0; i < levels; i++) open[i]?.putInto(upserts[i], sid, counter);
+    for (let i = 0; i < levels; i++) if (o.n[i] > 0) putOpen(upserts[i], sid, i, counter);
     rows.flush();
     for (const upsert of upserts) upsert.flush();
     return { written, duplicates };
@@ -211,4 +232,49 @@ export class NumericWriter {
     }
     return { written, duplicates };
   }
+}
+
+/** The statistics of one open bucket per rollup level, as columns indexed by level. */
+class OpenBuckets {
+  readonly bucket: Float64Array;
+  readonly n: Float64Array;
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly firstT: Float64Array;
+  readonly first: Float64Array;
+  readonly lastT: Float64Array;
+  readonly last: Float64Array;
+  readonly delta: Float64Array;
+
+  constructor(levels: number) {
+    this.bucket = new Float64Array(levels);
+    this.n = new Float64Array(levels);
+    this.sum = new Float64Array(levels);
+    this.min = new Float64Array(levels);
+    this.max = new Float64Array(levels);
+    this.firstT = new Float64Array(levels);
+    this.first = new Float64Array(levels);
+    this.lastT = new Float64Array(levels);
+    this.last = new Float64Array(levels);
+    this.delta = new Float64Array(levels);
+  }
+}
+
+/**
+ * Buffers level `i`'s open bucket (which has readings) for its batched upsert: the columns of
+ * `rollupInsertHead`, as `BucketStats.putInto` puts them.
+ */
+function putOpenInto(o: OpenBuckets, insert: BatchedInsert, sid: number, i: number, counter: boolean): void {
+  insert.put(sid);
+  insert.put(o.bucket[i]);
+  insert.put(o.n[i]);
+  insert.put(o.sum[i]);
+  insert.put(o.min[i]);
+  insert.put(o.max[i]);
+  insert.put(o.firstT[i]);
+  insert.put(o.first[i]);
+  insert.put(o.lastT[i]);
+  insert.put(o.last[i]);
+  if (counter) insert.put(o.delta[i]);
 }
