@@ -9,7 +9,8 @@
  * (/proc utime + stime, the server alone, not the client).
  * Run: `node --import tsx bench/ingest-interleaved.ts` (`BENCH_DAYS=…`, default 90;
  * `BENCH_BEFORE_DIST=<dist folder>` adds an older build's JSON and line protocol beside;
- * `BENCH_ALT_FLAGS='--max-semi-space-size=4 …'` adds a pair with other node flags). The boxes run
+ * `BENCH_ALT_FLAGS='--max-semi-space-size=4 …'` adds a pair with other node flags,
+ * `BENCH_FULL_SYNC=1` a pair with `store.synchronous: FULL`, an fsync per commit). The boxes run
  * with the daemon's node flags and environment (box/cli/node-flags.ts), as `databox start` does.
  * Where `influxd` (InfluxDB 1.x; `apt-get install influxdb`) is on PATH, or `BENCH_INFLUXD` names
  * it, InfluxDB itself takes the line-protocol bodies in the same rotation (test/helpers/influxd.ts):
@@ -17,7 +18,7 @@
  * in the issue (588 k / 516 k = 1.14×) stands in.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -103,9 +104,14 @@ async function startBox(
   json: Buffer[],
   lp: Buffer[],
   flags: readonly string[] = DAEMON_NODE_FLAGS,
+  config?: object,
 ) {
   // numbered, not named after the flags: a unix socket path (the gateway's) allows 107 bytes
   const home = join(work, `box-${++boxes}`);
+  if (config) {
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+  }
   const child = spawnBox(home, dist, flags);
   spawned.add(child);
   const url = await listening(child);
@@ -203,6 +209,15 @@ async function main() {
     const label = ALT_FLAGS.join(' ');
     servers.push(await startBox(`JSON, ${label}`, join(ROOT, 'dist'), 'json', json, lp, ALT_FLAGS));
     servers.push(await startBox(`line protocol, ${label}`, join(ROOT, 'dist'), 'lp', json, lp, ALT_FLAGS));
+  }
+  if (process.env.BENCH_FULL_SYNC) {
+    // an fsync per commit, as InfluxDB's WAL does by default (store.synchronous, docs/store.md)
+    const full = { store: { synchronous: 'FULL' } };
+    const dist = join(ROOT, 'dist');
+    servers.push(await startBox('JSON, synchronous FULL', dist, 'json', json, lp, DAEMON_NODE_FLAGS, full));
+    servers.push(
+      await startBox('line protocol, synchronous FULL', dist, 'lp', json, lp, DAEMON_NODE_FLAGS, full),
+    );
   }
   const before = process.env.BENCH_BEFORE_DIST;
   if (before) {
