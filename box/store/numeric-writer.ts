@@ -124,8 +124,6 @@ export class NumericWriter {
     // those were most of what an append allocated (~60 of 105 bytes a reading, bench/README.md)
     const o = this.#open;
     o.n.fill(0);
-    const putOpen = (insert: BatchedInsert, sid: number, i: number, counter: boolean) =>
-      putOpenInto(o, insert, sid, i, counter);
     // the readings are sorted, so a level's bucket changes exactly when t reaches its end: one
     // comparison per level and reading instead of computing the bucket start (a float modulo)
     const ends = new Float64Array(levels).fill(Number.NEGATIVE_INFINITY);
@@ -155,7 +153,7 @@ export class NumericWriter {
       // without duplicates, so a bucket's first reading is its first and each one its last
       for (let i = 0; i < levels; i++) {
         if (t >= ends[i]) {
-          if (o.n[i] > 0) putOpen(upserts[i], sid, i, counter);
+          if (o.n[i] > 0) putOpenInto(o, upserts[i], sid, i, counter);
           const width = widths[i];
           const bucket = bucketStart(t, width);
           o.bucket[i] = bucket;
@@ -177,7 +175,7 @@ export class NumericWriter {
         if (inc !== null) o.delta[i] += inc;
       }
     }
-    for (let i = 0; i < levels; i++) if (o.n[i] > 0) putOpen(upserts[i], sid, i, counter);
+    for (let i = 0; i < levels; i++) if (o.n[i] > 0) putOpenInto(o, upserts[i], sid, i, counter);
     rows.flush();
     for (const upsert of upserts) upsert.flush();
     return { written, duplicates };
