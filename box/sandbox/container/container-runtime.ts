@@ -292,7 +292,11 @@ export class ContainerRuntime implements AppRuntime {
   }
 }
 
-function outcome(
+/**
+ * How a container run ended, from the box's ending and Docker's final state. Exported for its
+ * tests (test/box/sandbox/container/run-outcome.test.ts).
+ */
+export function outcome(
   ending: Ending,
   state: { ExitCode: number; OOMKilled: boolean },
   limits: RunLimits,
@@ -305,6 +309,15 @@ function outcome(
   if (ending === 'cpu') return failed(cpuLimitFailure(limits.cpuMs ?? 0), durationMs, logs);
   if (ending === 'aborted') return failed(cancelledFailure(), durationMs, logs);
   if (state.OOMKilled) return failed(memoryLimitFailure(limits.memoryMb), durationMs, logs);
+  // Docker misses some of the kernel's OOM kills on cgroup v2: OOMKilled stays false and the exit
+  // code is 137, SIGKILL (moby/moby#38352, hashicorp/nomad#13119; seen once in this suite). The box
+  // sends SIGKILL only for the endings above, so this one came from the kernel, and the kernel
+  // kills inside a container for memory. The message stays the one every runtime gives for the
+  // memory limit (docs/app-developers.md); the log says how sure the box is.
+  if (state.ExitCode === 137) {
+    const note = `box: the container was killed (SIGKILL) and Docker reported no OOM kill; the box did not kill it, so its memory limit of ${limits.memoryMb} MB is the likely reason`;
+    return failed(memoryLimitFailure(limits.memoryMb), durationMs, [...logs, note]);
+  }
   if (state.ExitCode === 0) return { status: 'ok', durationMs, logs };
   if (reported) return failed(reported, durationMs, logs);
   const tail = logs.slice(-10).join('\n');
