@@ -6,6 +6,7 @@ import { IngestWindows } from '../audit/ingest-window.ts';
 import { BadRequestError } from '../errors.ts';
 import { AuditedEvents } from './audited-events.ts';
 import { AuditedReads } from './audited-reads.ts';
+import { AuditedWrites, type WriteOptions } from './audited-writes.ts';
 import { Catalogue, type CatalogueEntry, publicDatasource } from './catalogue.ts';
 import type { BinaryColumns } from './columns-binary.ts';
 import { ColumnsCache } from './columns-cache.ts';
@@ -15,8 +16,7 @@ import { KvStore } from './kv-store.ts';
 import { LocalDayCache } from './local-day-cache.ts';
 import { type ColumnsRead, NumericReader } from './numeric-reader.ts';
 import { NumericWriter } from './numeric-writer.ts';
-import { checkReadingColumns, readingColumns } from './reading-columns.ts';
-import { validateRange, validateReadings } from './reading-validation.ts';
+import { validateRange } from './reading-validation.ts';
 import { expireRaw, type SourceRetention } from './retention.ts';
 import { migrateStore } from './schema.ts';
 import type {
@@ -57,14 +57,7 @@ export interface StoreOptions {
   cacheKiB?: number;
 }
 
-export interface WriteOptions {
-  /**
-   * Readings older than the raw-retention horizon can no longer be checked for duplicates:
-   * `reject` (default) refuses the batch, `skip` drops just those readings (importers use it so
-   * importing a file twice stays a no-op).
-   */
-  beforeHorizon?: 'reject' | 'skip';
-}
+export type { WriteOptions } from './audited-writes.ts';
 
 /** What the store's WAL file is cut back to after it grew past it (`PRAGMA journal_size_limit`). */
 export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -93,7 +86,7 @@ export class Store {
   /** Encoded columns of closed rollup chunks, kept exact like `localDays` (`format=columns`). */
   readonly columnsCache: ColumnsCache;
   readonly #clock: () => number;
-  readonly #writer: NumericWriter;
+  readonly #writes: AuditedWrites;
   readonly #reads: AuditedReads;
   readonly #events: AuditedEvents;
   readonly #eraser: Eraser;
@@ -107,8 +100,16 @@ export class Store {
     this.catalogue = new Catalogue(db);
     this.kv = new KvStore(db);
     this.localDays = new LocalDayCache(db);
-    this.#writer = new NumericWriter(db);
     this.columnsCache = new ColumnsCache(db);
+    this.#writes = new AuditedWrites({
+      writer: new NumericWriter(db),
+      numeric: (id) => this.#numeric(id),
+      ingest: this.ingest,
+      localDays: this.localDays,
+      columnsCache: this.columnsCache,
+      now: () => this.now(),
+      transaction: (fn) => this.transaction(fn),
+    });
     this.#reads = new AuditedReads(
       new NumericReader(db, this.columnsCache),
       this.audit,
@@ -227,12 +228,12 @@ export class Store {
    * the same transaction through the datasource's ingest window (`readings.write` when sealed).
    */
   writeReadings(id: string, input: unknown, actor: Actor, options: WriteOptions = {}): WriteResult {
-    return this.writeReadingColumns(id, readingColumns(validateReadings(input)), actor, options);
+    return this.#writes.writeReadings(id, input, actor, options);
   }
 
   /**
-   * {@link writeReadings} for readings already validated and sorted, as columns (the HTTP API's
-   * JSON fast path, `readings-json.ts`, reads a body straight into them).
+   * {@link writeReadings} for readings already as sorted columns (the HTTP API's JSON fast path,
+   * `readings-json.ts`, reads a body straight into them); checked before anything is written.
    */
   writeReadingColumns(
     id: string,
@@ -240,44 +241,7 @@ export class Store {
     actor: Actor,
     options: WriteOptions = {},
   ): WriteResult {
-    return this.transaction(() => this.#writeSorted(id, readings, actor, options));
-  }
-
-  /** Writes validated, sorted readings; runs inside the caller's transaction. */
-  #writeSorted(id: string, sorted: ReadingColumns, actor: Actor, options: WriteOptions): WriteResult {
-    let readings = sorted;
-    const entry = this.#numeric(id);
-    let skipped = 0;
-    if (readings.t.length > 0 && readings.t[0] < entry.rawHorizon) {
-      if (options.beforeHorizon !== 'skip') {
-        throw new BadRequestError(
-          `readings before ${new Date(entry.rawHorizon).toISOString()} can no longer be written to "${id}": raw data up to then has expired under its retention`,
-        );
-      }
-      // sorted: the readings behind the horizon are a prefix
-      let keep = 0;
-      while (keep < readings.t.length && readings.t[keep] < entry.rawHorizon) keep++;
-      skipped = keep;
-      readings = { t: readings.t.subarray(keep), v: readings.v.subarray(keep) };
-    }
-    const count = readings.t.length;
-    if (count === 0) return { ...this.#writer.write(entry, readings), ...(skipped ? { skipped } : {}) };
-    const first = readings.t[0];
-    const last = readings.t[count - 1];
-    // the window's row is updated in this transaction, so readings and their audit commit together
-    const now = this.now();
-    const window = this.ingest.open(id, actor, now);
-    const result = this.#writer.write(entry, readings, window.digest);
-    // before the commit, and whatever was written: a cached chunk is never newer than its rows
-    this.columnsCache.written(entry.sid, first);
-    if (result.written > 0) this.localDays.written(entry.sid, entry.valueType === 'counter', first, last);
-    window.written += result.written;
-    window.duplicates += result.duplicates;
-    window.skipped += skipped;
-    window.from = Math.min(window.from, first);
-    window.to = Math.max(window.to, last);
-    this.ingest.save(window, now);
-    return skipped ? { ...result, skipped } : result;
+    return this.#writes.writeReadingColumns(id, readings, actor, options);
   }
 
   /**
@@ -289,46 +253,16 @@ export class Store {
     actor: Actor,
     options: WriteOptions = {},
   ): Map<string, WriteResult> {
-    const validated = batches.map((b, i) => ({
-      id: b.id,
-      readings: readingColumns(validateReadings(b.readings, `batches[${i}].readings`)),
-    }));
-    return this.#writeBatches(validated, actor, options);
+    return this.#writes.writeMany(batches, actor, options);
   }
 
-  /**
-   * {@link writeMany} for batches collected as columns (`ReadingColumnsBuilder`: the line
-   * protocol's ingest), sorted by `t`; each is checked (`checkReadingColumns`) before anything
-   * is written.
-   */
+  /** {@link writeMany} for batches collected as sorted columns (the line protocol's ingest). */
   writeManyColumns(
     batches: ReadonlyArray<{ id: string; readings: ReadingColumns }>,
     actor: Actor,
     options: WriteOptions = {},
   ): Map<string, WriteResult> {
-    for (const [i, b] of batches.entries()) checkReadingColumns(b.readings, `batches[${i}].readings`);
-    return this.#writeBatches(batches, actor, options);
-  }
-
-  #writeBatches(
-    batches: ReadonlyArray<{ id: string; readings: ReadingColumns }>,
-    actor: Actor,
-    options: WriteOptions,
-  ): Map<string, WriteResult> {
-    return this.transaction(() => {
-      const results = new Map<string, WriteResult>();
-      for (const batch of batches) {
-        const result = this.#writeSorted(batch.id, batch.readings, actor, options);
-        const before = results.get(batch.id);
-        results.set(
-          batch.id,
-          before
-            ? { written: before.written + result.written, duplicates: before.duplicates + result.duplicates }
-            : result,
-        );
-      }
-      return results;
-    });
+    return this.#writes.writeManyColumns(batches, actor, options);
   }
 
   latest(id: string, audit?: ReadAudit): Reading | undefined {

@@ -74,7 +74,7 @@ export interface Reading {
 /**
  * A batch of numeric readings as two columns, sorted by `t` (ties in arrival order): what the
  * writer takes. Off the V8 heap, so a batch being written is not copied by every young-generation
- * collection (bench/README.md, *the young generation*). `t.length === v.length`.
+ * collection (bench/README.md, *Batches as columns*). `t.length === v.length`.
  */
 export interface ReadingColumns {
   readonly t: Float64Array;
