@@ -13,10 +13,10 @@
  */
 
 import { plainFloat } from './line-numbers.ts';
+import { type FieldValue, fieldValue, fitsInt64, LineFailure } from './line-values.ts';
 
 export { PRECISIONS, timestampToMs } from './line-numbers.ts';
-
-export type FieldValue = number | boolean | string;
+export type { FieldValue } from './line-values.ts';
 
 /** One parsed line. `seriesKey` is the raw text before the fields, a cheap cache key for mapping. */
 export interface LinePoint {
@@ -54,50 +54,6 @@ const HASH = 35;
 
 /** Parsed series keys of one body, and the last one used (most lines repeat it). */
 type SeriesCache = Map<string, ParsedSeries> & { last?: { key: string; series: ParsedSeries } };
-
-class LineFailure extends Error {
-  constructor(
-    readonly at: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const BOOLEANS: Record<string, boolean> = {
-  t: true,
-  T: true,
-  true: true,
-  True: true,
-  TRUE: true,
-  f: false,
-  F: false,
-  false: false,
-  False: false,
-  FALSE: false,
-};
-// no leading '+': InfluxDB refuses `v=+2` and `+1700000000` (held to influxd 1.6 by
-// test/drivers/influx/influxdb-conformance.test.ts)
-const FLOAT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INTEGER = /^-?\d+$/;
-/** Magnitudes of the int64 and uint64 bounds, as InfluxDB's `strconv.ParseInt` / `ParseUint` check. */
-const INT64_MAX = '9223372036854775807';
-const INT64_MIN_MAGNITUDE = '9223372036854775808';
-const UINT64_MAX = '18446744073709551615';
-
-/** True when the unsigned decimal `digits` (leading zeros allowed) is at most `max`. */
-function atMost(digits: string, max: string): boolean {
-  let from = 0;
-  while (from < digits.length - 1 && digits.charCodeAt(from) === 48) from++;
-  const length = digits.length - from;
-  if (length !== max.length) return length < max.length;
-  return digits.slice(from) <= max;
-}
-
-/** True when `-?digits` fits an int64. */
-function fitsInt64(text: string): boolean {
-  return text.startsWith('-') ? atMost(text.slice(1), INT64_MIN_MAGNITUDE) : atMost(text, INT64_MAX);
-}
 
 /**
  * Parses a whole body. Good lines go to `points`, bad ones to `errors` (each names its line and
@@ -330,49 +286,6 @@ function parseLine(
   cursor.end = i;
   cursor.newlines = newlines;
   return { line, seriesKey, series, fields, timestamp };
-}
-
-function fieldValue(token: string, key: string, at: number): FieldValue {
-  if (token === '') throw new LineFailure(at, `field "${key}" has no value`);
-  const last = token.charCodeAt(token.length - 1);
-  if (last === 105 /* i */ || last === 117 /* u */) {
-    const digits = token.slice(0, -1);
-    if (!INTEGER.test(digits))
-      throw new LineFailure(at, `field "${key}": "${token.slice(0, 40)}" is not an integer`);
-    if (last === 117 && digits.startsWith('-'))
-      throw new LineFailure(at, `field "${key}": an unsigned integer cannot be negative`);
-    if (last === 117 ? !atMost(digits, UINT64_MAX) : !fitsInt64(digits))
-      throw new LineFailure(
-        at,
-        `field "${key}": ${token.slice(0, 40)} is out of range (a 64-bit ${last === 117 ? 'unsigned ' : ''}integer)`,
-      );
-    return Number(digits);
-  }
-  const first = token.charCodeAt(0);
-  if (first === 116 || first === 84 || first === 102 || first === 70) {
-    const bool = BOOLEANS[token];
-    if (bool !== undefined) return bool;
-  } else {
-    // fast path: Number() reads every float line protocol allows; it also reads 0x/0b/0o
-    // literals, which line protocol does not, so those go to the strict check below
-    const second = token.charCodeAt(1);
-    const prefixed =
-      first === 48 &&
-      (second === 120 || second === 88 || second === 98 || second === 66 || second === 111 || second === 79);
-    const value = Number(token);
-    if (!prefixed && Number.isFinite(value) && FLOAT.test(token)) return value;
-  }
-  if (first === 43 /* + */)
-    throw new LineFailure(
-      at,
-      `field "${key}": a number may not start with "+" (got "${token.slice(0, 40)}")`,
-    );
-  if (!FLOAT.test(token))
-    throw new LineFailure(
-      at,
-      `field "${key}": "${token.slice(0, 40)}" is not a number, boolean or quoted string`,
-    );
-  throw new LineFailure(at, `field "${key}": ${token.slice(0, 40)} is out of range`);
 }
 
 const MEASUREMENT_ESCAPES = ', ';
