@@ -1,5 +1,6 @@
 import { MAX_BATCH_READINGS } from '../store/reading-validation.ts';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP, type ReadingColumns } from '../store/types.ts';
+import { EXACT_DECIMAL_DIGITS, exactDecimal } from '../util/exact-decimal.ts';
 
 /**
  * The JSON API's fast path for a batch of readings: a body `[{"t":<ms>,"v":<number>},…]` (as
@@ -94,19 +95,14 @@ function key(text: string, from: number, name: number): number {
   return text.charCodeAt(colon) === 58 /* : */ ? skipSpace(text, colon + 1) : -1;
 }
 
-/** Exact powers of ten: every one up to 10^22 is a float64 without rounding. */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
 /** Where the number {@link numberAt} read last ends (one module-level slot: no object per call). */
 let numberEndAt = 0;
 
 /**
  * The finite JSON number `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?` at `from`, ending at
  * {@link numberEndAt}; undefined when there is none or it is not finite. One pass: without an
- * exponent and with at most 15 digits, the digits make an exact integer and 10^fraction is exact,
- * so one IEEE division gives the correctly rounded double, the same as `JSON.parse` (Clinger's
- * fast path, as the line protocol's `plainFloat`); anything longer is read by `Number`, which
- * reads JSON numbers alike.
+ * exponent and with at most 15 digits it is `exactDecimal` (box/util/exact-decimal.ts), the same
+ * double as `JSON.parse`; anything longer is read by `Number`, which reads JSON numbers alike.
  */
 function numberAt(text: string, from: number): number | undefined {
   let i = from;
@@ -144,10 +140,9 @@ function numberAt(text: string, from: number): number | undefined {
     exponent = true;
   }
   numberEndAt = i;
-  if (exponent || digits > 15) {
+  if (exponent || digits > EXACT_DECIMAL_DIGITS) {
     const value = Number(text.slice(from, i));
     return Number.isFinite(value) ? value : undefined;
   }
-  const value = mantissa / POW10[fraction];
-  return negative ? -value : value;
+  return exactDecimal(mantissa, fraction, negative);
 }

@@ -1,19 +1,17 @@
 /**
  * The numbers of line protocol read on the ingest path: plain decimal field values without a
  * substring or `Number()`, and timestamps in any `precision` to exact ms. The strict grammar and
- * its error messages stay in line-protocol.ts (`fieldValue`), which falls back to it.
+ * its error messages are in line-values.ts (`fieldValue`), which falls back to it.
  */
 
-/** Exact powers of ten: every one up to 10^22 is a float64 without rounding. */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+import { EXACT_DECIMAL_DIGITS, exactDecimal } from '../../box/util/exact-decimal.ts';
 
 /**
  * The value of `body[from, to)` when it is a plain decimal float, `-digits[.digits]` or
  * `-.digits` (the part of `FLOAT`'s language without an exponent), else undefined: checked
  * by its characters, without a regular expression or a substring (this runs once per field on the
- * ingest path). With at most 15 digits the digits make an exact integer and 10^fraction is exact,
- * so one IEEE division gives the correctly rounded value, the same double as `Number(token)`
- * (Clinger's fast path); longer tokens are read by `Number`. Exponents (which can overflow to
+ * ingest path). With at most 15 digits it is `exactDecimal`, the same double as `Number(token)`;
+ * longer tokens are read by `Number`. Exponents (which can overflow to
  * Infinity) and tokens longer than 300 characters (10^300 is still finite) go to `fieldValue`.
  */
 export function plainFloat(body: string, from: number, to: number): number | undefined {
@@ -40,9 +38,8 @@ export function plainFloat(body: string, from: number, to: number): number | und
     }
   }
   if (digits === 0 || i !== to) return undefined;
-  if (digits > 15) return Number(body.slice(from, to));
-  const value = mantissa / POW10[fraction];
-  return negative ? -value : value;
+  if (digits > EXACT_DECIMAL_DIGITS) return Number(body.slice(from, to));
+  return exactDecimal(mantissa, fraction, negative);
 }
 
 /** Factor from a timestamp's unit to ms, for the precisions that are ms or coarser. */
