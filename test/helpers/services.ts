@@ -60,11 +60,6 @@ export function describeWithChromium(name: string, fn: () => void | Promise<void
   );
 }
 
-/** The `influxd` (InfluxDB 1.x) the conformance tests start, or undefined; see test/helpers/influxd.ts. */
-export function influxdBinary(): string | undefined {
-  return findInfluxd();
-}
-
 /**
  * `describe` for tests that hold the box to a real InfluxDB 1.x (Debian's `influxdb` package;
  * `scripts/setup-services.sh` installs it). Each test file starts its own `influxd`.

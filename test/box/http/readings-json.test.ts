@@ -3,6 +3,7 @@ import { readingColumnsFromJson } from '../../../box/http/readings-json.ts';
 import { readingColumns } from '../../../box/store/reading-columns.ts';
 import { validateReadings } from '../../../box/store/reading-validation.ts';
 import type { ReadingColumns } from '../../../box/store/types.ts';
+import { Rng } from '../../../drivers/simulator/random.ts';
 
 /** The general path: JSON.parse, validateReadings (sorts), columns; or the error it throws. */
 function general(body: string): ReadingColumns | Error {
@@ -33,11 +34,8 @@ const T0 = 1_700_000_000_000;
 
 describe('the JSON readings fast path (readings-json.ts)', () => {
   it('reads what JSON.stringify writes, value for value, for thousands of random values', () => {
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed / 2_147_483_648;
-    };
+    const rng = new Rng(7);
+    const random = () => rng.next();
     const values = [0, -0, 1, -1, 0.1, 0.3, 2.675, 1e-7, 1.5e-300, 1e21, 123456789012345, 1234567890123456];
     values.push(2 ** 53 + 2, 0.30000000000000004, Number.MAX_VALUE, Number.MIN_VALUE, -1e308);
     for (let k = 0; k < 5000; k++) {

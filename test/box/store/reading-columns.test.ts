@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkReadingColumns, ReadingColumnsBuilder } from '../../../box/store/reading-columns.ts';
 import { validateReadings } from '../../../box/store/reading-validation.ts';
+import { Rng } from '../../../drivers/simulator/random.ts';
 
 describe('ReadingColumnsBuilder', () => {
   it('sorts as validateReadings does: by t, ties in the order pushed, across growth', () => {
-    let seed = 3;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed / 2_147_483_648;
-    };
+    const rng = new Rng(3);
+    const random = () => rng.next();
     const readings = Array.from({ length: 1000 }, (_, i) => ({ t: Math.floor(random() * 50) * 1000, v: i }));
     const builder = new ReadingColumnsBuilder();
     for (const r of readings) builder.push(r.t, r.v);

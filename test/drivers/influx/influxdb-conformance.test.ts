@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseLineProtocol, timestampToMs } from '../../../drivers/influx/line-protocol.ts';
-import { type Influxd, startInfluxd } from '../../helpers/influxd.ts';
-import { describeWithInfluxd, influxdBinary } from '../../helpers/services.ts';
+import { findInfluxd, type Influxd, startInfluxd } from '../../helpers/influxd.ts';
+import { describeWithInfluxd } from '../../helpers/services.ts';
 
 // The box's line-protocol parser against InfluxDB itself (1.6.7, Debian's package): every line
 // below is written to a real influxd and parsed by the box. Both must accept it or both refuse
@@ -162,7 +162,7 @@ function boxParse(line: string): { ok: boolean; stored: Stored[]; error: string 
 describeWithInfluxd('the line-protocol parser against InfluxDB 1.x itself', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'databox-influxd-'));
-    influx = await startInfluxd(influxdBinary() as string, dir, 'box');
+    influx = await startInfluxd(findInfluxd() as string, dir, 'box');
     await createDatabases(influx.url, lines.length);
   }, 60_000);
   afterAll(() => {
